@@ -1,0 +1,13 @@
+// Message digests over OpenSSL EVP.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace propusk::crypto {
+
+std::string sha256(std::string_view data);  // raw 32 bytes
+std::string sha1(std::string_view data);    // raw 20 bytes (MDQ {sha1} ids, never for signatures)
+std::string toHex(std::string_view bytes);  // lowercase
+
+}  // namespace propusk::crypto

@@ -1,0 +1,33 @@
+// The one place that names OpenSSL's free functions (STYLE: C handles, one place each).
+#pragma once
+
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <memory>
+#include <string>
+
+namespace propusk::crypto {
+
+template <auto Fn>
+struct FreeWith {
+  template <class T>
+  void operator()(T* p) const noexcept { Fn(p); }
+};
+
+using EvpPkeyPtr = std::unique_ptr<EVP_PKEY, FreeWith<&EVP_PKEY_free>>;
+using EvpPkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, FreeWith<&EVP_PKEY_CTX_free>>;
+using EvpMdCtxPtr = std::unique_ptr<EVP_MD_CTX, FreeWith<&EVP_MD_CTX_free>>;
+using X509Ptr = std::unique_ptr<X509, FreeWith<&X509_free>>;
+using X509NamePtr = std::unique_ptr<X509_NAME, FreeWith<&X509_NAME_free>>;
+using BioPtr = std::unique_ptr<BIO, FreeWith<&BIO_free_all>>;
+using BignumPtr = std::unique_ptr<BIGNUM, FreeWith<&BN_free>>;
+using Asn1IntegerPtr = std::unique_ptr<ASN1_INTEGER, FreeWith<&ASN1_INTEGER_free>>;
+
+// Empties OpenSSL's thread-local error queue into one line for Error::detail.
+std::string drainOpensslErrors();
+
+}  // namespace propusk::crypto

@@ -1,0 +1,29 @@
+// Small DOM helpers over libxml2 nodes. Nodes are non-owning views into a document
+// that an XmlDocPtr owns; they never outlive it.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "idp/xml/handles.h"
+
+namespace propusk::xml {
+
+bool isElement(const xmlNode* n, const char* nsUri, const char* localName);
+// First child element with that namespace and local name, or nullptr.
+xmlNode* child(const xmlNode* parent, const char* nsUri, const char* localName);
+std::vector<xmlNode*> children(const xmlNode* parent, const char* nsUri, const char* localName);
+std::vector<xmlNode*> childElements(const xmlNode* parent);
+// Unqualified attribute.
+std::optional<std::string> attr(const xmlNode* n, const char* name);
+// Text content of the element (concatenated, entities already resolved by the parser).
+std::string text(const xmlNode* n);
+std::string trimmedText(const xmlNode* n);
+
+// Serialises a whole document as UTF-8, with an XML declaration unless told not to.
+std::string serialize(const xmlDoc* doc, bool withDeclaration = true);
+std::string serializeNode(const xmlNode* n);
+
+}  // namespace propusk::xml

@@ -1,0 +1,32 @@
+// The one secure XML parser. Every byte from outside goes through parseSecure.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+#include "idp/core/result.h"
+#include "idp/xml/handles.h"
+
+namespace propusk::xml {
+
+struct ParseLimits {
+  std::size_t maxBytes = 256 * 1024;  // a SAML message or SP metadata is far smaller
+  int maxDepth = 64;                  // SAML nests ~10 deep; libxml2's own cap is 256
+  // Attribute registered as an XML ID on every element that carries it, so that
+  // "#id" references resolve; a duplicate value refuses the document (wrapping defence).
+  const char* idAttribute = "ID";
+};
+
+// Parses untrusted XML: no DTD (internal or external) at all, hence no entities and no
+// entity expansion; no network; no XInclude; size and depth capped. Every refusal is a
+// Requester error whose detail names the reason.
+Result<XmlDocPtr> parseSecure(std::string_view bytes, const ParseLimits& limits = {});
+
+// Installs the process-wide libxml2 settings (external entity loader that refuses
+// everything but the local schema files, no global error printing). Idempotent.
+void initialize();
+
+// Lets the schema loader read a local file; only used for trusted schemas/.
+void allowLocalResource(std::string_view systemId, std::string_view path);
+
+}  // namespace propusk::xml
