@@ -1,0 +1,66 @@
+// Enveloped XML signatures (xmldsig-core, exclusive c14n) over xmlsec1, with the
+// checks that SAML needs: key only from the caller (never KeyInfo), exactly one
+// Reference, and the Reference must point at the element being processed.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "idp/core/result.h"
+#include "idp/crypto/openssl_handles.h"
+#include "idp/xml/handles.h"
+
+namespace propusk::crypto {
+
+enum class SignatureAlgorithm { RsaSha256, RsaSha512, EcdsaSha256, RsaSha1, EcdsaSha1 };
+
+std::string_view signatureAlgorithmUri(SignatureAlgorithm a);
+std::optional<SignatureAlgorithm> signatureAlgorithmFromUri(std::string_view uri);
+bool isSha1(SignatureAlgorithm a);
+// The natural algorithm for a key: RSA -> RSA-SHA256, EC -> ECDSA-SHA256.
+SignatureAlgorithm defaultAlgorithmFor(const EVP_PKEY* key);
+
+// Initialises xmlsec1 with the OpenSSL backend once per process. Throws on failure.
+void initializeXmlsec();
+
+struct SignOptions {
+  SignatureAlgorithm algorithm = SignatureAlgorithm::RsaSha256;
+  bool includeCertificate = true;  // ds:KeyInfo/ds:X509Data/ds:X509Certificate
+};
+
+// Signs `element`, which must carry an ID attribute registered as an XML ID (the secure
+// parser does that for "ID"; newly built elements need xml::markId). The ds:Signature is
+// inserted as a child of `element` right after `after` (nullptr: as the first child), e.g.
+// after saml:Issuer (core §5.4.1 places it there for Response/Assertion/AuthnRequest).
+// Transforms: enveloped-signature, exc-c14n; DigestMethod SHA-256 (SHA-512 for RSA-SHA512).
+Status signEnveloped(xmlNode* element, xmlNode* after, const EVP_PKEY* key, const X509* cert,
+                     const SignOptions& options = {});
+
+struct VerifyOptions {
+  bool allowSha1 = false;  // SHA-1 signature or digest algorithms refused unless set
+};
+
+struct VerifiedSignature {
+  xmlNode* signedElement = nullptr;  // the element the sole Reference resolves to
+  SignatureAlgorithm algorithm = SignatureAlgorithm::RsaSha256;
+  std::size_t trustedIndex = 0;      // which of the trusted certificates verified it
+};
+
+// Verifies the ds:Signature node `signature` with the public keys of `trusted` (KeyInfo in the
+// message is ignored), and reports which element its single Reference covers. Refuses:
+// no/several References, a URI that is not "#id" of an element in this document, transforms
+// other than enveloped + exc-c14n, SHA-1 unless allowed, any crypto failure.
+Result<VerifiedSignature> verifySignature(xmlNode* signature, std::span<X509* const> trusted,
+                                          const VerifyOptions& options = {});
+
+// For the element being processed: finds its direct ds:Signature child, verifies it, and
+// succeeds only when the signature covers `element` itself (signature-wrapping defence).
+Result<VerifiedSignature> verifyEnveloped(xmlNode* element, std::span<X509* const> trusted,
+                                          const VerifyOptions& options = {});
+
+// Finds the direct ds:Signature child of element, or nullptr.
+xmlNode* signatureChild(xmlNode* element);
+
+}  // namespace propusk::crypto

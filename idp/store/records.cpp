@@ -1,0 +1,39 @@
+#include "idp/store/records.h"
+
+namespace propusk::store {
+
+std::string_view keyStateName(KeyState s) {
+  switch (s) {
+    case KeyState::Next: return "next";
+    case KeyState::Active: return "active";
+    case KeyState::Previous: return "previous";
+    case KeyState::Retired: return "retired";
+  }
+  return "retired";
+}
+
+std::optional<KeyState> parseKeyState(std::string_view s) {
+  if (s == "next") return KeyState::Next;
+  if (s == "active") return KeyState::Active;
+  if (s == "previous") return KeyState::Previous;
+  if (s == "retired") return KeyState::Retired;
+  return std::nullopt;
+}
+
+std::string_view signModeName(SignMode m) {
+  switch (m) {
+    case SignMode::Both: return "both";
+    case SignMode::AssertionOnly: return "assertion";
+    case SignMode::ResponseOnly: return "response";
+  }
+  return "both";
+}
+
+std::optional<SignMode> parseSignMode(std::string_view s) {
+  if (s == "both") return SignMode::Both;
+  if (s == "assertion") return SignMode::AssertionOnly;
+  if (s == "response") return SignMode::ResponseOnly;
+  return std::nullopt;
+}
+
+}  // namespace propusk::store

@@ -1,0 +1,89 @@
+// What the store keeps. Plain data; validation happens before a record gets here.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "idp/core/clock.h"
+#include "idp/policy/account_status.h"
+
+namespace propusk::store {
+
+struct User {
+  std::int64_t id = 0;            // row id, set by the store
+  std::string uid;                // opaque, random, never changes: source of pairwise NameIDs
+  std::string login;              // unique
+  std::string surname;
+  std::string givenName;
+  std::optional<std::string> middleName;
+  std::optional<std::string> inn;    // 12 digits, unique when present
+  std::optional<std::string> snils;  // 11 digits, unique when present
+  std::optional<std::string> email;
+  std::optional<std::string> phone;  // +7XXXXXXXXXX
+  bool emailConfirmed = false;
+  bool phoneConfirmed = false;
+  policy::AccountStatus status = policy::AccountStatus::Simplified;
+  std::string passwordHash;          // Argon2id encoded string (carries its parameters)
+  bool locked = false;
+  int failedLogins = 0;
+  TimePoint createdAt{};
+  TimePoint updatedAt{};
+};
+
+enum class SignMode { Both, AssertionOnly, ResponseOnly };
+
+struct ServiceProvider {
+  std::string entityId;                  // unique key
+  std::string metadataXml;               // the EntityDescriptor as registered (exact bytes)
+  std::vector<std::string> release;      // attribute FriendlyNames released (DESIGN.md); default none
+  policy::AccountStatus minStatus = policy::AccountStatus::Simplified;
+  bool allowSha1 = false;
+  SignMode signMode = SignMode::Both;
+  bool metadataSignatureVerified = false;
+  std::optional<TimePoint> validUntil;   // from the metadata, if any
+  std::string source;                    // file path or URL it was registered from
+  TimePoint createdAt{};
+  TimePoint updatedAt{};
+};
+
+// next: published in metadata, not yet signing (pre-announced for rollover);
+// active: the one signing key, published; previous: published, no longer signing,
+// kept until retired; retired: neither published nor used.
+enum class KeyState { Next, Active, Previous, Retired };
+
+struct SigningKey {
+  std::string id;               // short opaque id (hex of the cert fingerprint prefix)
+  std::string algorithm;        // crypto::keyAlgorithmName
+  std::string privateKeyPem;
+  std::string certificatePem;
+  KeyState state = KeyState::Next;
+  TimePoint createdAt{};
+  std::optional<TimePoint> activatedAt;
+  std::optional<TimePoint> retiredAt;
+};
+
+// What a caller says happened; the store adds sequence, time and the hash chain.
+struct AuditRecord {
+  std::string actor;    // "cli:root", "web", a user login, an SP entityID
+  std::string action;   // "user.add", "sp.remove", "key.rotate", ...
+  std::string target;   // login, entityID, key id
+  std::string outcome;  // "ok", "refused", "error"
+  std::string details;  // JSON object text; never secrets
+};
+
+struct AuditEvent {
+  std::int64_t seq = 0;
+  TimePoint time{};
+  AuditRecord record;
+  std::string prevHash;  // hex; 64 zeros for the first event
+  std::string hash;      // hex sha256 over prevHash and the event (audit/audit_chain.h)
+};
+
+std::string_view keyStateName(KeyState s);
+std::optional<KeyState> parseKeyState(std::string_view s);
+std::string_view signModeName(SignMode m);              // "both", "assertion", "response"
+std::optional<SignMode> parseSignMode(std::string_view s);
+
+}  // namespace propusk::store
