@@ -1,0 +1,91 @@
+#include "idp/admin/sp_registry.h"
+
+#include <algorithm>
+
+#include "idp/policy/attribute_catalog.h"
+#include "idp/saml/messages/sp_metadata.h"
+
+namespace propusk::admin {
+
+Result<Registration> registerSp(store::Store& store, const std::string& metadataXml, const std::string& source,
+                                std::span<X509* const> trust, bool replace, const Clock& clock,
+                                const std::string& actor) {
+  saml::MetadataCheck check;
+  check.now = clock.now();
+  check.trustAnchors = trust;
+  auto md = saml::parseSpMetadata(metadataXml, check);
+  if (!md) return invalid("metadata: " + md.error().detail);
+
+  Registration r;
+  auto existing = store.findServiceProvider(md->entityId);
+  if (existing && !replace)
+    return invalid("entityID: " + md->entityId + " is already registered (use --replace to update its metadata)");
+  if (existing) {
+    r.sp = *existing;
+    r.replaced = true;
+  } else {
+    r.sp.createdAt = clock.now();
+  }
+  r.sp.entityId = md->entityId;
+  r.sp.metadataXml = metadataXml;
+  r.sp.metadataSignatureVerified = md->signatureVerified;
+  r.sp.validUntil = md->validUntil;
+  r.sp.source = source;
+  r.sp.updatedAt = clock.now();
+  r.signatureChecked = md->signatureVerified;
+  r.signedButUnchecked = md->signed_ && !md->signatureVerified;
+  std::string details = std::string(R"({"replaced":)") + (r.replaced ? "true" : "false") +
+                        R"(,"signature_verified":)" + (md->signatureVerified ? "true" : "false") + "}";
+  store.putServiceProvider(r.sp, {actor, r.replaced ? "sp.replace" : "sp.add", r.sp.entityId, "ok", details});
+  return r;
+}
+
+Result<store::ServiceProvider> updateSpPolicy(store::Store& store, const std::string& entityId,
+                                              const SpPolicyChange& change, const Clock& clock,
+                                              const std::string& actor) {
+  auto sp = store.findServiceProvider(entityId);
+  if (!sp) return invalid("entityID: no registered SP '" + entityId + "'");
+  std::string details = "{";
+  auto add = [&](const std::string& k, const std::string& v) {
+    if (details.size() > 1) details += ",";
+    details += "\"" + k + "\":" + v;
+  };
+  if (change.release) {
+    std::vector<std::string> names;
+    for (auto& n : *change.release) {
+      if (!policy::findAttribute(n)) {
+        std::string known;
+        for (auto& a : policy::attributeCatalog()) known += (known.empty() ? "" : ", ") + std::string(a.friendlyName);
+        return invalid("release: unknown attribute '" + n + "' (known: " + known + ")");
+      }
+      if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
+    }
+    sp->release = names;
+    std::string list = "[";
+    for (auto& n : names) list += (list.size() > 1 ? ",\"" : "\"") + n + "\"";
+    add("release", list + "]");
+  }
+  if (change.minStatus) {
+    auto s = policy::parseAccountStatus(*change.minStatus);
+    if (!s) return invalid("min-status: must be simplified, standard or confirmed");
+    sp->minStatus = *s;
+    add("min_status", "\"" + *change.minStatus + "\"");
+  }
+  if (change.allowSha1) {
+    sp->allowSha1 = *change.allowSha1;
+    add("allow_sha1", *change.allowSha1 ? "true" : "false");
+  }
+  if (change.signMode) {
+    auto m = store::parseSignMode(*change.signMode);
+    if (!m) return invalid("sign: must be both, assertion or response");
+    sp->signMode = *m;
+    add("sign", "\"" + *change.signMode + "\"");
+  }
+  if (details.size() == 1) return invalid("nothing to change: give --release, --min-status, --allow-sha1/--deny-sha1 or --sign");
+  details += "}";
+  sp->updatedAt = clock.now();
+  store.putServiceProvider(*sp, {actor, "sp.set", sp->entityId, "ok", details});
+  return *sp;
+}
+
+}  // namespace propusk::admin

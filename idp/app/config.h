@@ -1,0 +1,46 @@
+// Configuration of propusk and propuskctl: defaults, an optional INI file, then
+// command-line overrides. Unknown keys and bad values are refused at startup.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+
+#include "idp/auth/password_hash.h"
+#include "idp/auth/password_policy.h"
+#include "idp/crypto/keys.h"
+
+namespace propusk::app {
+
+struct Config {
+  std::filesystem::path dataDir = "var";
+  std::string listenHost = "127.0.0.1";
+  unsigned listenPort = 8443;
+  std::string publicUrl = "https://localhost:8443";
+  std::string entityId;  // empty: publicUrl + "/saml/metadata"
+  std::chrono::seconds clockSkew{180};
+  crypto::KeyAlgorithm keyAlgorithm = crypto::KeyAlgorithm::Rsa2048;
+  int keyValidityDays = 3650;
+  auth::PasswordPolicy passwordPolicy;
+  auth::Argon2Params argon2;
+
+  std::filesystem::path storeFile() const { return dataDir / "propusk.db"; }
+  std::string idpEntityId() const { return entityId.empty() ? publicUrl + "/saml/metadata" : entityId; }
+};
+
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Reads an INI file (sections [server], [store], [keys], [password], [saml]); a relative
+// store.data_dir is taken relative to the file's directory. Throws ConfigError naming the
+// file, key and reason.
+Config loadConfigFile(const std::filesystem::path& file);
+
+// "HOST:PORT" or "[v6]:PORT" into listenHost/listenPort; throws ConfigError.
+void setListen(Config& c, const std::string& hostPort);
+// Absolute http(s) URL without a trailing slash; throws ConfigError.
+void setPublicUrl(Config& c, const std::string& url);
+
+}  // namespace propusk::app

@@ -1,0 +1,81 @@
+#include "idp/cli/context.h"
+
+#include <Poco/JSON/Array.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+
+namespace propusk::cli {
+
+store::Store& Context::store() {
+  if (!store_) {
+    auto file = config.storeFile();
+    if (!std::filesystem::exists(file))
+      throw CliError("store: no store at " + file.string() + "; run 'propuskctl init' first (or give --data DIR)");
+    store_ = store::openSqliteStore(file, clock);
+  }
+  return *store_;
+}
+
+store::Store& Context::createStore() {
+  if (!store_) {
+    std::error_code ec;
+    std::filesystem::create_directories(config.dataDir, ec);
+    if (ec) throw CliError("data: cannot create " + config.dataDir.string() + ": " + ec.message());
+    std::filesystem::permissions(config.dataDir, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::replace, ec);
+    store_ = store::openSqliteStore(config.storeFile(), clock);
+  }
+  return *store_;
+}
+
+namespace {
+std::string readLine(std::istream& in) {
+  std::string line;
+  std::getline(in, line);
+  while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.pop_back();
+  return line;
+}
+
+std::string readHidden(const std::string& prompt) {
+  std::cerr << prompt << std::flush;
+  termios old{};
+  bool restore = tcgetattr(STDIN_FILENO, &old) == 0;
+  if (restore) {
+    termios quiet = old;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+  }
+  std::string s = readLine(std::cin);
+  if (restore) tcsetattr(STDIN_FILENO, TCSANOW, &old);
+  std::cerr << "\n";
+  return s;
+}
+}  // namespace
+
+std::string Context::readNewPassword(const std::string& prompt) {
+  std::string pw;
+  if (io.stdinIsTty) {
+    pw = readHidden(prompt + ": ");
+    if (readHidden("Repeat " + prompt + ": ") != pw) throw CliError("password: the two entries differ");
+  } else {
+    pw = readLine(io.in);
+  }
+  if (pw.empty()) throw CliError("password: empty (give it on standard input or at the prompt, never as an argument)");
+  return pw;
+}
+
+Poco::JSON::Object::Ptr newJsonObject() { return new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER); }
+
+void Context::printJson(const Poco::JSON::Object::Ptr& obj) {
+  obj->stringify(io.out, 2);
+  io.out << "\n";
+}
+void Context::printJson(const Poco::JSON::Array::Ptr& arr) {
+  arr->stringify(io.out, 2);
+  io.out << "\n";
+}
+
+}  // namespace propusk::cli

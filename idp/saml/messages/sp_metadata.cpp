@@ -1,0 +1,163 @@
+#include "idp/saml/messages/sp_metadata.h"
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+
+#include "idp/crypto/keys.h"
+#include "idp/crypto/xml_signature.h"
+#include "idp/xml/dom.h"
+#include "idp/xml/namespaces.h"
+#include "idp/xml/parser.h"
+
+namespace propusk::saml {
+
+namespace {
+
+using xml::attr;
+using xml::child;
+using xml::children;
+namespace ns = xml::ns;
+
+bool xsBoolean(const std::optional<std::string>& v) { return v && (*v == "true" || *v == "1"); }
+
+bool supportsSaml2(const std::string& enumeration) {
+  size_t pos = 0;
+  while (pos < enumeration.size()) {
+    size_t end = enumeration.find_first_of(" \t\r\n", pos);
+    if (end == std::string::npos) end = enumeration.size();
+    if (std::string_view(enumeration).substr(pos, end - pos) == kProtocolSaml2) return true;
+    pos = end + 1;
+  }
+  return false;
+}
+
+Result<Endpoint> readEndpoint(xmlNode* e, bool indexed, const char* what) {
+  Endpoint ep;
+  ep.binding = attr(e, "Binding").value_or("");
+  ep.location = attr(e, "Location").value_or("");
+  ep.responseLocation = attr(e, "ResponseLocation").value_or("");
+  if (!isAbsoluteHttpUrl(ep.location))
+    return invalid(std::string(what) + " Location '" + ep.location + "' is not an absolute http(s) URL");
+  if (!ep.responseLocation.empty() && !isAbsoluteHttpUrl(ep.responseLocation))
+    return invalid(std::string(what) + " ResponseLocation '" + ep.responseLocation +
+                   "' is not an absolute http(s) URL");
+  if (indexed) {
+    if (auto idx = attr(e, "index")) ep.index = static_cast<unsigned>(std::stoul(*idx));  // schema-checked
+    if (auto d = attr(e, "isDefault")) ep.isDefault = xsBoolean(d);
+  }
+  return ep;
+}
+
+Status readKeys(xmlNode* role, SpMetadata& md) {
+  for (xmlNode* kd : children(role, ns::kMd, "KeyDescriptor")) {
+    std::string use = attr(kd, "use").value_or("");
+    xmlNode* keyInfo = child(kd, ns::kDs, "KeyInfo");
+    for (xmlNode* data : children(keyInfo, ns::kDs, "X509Data")) {
+      for (xmlNode* c : children(data, ns::kDs, "X509Certificate")) {
+        for (int pass = 0; pass < 2; ++pass) {
+          bool signing = pass == 0;
+          if (!use.empty() && use != (signing ? "signing" : "encryption")) continue;
+          auto cert = crypto::loadCertificateBase64Der(xml::trimmedText(c));
+          if (!cert) return invalid("KeyDescriptor certificate is unreadable: " + cert.error().detail);
+          (signing ? md.signingCertificates : md.encryptionCertificates).push_back(std::move(*cert));
+        }
+      }
+    }
+  }
+  return {};
+}
+
+void earliest(std::optional<TimePoint>& into, std::optional<TimePoint> t) {
+  if (t && (!into || *t < *into)) into = t;
+}
+
+}  // namespace
+
+bool isAbsoluteHttpUrl(std::string_view url) {
+  std::string lower;
+  for (char c : url.substr(0, 8)) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  size_t rest;
+  if (lower.starts_with("https://")) rest = 8;
+  else if (lower.starts_with("http://")) rest = 7;
+  else return false;
+  if (url.size() > 2048) return false;
+  for (unsigned char c : url)
+    if (c <= 0x20 || c == 0x7F || c == '#' || c == '<' || c == '>' || c == '"' || c == '\\') return false;
+  std::string_view authority = url.substr(rest);
+  authority = authority.substr(0, authority.find_first_of("/?"));
+  if (authority.empty() || authority.find('@') != std::string_view::npos) return false;
+  if (authority.front() == ':') return false;
+  return true;
+}
+
+Result<SpMetadata> parseSpMetadata(std::string_view xmlText, const MetadataCheck& check) {
+  xml::ParseLimits limits;
+  limits.maxBytes = 1 << 20;  // SP metadata with several certs and mdui logos can be large
+  auto doc = xml::parseSecure(xmlText, limits);
+  if (!doc) return std::unexpected(doc.error());
+  xmlNode* root = xmlDocGetRootElement(doc->get());
+  if (xml::isElement(root, ns::kMd, "EntitiesDescriptor"))
+    return invalid("this is an EntitiesDescriptor (an aggregate); give one SP's EntityDescriptor");
+  if (!xml::isElement(root, ns::kMd, "EntityDescriptor"))
+    return invalid("root element is not md:EntityDescriptor");
+
+  SpMetadata md;
+  md.signed_ = crypto::signatureChild(root) != nullptr;
+  if (!check.trustAnchors.empty()) {
+    if (!md.signed_) return invalid("metadata is not signed, but a trust anchor was given");
+    auto v = crypto::verifyEnveloped(root, check.trustAnchors);
+    if (!v) return invalid("metadata signature: " + v.error().detail);
+    md.signatureVerified = true;
+  }
+
+  const xml::SchemaSet* schemas = check.schemas;
+  std::shared_ptr<const xml::SchemaSet> shared;
+  if (!schemas) {
+    shared = xml::SchemaSet::shared();
+    schemas = shared.get();
+  }
+  if (auto st = schemas->validate(doc->get()); !st) return std::unexpected(st.error());
+
+  md.entityId = attr(root, "entityID").value_or("");
+  if (md.entityId.empty() || md.entityId.size() > 1024)
+    return invalid("entityID must be 1..1024 characters (metadata §2.3.2)");
+  for (unsigned char c : md.entityId)
+    if (c <= 0x20 || c == 0x7F) return invalid("entityID must not contain spaces or control characters");
+
+  earliest(md.validUntil, attr(root, "validUntil").and_then(parseXsDateTime));
+
+  xmlNode* sso = nullptr;
+  for (xmlNode* d : children(root, ns::kMd, "SPSSODescriptor"))
+    if (supportsSaml2(attr(d, "protocolSupportEnumeration").value_or(""))) {
+      sso = d;
+      break;
+    }
+  if (!sso) return invalid("no SPSSODescriptor supporting SAML 2.0 (this is not SP metadata)");
+  earliest(md.validUntil, attr(sso, "validUntil").and_then(parseXsDateTime));
+  if (md.validUntil && *md.validUntil <= check.now)
+    return invalid("metadata expired at " + formatXsDateTime(*md.validUntil) + " (validUntil)");
+
+  md.authnRequestsSigned = xsBoolean(attr(sso, "AuthnRequestsSigned"));
+  md.wantAssertionsSigned = xsBoolean(attr(sso, "WantAssertionsSigned"));
+
+  std::set<unsigned> indexes;
+  for (xmlNode* e : children(sso, ns::kMd, "AssertionConsumerService")) {
+    auto ep = readEndpoint(e, true, "AssertionConsumerService");
+    if (!ep) return std::unexpected(ep.error());
+    if (ep->index && !indexes.insert(*ep->index).second)
+      return invalid("two AssertionConsumerService elements share index " + std::to_string(*ep->index));
+    md.assertionConsumerServices.push_back(std::move(*ep));
+  }
+  if (md.assertionConsumerServices.empty()) return invalid("no AssertionConsumerService");
+  for (xmlNode* e : children(sso, ns::kMd, "SingleLogoutService")) {
+    auto ep = readEndpoint(e, false, "SingleLogoutService");
+    if (!ep) return std::unexpected(ep.error());
+    md.singleLogoutServices.push_back(std::move(*ep));
+  }
+  for (xmlNode* e : children(sso, ns::kMd, "NameIDFormat")) md.nameIdFormats.push_back(xml::trimmedText(e));
+  if (auto st = readKeys(sso, md); !st) return std::unexpected(st.error());
+  return md;
+}
+
+}  // namespace propusk::saml
