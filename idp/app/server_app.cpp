@@ -1,0 +1,156 @@
+#include "idp/app/server_app.h"
+
+#include <Poco/ConsoleChannel.h>
+#include <Poco/FormattingChannel.h>
+#include <Poco/Net/Context.h>
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/SSLManager.h>
+#include <Poco/Net/SecureServerSocket.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/PatternFormatter.h>
+#include <Poco/Util/HelpFormatter.h>
+#include <Poco/Util/Option.h>
+
+#include <iostream>
+
+#include "idp/admin/bootstrap.h"
+#include "idp/app/config.h"
+#include "idp/app/dev_setup.h"
+#include "idp/crypto/xml_signature.h"
+#include "idp/store/store.h"
+#include "idp/web/router.h"
+#include "idp/xml/schema.h"
+
+namespace propusk::app {
+
+using Poco::Util::Option;
+
+void ServerApp::defineOptions(Poco::Util::OptionSet& options) {
+  ServerApplication::defineOptions(options);
+  options.addOption(Option("config", "", "read configuration from FILE (INI)").argument("FILE").repeatable(false));
+  options.addOption(Option("data", "", "data directory (store, keys, TLS); default ./var").argument("DIR").repeatable(false));
+  options.addOption(Option("listen", "", "HOST:PORT to listen on; default 127.0.0.1:8443").argument("HOST:PORT").repeatable(false));
+  options.addOption(Option("public-url", "", "base of every URL in metadata; default https://localhost:8443").argument("URL").repeatable(false));
+  options.addOption(Option("check-config", "", "check the configuration, store and schemas, then exit"));
+  options.addOption(Option("help", "h", "print this help"));
+}
+
+void ServerApp::handleOption(const std::string& name, const std::string& value) {
+  ServerApplication::handleOption(name, value);
+  if (name == "config") configFile_ = value;
+  else if (name == "data") dataDir_ = value;
+  else if (name == "listen") listen_ = value;
+  else if (name == "public-url") publicUrl_ = value;
+  else if (name == "check-config") checkOnly_ = true;
+  else if (name == "help") {
+    helpRequested_ = true;
+    Poco::Util::HelpFormatter help(options());
+    help.setCommand("propusk");
+    help.setUsage("[--config FILE | --data DIR] [--listen HOST:PORT] [--public-url URL] [--check-config]");
+    help.setHeader("Propusk SAML 2.0 identity provider. With no options: a development instance from ./var.");
+    help.format(std::cout);
+    stopOptionsProcessing();
+  }
+}
+
+int ServerApp::main(const std::vector<std::string>& args) {
+  if (helpRequested_) return EXIT_OK;
+  Poco::AutoPtr<Poco::PatternFormatter> fmt(new Poco::PatternFormatter("%Y-%m-%dT%H:%M:%SZ %p propusk: %t"));
+  Poco::AutoPtr<Poco::FormattingChannel> chan(new Poco::FormattingChannel(fmt, new Poco::ConsoleChannel(std::cerr)));
+  Poco::Logger& log = Poco::Logger::create("propusk", chan, Poco::Message::PRIO_INFORMATION);
+  if (!args.empty()) {
+    std::cerr << "propusk: unexpected argument '" << args[0] << "' (see --help)\n";
+    return EXIT_USAGE;
+  }
+  bool dev = !configFile_ && !dataDir_;
+  Config config;
+  try {
+    if (configFile_ && dataDir_) throw ConfigError("give either --config or --data, not both");
+    if (configFile_) config = loadConfigFile(*configFile_);
+    if (dataDir_) config.dataDir = *dataDir_;
+    if (listen_) setListen(config, *listen_);
+    if (publicUrl_) setPublicUrl(config, *publicUrl_);
+    xml::SchemaSet::shared();
+    crypto::initializeXmlsec();
+  } catch (const std::exception& e) {
+    std::cerr << "propusk: config: " << e.what() << "\n";
+    return EXIT_CONFIG;
+  }
+
+  try {
+    SystemClock clock;
+    SystemRandom random;
+    if (checkOnly_) {
+      if (std::filesystem::exists(config.storeFile())) store::openSqliteStore(config.storeFile(), clock);
+      std::cout << "configuration OK: data " << config.dataDir.string() << ", listen " << config.listenHost << ":"
+                << config.listenPort << ", entityID " << config.idpEntityId() << "\n";
+      return EXIT_OK;
+    }
+    std::filesystem::create_directories(config.dataDir);
+    std::filesystem::permissions(config.dataDir, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace);
+    auto store = store::openSqliteStore(config.storeFile(), clock);
+    admin::KeySettings ks{config.keyAlgorithm, config.keyValidityDays, "Propusk IdP signing"};
+    auto boot = admin::ensureInitialised(*store, ks, clock, random, "propusk");
+    if (boot.createdKey) log.information("created signing key %s (%s)", boot.activeKey.id, boot.activeKey.algorithm);
+    auto tls = ensureTlsCertificate(config, clock);
+    if (tls.created) log.information("created self-signed TLS certificate %s", tls.cert.string());
+
+    std::optional<DevSetup> devData;
+    if (dev) {
+      auto spDir = std::filesystem::path(PROPUSK_SOURCE_DIR) / "sp-metadata";
+      devData = ensureDevData(*store, config, spDir, clock, random);
+      for (auto& m : devData->messages) log.warning("%s", m);
+    }
+
+    Poco::Net::initializeSSL();
+    Poco::Net::Context::Ptr ctx = new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, tls.key.string(),
+                                                         tls.cert.string(), "", Poco::Net::Context::VERIFY_NONE, 9,
+                                                         false, "HIGH:!aNULL:!MD5:!RC4:!3DES");
+    ctx->disableProtocols(Poco::Net::Context::PROTO_SSLV2 | Poco::Net::Context::PROTO_SSLV3 |
+                          Poco::Net::Context::PROTO_TLSV1 | Poco::Net::Context::PROTO_TLSV1_1);
+    ctx->enableExtendedCertificateVerification(false);
+    Poco::Net::SocketAddress addr(config.listenHost, static_cast<Poco::UInt16>(config.listenPort));
+    Poco::Net::SecureServerSocket socket(addr, 128, ctx);
+
+    web::WebContext webCtx{config, *store, clock, random, log};
+    auto* params = new Poco::Net::HTTPServerParams;
+    params->setMaxThreads(16);
+    params->setMaxQueued(128);
+    params->setTimeout(Poco::Timespan(15, 0));
+    params->setKeepAlive(true);
+    params->setKeepAliveTimeout(Poco::Timespan(5, 0));
+    params->setServerName("propusk");
+    params->setSoftwareVersion("");  // no version banner
+    Poco::Net::HTTPServer server(new web::Router(webCtx), socket, params);
+    server.start();
+    webCtx.ready = true;
+
+    std::string base = config.publicUrl;
+    std::cout << "Propusk IdP is running (listening on " << socket.address().toString() << ")\n"
+              << "  metadata:  " << base << "/saml/metadata\n"
+              << "  SSO:       " << base << "/saml/sso\n"
+              << "  login:     " << base << "/login\n"
+              << "  health:    " << base << "/healthz  " << base << "/readyz\n"
+              << "  entityID:  " << config.idpEntityId() << "\n"
+              << "  data:      " << config.dataDir.string() << "\n";
+    if (devData) {
+      std::cout << "  demo user: " << devData->demoLogin << "  password: "
+                << (devData->demoPassword.empty() ? "see " + devData->demoPasswordFile.string() : devData->demoPassword)
+                << "\n";
+      for (auto& sp : store->listServiceProviders()) std::cout << "  SP:        " << sp.entityId << "\n";
+    }
+    std::cout << std::flush;
+    waitForTerminationRequest();
+    log.information("stopping: finishing requests in progress");
+    webCtx.ready = false;
+    server.stopAll(false);
+    Poco::Net::uninitializeSSL();
+    return EXIT_OK;
+  } catch (const std::exception& e) {
+    std::cerr << "propusk: " << e.what() << "\n";
+    return EXIT_SOFTWARE;
+  }
+}
+
+}  // namespace propusk::app

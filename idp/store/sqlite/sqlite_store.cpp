@@ -1,0 +1,661 @@
+// The embedded SQLite store (DESIGN.md "Storage").
+//
+// Concurrency: one Poco::Data::Session per Store object, guarded by a std::mutex, so the
+// server's threads take turns on it. Across processes (server and propuskctl on the same
+// file) SQLite's WAL mode lets readers run beside one writer; every change runs in
+// BEGIN IMMEDIATE, which takes the write lock before the first read, so the audit chain's
+// "read the last hash, append the next event" can never interleave between processes.
+// busy_timeout makes the second writer wait (up to 5 s) instead of failing.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <Poco/Data/RecordSet.h>
+#include <Poco/Data/SQLite/Connector.h>
+#include <Poco/Data/SQLite/SQLiteException.h>
+#include <Poco/Data/Session.h>
+#include <Poco/Data/Statement.h>
+#include <Poco/Exception.h>
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/Nullable.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+#include <sstream>
+#include <type_traits>
+
+#include "idp/audit/audit_chain.h"
+#include "idp/store/migrations/sqlite_migrations.h"
+#include "idp/store/store.h"
+
+namespace propusk::store {
+
+namespace {
+
+using namespace Poco::Data::Keywords;
+using Poco::Data::RecordSet;
+using Poco::Data::Statement;
+using Poco::Int64;
+
+constexpr char kSqliteMagic[16] = {'S', 'Q', 'L', 'i', 't', 'e', ' ', 'f',
+                                   'o', 'r', 'm', 'a', 't', ' ', '3', '\0'};
+
+std::string oneLine(std::string s) {
+  for (char& c : s)
+    if (c == '\n' || c == '\r') c = ' ';
+  return s;
+}
+
+Int64 unixSeconds(TimePoint t) { return t.time_since_epoch().count(); }
+TimePoint fromUnix(Int64 s) { return TimePoint{std::chrono::seconds{s}}; }
+
+Poco::Nullable<std::string> nullable(const std::optional<std::string>& v) {
+  return v ? Poco::Nullable<std::string>(*v) : Poco::Nullable<std::string>();
+}
+Poco::Nullable<Int64> nullable(const std::optional<TimePoint>& v) {
+  return v ? Poco::Nullable<Int64>(unixSeconds(*v)) : Poco::Nullable<Int64>();
+}
+
+std::string releaseToJson(const std::vector<std::string>& release) {
+  Poco::JSON::Array arr;
+  for (const auto& name : release) arr.add(name);
+  std::ostringstream out;
+  arr.stringify(out);
+  return out.str();
+}
+
+// Typed access to one row of a result; a NULL or malformed value in a NOT NULL column
+// means the file was edited behind our back.
+class Row {
+ public:
+  Row(const RecordSet& rs, std::size_t row, const std::string& file) : rs_(rs), row_(row), file_(file) {}
+
+  bool isNull(std::size_t col) const { return rs_.isNull(col, row_); }
+  std::string text(std::size_t col) const {
+    if (isNull(col)) corrupt(col, "NULL");
+    return rs_.value(col, row_).convert<std::string>();
+  }
+  Int64 integer(std::size_t col) const {
+    if (isNull(col)) corrupt(col, "NULL");
+    return rs_.value(col, row_).convert<Int64>();
+  }
+  bool flag(std::size_t col) const { return integer(col) != 0; }
+  TimePoint time(std::size_t col) const { return fromUnix(integer(col)); }
+  std::optional<std::string> optText(std::size_t col) const {
+    if (isNull(col)) return std::nullopt;
+    return text(col);
+  }
+  std::optional<TimePoint> optTime(std::size_t col) const {
+    if (isNull(col)) return std::nullopt;
+    return time(col);
+  }
+  policy::AccountStatus status(std::size_t col) const {
+    auto v = text(col);
+    auto s = policy::parseAccountStatus(v);
+    if (!s) corrupt(col, v);
+    return *s;
+  }
+  SignMode signMode(std::size_t col) const {
+    auto v = text(col);
+    auto m = parseSignMode(v);
+    if (!m) corrupt(col, v);
+    return *m;
+  }
+  KeyState keyState(std::size_t col) const {
+    auto v = text(col);
+    auto s = parseKeyState(v);
+    if (!s) corrupt(col, v);
+    return *s;
+  }
+  std::vector<std::string> release(std::size_t col) const {
+    auto v = text(col);
+    std::vector<std::string> out;
+    try {
+      Poco::JSON::Parser parser;
+      auto arr = parser.parse(v).extract<Poco::JSON::Array::Ptr>();
+      for (std::size_t i = 0; i < arr->size(); ++i) out.push_back(arr->getElement<std::string>(i));
+    } catch (const Poco::Exception&) {
+      corrupt(col, v);
+    }
+    return out;
+  }
+
+ private:
+  [[noreturn]] void corrupt(std::size_t col, const std::string& value) const {
+    throw StoreError("store " + file_ + ": corrupt value in column " + rs_.columnName(col) +
+                     ": " + oneLine(value.substr(0, 64)));
+  }
+
+  const RecordSet& rs_;
+  std::size_t row_;
+  const std::string& file_;
+};
+
+constexpr char kUserColumns[] =
+    "id, uid, login, surname, given_name, middle_name, inn, snils, email, phone, "
+    "email_confirmed, phone_confirmed, status, password_hash, locked, failed_logins, "
+    "created_at, updated_at";
+
+User userFrom(const Row& r) {
+  User u;
+  u.id = r.integer(0);
+  u.uid = r.text(1);
+  u.login = r.text(2);
+  u.surname = r.text(3);
+  u.givenName = r.text(4);
+  u.middleName = r.optText(5);
+  u.inn = r.optText(6);
+  u.snils = r.optText(7);
+  u.email = r.optText(8);
+  u.phone = r.optText(9);
+  u.emailConfirmed = r.flag(10);
+  u.phoneConfirmed = r.flag(11);
+  u.status = r.status(12);
+  u.passwordHash = r.text(13);
+  u.locked = r.flag(14);
+  u.failedLogins = static_cast<int>(r.integer(15));
+  u.createdAt = r.time(16);
+  u.updatedAt = r.time(17);
+  return u;
+}
+
+constexpr char kSpColumns[] =
+    "entity_id, metadata_xml, release, min_status, allow_sha1, sign_mode, "
+    "metadata_signature_verified, valid_until, source, created_at, updated_at";
+
+ServiceProvider spFrom(const Row& r) {
+  ServiceProvider sp;
+  sp.entityId = r.text(0);
+  sp.metadataXml = r.text(1);
+  sp.release = r.release(2);
+  sp.minStatus = r.status(3);
+  sp.allowSha1 = r.flag(4);
+  sp.signMode = r.signMode(5);
+  sp.metadataSignatureVerified = r.flag(6);
+  sp.validUntil = r.optTime(7);
+  sp.source = r.text(8);
+  sp.createdAt = r.time(9);
+  sp.updatedAt = r.time(10);
+  return sp;
+}
+
+constexpr char kKeyColumns[] =
+    "id, algorithm, private_key_pem, certificate_pem, state, created_at, activated_at, retired_at";
+
+SigningKey keyFrom(const Row& r) {
+  SigningKey k;
+  k.id = r.text(0);
+  k.algorithm = r.text(1);
+  k.privateKeyPem = r.text(2);
+  k.certificatePem = r.text(3);
+  k.state = r.keyState(4);
+  k.createdAt = r.time(5);
+  k.activatedAt = r.optTime(6);
+  k.retiredAt = r.optTime(7);
+  return k;
+}
+
+constexpr char kAuditColumns[] =
+    "seq, time, actor, action, target, outcome, details, prev_hash, hash";
+
+AuditEvent auditFrom(const Row& r) {
+  AuditEvent e;
+  e.seq = r.integer(0);
+  e.time = r.time(1);
+  e.record.actor = r.text(2);
+  e.record.action = r.text(3);
+  e.record.target = r.text(4);
+  e.record.outcome = r.text(5);
+  e.record.details = r.text(6);
+  e.prevHash = r.text(7);
+  e.hash = r.text(8);
+  return e;
+}
+
+// SQLite's message for a unique violation names the column ("UNIQUE constraint failed:
+// users.inn"); the pre-insert checks normally catch these first.
+UserConflict conflictFromMessage(const std::string& msg) {
+  if (msg.find("users.login") != std::string::npos) return UserConflict::Login;
+  if (msg.find("users.inn") != std::string::npos) return UserConflict::Inn;
+  if (msg.find("users.snils") != std::string::npos) return UserConflict::Snils;
+  return UserConflict::None;
+}
+
+// Creates the file 0600 when missing (so the -wal and -shm files SQLite derives from it
+// are 0600 too), and refuses anything that is not a SQLite database before Poco opens it.
+void prepareFile(const std::filesystem::path& file) {
+  const std::string name = file.string();
+  int fd = ::open(name.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd >= 0) {
+    // open() applied the umask; the mode must not depend on it.
+    int rc = ::fchmod(fd, 0600);
+    int err = errno;
+    ::close(fd);
+    if (rc != 0) throw StoreError("store " + name + ": cannot set mode 0600: " + std::strerror(err));
+    return;
+  }
+  if (errno != EEXIST)
+    throw StoreError("store " + name + ": cannot create file: " + std::strerror(errno));
+
+  fd = ::open(name.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw StoreError("store " + name + ": cannot open file: " + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    throw StoreError("store " + name + ": not a regular file");
+  }
+  char head[sizeof kSqliteMagic] = {};
+  ssize_t n = st.st_size > 0 ? ::read(fd, head, sizeof head) : 0;
+  int err = errno;
+  if (st.st_size == 0) ::fchmod(fd, 0600);  // an empty file is a new database: ours to set
+  ::close(fd);
+  if (n < 0) throw StoreError("store " + name + ": cannot read file: " + std::strerror(err));
+  if (st.st_size > 0 &&
+      (n != static_cast<ssize_t>(sizeof head) || std::memcmp(head, kSqliteMagic, sizeof head) != 0))
+    throw StoreError("store " + name + ": not a SQLite database");
+}
+
+void registerSqliteOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] { Poco::Data::SQLite::Connector::registerConnector(); });
+}
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(const std::filesystem::path& file, const Clock& clock)
+      : file_(file.string()), clock_(clock), session_(open(file)) {
+    try {
+      session_ << "PRAGMA busy_timeout = 5000", now;
+      std::string mode;
+      session_ << "PRAGMA journal_mode = WAL", into(mode), now;
+      if (mode != "wal") throw StoreError("store " + file_ + ": cannot enable WAL (journal_mode is " + mode + ")");
+      session_ << "PRAGMA foreign_keys = ON", now;
+      session_ << "PRAGMA synchronous = NORMAL", now;
+    } catch (const Poco::Exception& e) {
+      throw fail("open", e);
+    }
+    migrations::migrateSqlite(session_, file);
+  }
+
+  int schemaVersion() override {
+    return read("read schema version", [&] { return migrations::sqliteSchemaVersion(session_); });
+  }
+
+  // ---- users
+
+  UserConflict addUser(User& user, const AuditRecord& audit) override {
+    return write("add user", [&] {
+      if (auto c = conflictOf(user, 0); c != UserConflict::None) return c;
+      const TimePoint stamp = clock_.now();
+      std::string uid = user.uid, login = user.login, surname = user.surname,
+                  given = user.givenName, status(policy::accountStatusName(user.status)),
+                  hash = user.passwordHash;
+      auto middle = nullable(user.middleName), inn = nullable(user.inn),
+           snils = nullable(user.snils), email = nullable(user.email), phone = nullable(user.phone);
+      int emailOk = user.emailConfirmed, phoneOk = user.phoneConfirmed, locked = user.locked,
+          failed = user.failedLogins;
+      Int64 t = unixSeconds(stamp);
+      try {
+        session_ << "INSERT INTO users (uid, login, surname, given_name, middle_name, inn, snils, "
+                    "email, phone, email_confirmed, phone_confirmed, status, password_hash, locked, "
+                    "failed_logins, created_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            use(uid), use(login), use(surname), use(given), use(middle), use(inn), use(snils),
+            use(email), use(phone), use(emailOk), use(phoneOk), use(status), use(hash),
+            use(locked), use(failed), use(t), use(t), now;
+      } catch (const Poco::Data::SQLite::ConstraintViolationException& e) {
+        if (auto c = conflictFromMessage(e.displayText()); c != UserConflict::None) return c;
+        throw;
+      }
+      Int64 id = 0;
+      session_ << "SELECT last_insert_rowid()", into(id), now;
+      appendLocked(audit);
+      user.id = id;
+      user.createdAt = user.updatedAt = stamp;
+      return UserConflict::None;
+    });
+  }
+
+  UserConflict updateUser(const User& user, const AuditRecord& audit) override {
+    return write("update user", [&] {
+      if (auto c = conflictOf(user, user.id); c != UserConflict::None) return c;
+      std::string login = user.login, surname = user.surname, given = user.givenName,
+                  status(policy::accountStatusName(user.status)), hash = user.passwordHash;
+      auto middle = nullable(user.middleName), inn = nullable(user.inn),
+           snils = nullable(user.snils), email = nullable(user.email), phone = nullable(user.phone);
+      int emailOk = user.emailConfirmed, phoneOk = user.phoneConfirmed, locked = user.locked,
+          failed = user.failedLogins;
+      Int64 t = unixSeconds(clock_.now()), id = user.id;
+      std::size_t changed = 0;
+      try {
+        // uid and created_at never change.
+        Statement st(session_);
+        st << "UPDATE users SET login = ?, surname = ?, given_name = ?, middle_name = ?, inn = ?, "
+              "snils = ?, email = ?, phone = ?, email_confirmed = ?, phone_confirmed = ?, "
+              "status = ?, password_hash = ?, locked = ?, failed_logins = ?, updated_at = ? "
+              "WHERE id = ?",
+            use(login), use(surname), use(given), use(middle), use(inn), use(snils), use(email),
+            use(phone), use(emailOk), use(phoneOk), use(status), use(hash), use(locked),
+            use(failed), use(t), use(id);
+        changed = st.execute();
+      } catch (const Poco::Data::SQLite::ConstraintViolationException& e) {
+        if (auto c = conflictFromMessage(e.displayText()); c != UserConflict::None) return c;
+        throw;
+      }
+      if (changed == 0)
+        throw StoreError("store " + file_ + ": update user: no user with id " + std::to_string(id));
+      appendLocked(audit);
+      return UserConflict::None;
+    });
+  }
+
+  std::optional<User> findUser(std::string_view login) override {
+    return read("find user", [&]() -> std::optional<User> {
+      std::string l(login);
+      Statement st(session_);
+      st << "SELECT " + std::string(kUserColumns) + " FROM users WHERE login = ?", use(l);
+      st.execute();
+      RecordSet rs(st);
+      if (rs.rowCount() == 0) return std::nullopt;
+      return userFrom(Row(rs, 0, file_));
+    });
+  }
+
+  std::vector<User> listUsers() override {
+    return read("list users", [&] {
+      Statement st(session_);
+      st << "SELECT " + std::string(kUserColumns) + " FROM users ORDER BY login";
+      st.execute();
+      RecordSet rs(st);
+      std::vector<User> out;
+      for (std::size_t i = 0; i < rs.rowCount(); ++i) out.push_back(userFrom(Row(rs, i, file_)));
+      return out;
+    });
+  }
+
+  bool removeUser(std::string_view login, const AuditRecord& audit) override {
+    return write("remove user", [&] {
+      std::string l(login);
+      Statement st(session_);
+      st << "DELETE FROM users WHERE login = ?", use(l);
+      if (st.execute() == 0) return false;
+      appendLocked(audit);
+      return true;
+    });
+  }
+
+  // ---- service providers
+
+  void putServiceProvider(const ServiceProvider& sp, const AuditRecord& audit) override {
+    write("put service provider", [&] {
+      std::string entityId = sp.entityId, xml = sp.metadataXml, release = releaseToJson(sp.release),
+                  minStatus(policy::accountStatusName(sp.minStatus)),
+                  signMode(signModeName(sp.signMode)), source = sp.source;
+      int sha1 = sp.allowSha1, verified = sp.metadataSignatureVerified;
+      auto validUntil = nullable(sp.validUntil);
+      Int64 t = unixSeconds(clock_.now());
+      // created_at survives re-registration; everything else is replaced.
+      session_ << "INSERT INTO service_providers (entity_id, metadata_xml, release, min_status, "
+                  "allow_sha1, sign_mode, metadata_signature_verified, valid_until, source, "
+                  "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                  "ON CONFLICT (entity_id) DO UPDATE SET metadata_xml = excluded.metadata_xml, "
+                  "release = excluded.release, min_status = excluded.min_status, "
+                  "allow_sha1 = excluded.allow_sha1, sign_mode = excluded.sign_mode, "
+                  "metadata_signature_verified = excluded.metadata_signature_verified, "
+                  "valid_until = excluded.valid_until, source = excluded.source, "
+                  "updated_at = excluded.updated_at",
+          use(entityId), use(xml), use(release), use(minStatus), use(sha1), use(signMode),
+          use(verified), use(validUntil), use(source), use(t), use(t), now;
+      appendLocked(audit);
+    });
+  }
+
+  std::optional<ServiceProvider> findServiceProvider(std::string_view entityId) override {
+    return read("find service provider", [&]() -> std::optional<ServiceProvider> {
+      std::string id(entityId);
+      Statement st(session_);
+      st << "SELECT " + std::string(kSpColumns) + " FROM service_providers WHERE entity_id = ?",
+          use(id);
+      st.execute();
+      RecordSet rs(st);
+      if (rs.rowCount() == 0) return std::nullopt;
+      return spFrom(Row(rs, 0, file_));
+    });
+  }
+
+  std::vector<ServiceProvider> listServiceProviders() override {
+    return read("list service providers", [&] {
+      Statement st(session_);
+      st << "SELECT " + std::string(kSpColumns) + " FROM service_providers ORDER BY entity_id";
+      st.execute();
+      RecordSet rs(st);
+      std::vector<ServiceProvider> out;
+      for (std::size_t i = 0; i < rs.rowCount(); ++i) out.push_back(spFrom(Row(rs, i, file_)));
+      return out;
+    });
+  }
+
+  bool removeServiceProvider(std::string_view entityId, const AuditRecord& audit) override {
+    return write("remove service provider", [&] {
+      std::string id(entityId);
+      Statement st(session_);
+      st << "DELETE FROM service_providers WHERE entity_id = ?", use(id);
+      if (st.execute() == 0) return false;
+      appendLocked(audit);
+      return true;
+    });
+  }
+
+  // ---- signing keys
+
+  void addKey(const SigningKey& key, const AuditRecord& audit) override {
+    write("add signing key", [&] {
+      std::string id = key.id, alg = key.algorithm, priv = key.privateKeyPem,
+                  cert = key.certificatePem, state(keyStateName(key.state));
+      Int64 created = unixSeconds(clock_.now());
+      auto activated = nullable(key.activatedAt), retired = nullable(key.retiredAt);
+      session_ << "INSERT INTO signing_keys (id, algorithm, private_key_pem, certificate_pem, state, "
+                  "created_at, activated_at, retired_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+          use(id), use(alg), use(priv), use(cert), use(state), use(created), use(activated),
+          use(retired), now;
+      appendLocked(audit);
+    });
+  }
+
+  void updateKeys(const std::vector<SigningKey>& keys, const AuditRecord& audit) override {
+    write("update signing keys", [&] {
+      // At most one key may be active (unique index): demote before promoting.
+      std::vector<const SigningKey*> order;
+      for (const auto& k : keys) order.push_back(&k);
+      std::stable_partition(order.begin(), order.end(),
+                            [](const SigningKey* k) { return k->state != KeyState::Active; });
+      for (const SigningKey* k : order) {
+        std::string id = k->id, state(keyStateName(k->state));
+        auto activated = nullable(k->activatedAt), retired = nullable(k->retiredAt);
+        Statement st(session_);
+        st << "UPDATE signing_keys SET state = ?, activated_at = ?, retired_at = ? WHERE id = ?",
+            use(state), use(activated), use(retired), use(id);
+        if (st.execute() == 0)
+          throw StoreError("store " + file_ + ": update signing keys: no key with id " + k->id);
+      }
+      appendLocked(audit);
+    });
+  }
+
+  std::vector<SigningKey> listKeys() override {
+    return read("list signing keys", [&] {
+      Statement st(session_);
+      st << "SELECT " + std::string(kKeyColumns) + " FROM signing_keys ORDER BY created_at, id";
+      st.execute();
+      RecordSet rs(st);
+      std::vector<SigningKey> out;
+      for (std::size_t i = 0; i < rs.rowCount(); ++i) out.push_back(keyFrom(Row(rs, i, file_)));
+      return out;
+    });
+  }
+
+  // ---- settings
+
+  std::optional<std::string> getSetting(std::string_view name) override {
+    return read("get setting", [&]() -> std::optional<std::string> {
+      std::string n(name);
+      Statement st(session_);
+      st << "SELECT value FROM settings WHERE name = ?", use(n);
+      st.execute();
+      RecordSet rs(st);
+      if (rs.rowCount() == 0) return std::nullopt;
+      return Row(rs, 0, file_).text(0);
+    });
+  }
+
+  void putSetting(std::string_view name, std::string_view value, const AuditRecord& audit) override {
+    write("put setting", [&] {
+      std::string n(name), v(value);
+      session_ << "INSERT INTO settings (name, value) VALUES (?, ?) "
+                  "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+          use(n), use(v), now;
+      appendLocked(audit);
+    });
+  }
+
+  // ---- audit
+
+  AuditEvent appendAudit(const AuditRecord& record) override {
+    return write("append audit event", [&] { return appendLocked(record); });
+  }
+
+  std::vector<AuditEvent> listAudit(std::int64_t afterSeq, std::size_t limit) override {
+    return read("list audit log", [&] {
+      Int64 after = afterSeq;
+      Int64 lim = static_cast<Int64>(std::min<std::size_t>(limit, INT64_MAX));
+      Statement st(session_);
+      st << "SELECT " + std::string(kAuditColumns) + " FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?",
+          use(after), use(lim);
+      st.execute();
+      RecordSet rs(st);
+      std::vector<AuditEvent> out;
+      for (std::size_t i = 0; i < rs.rowCount(); ++i) out.push_back(auditFrom(Row(rs, i, file_)));
+      return out;
+    });
+  }
+
+ private:
+  static Poco::Data::Session open(const std::filesystem::path& file) {
+    prepareFile(file);
+    registerSqliteOnce();
+    try {
+      return Poco::Data::Session("SQLite", file.string());
+    } catch (const Poco::Exception& e) {
+      throw StoreError("store " + file.string() + ": cannot open: " + oneLine(e.displayText()));
+    }
+  }
+
+  StoreError fail(std::string_view op, const Poco::Exception& e) const {
+    return StoreError("store " + file_ + ": " + std::string(op) + ": " + oneLine(e.displayText()));
+  }
+
+  void rollbackQuietly() {
+    try {
+      session_ << "ROLLBACK", now;
+    } catch (...) {
+      // Nothing open to roll back (BEGIN or COMMIT already ended it).
+    }
+  }
+
+  template <class F>
+  auto read(std::string_view op, F&& f) -> std::invoke_result_t<F&> {
+    std::lock_guard lock(mu_);
+    try {
+      return f();
+    } catch (const Poco::Exception& e) {
+      throw fail(op, e);
+    }
+  }
+
+  // Runs f inside BEGIN IMMEDIATE ... COMMIT; any exception rolls everything back.
+  template <class F>
+  auto write(std::string_view op, F&& f) -> std::invoke_result_t<F&> {
+    using R = std::invoke_result_t<F&>;
+    std::lock_guard lock(mu_);
+    try {
+      session_ << "BEGIN IMMEDIATE", now;
+      try {
+        if constexpr (std::is_void_v<R>) {
+          f();
+          session_ << "COMMIT", now;
+        } else {
+          R r = f();
+          session_ << "COMMIT", now;
+          return r;
+        }
+      } catch (...) {
+        rollbackQuietly();
+        throw;
+      }
+    } catch (const Poco::Exception& e) {
+      throw fail(op, e);
+    }
+  }
+
+  UserConflict conflictOf(const User& u, Int64 selfId) {
+    if (taken("SELECT COUNT(*) FROM users WHERE login = ? AND id <> ?", u.login, selfId))
+      return UserConflict::Login;
+    if (u.inn && taken("SELECT COUNT(*) FROM users WHERE inn = ? AND id <> ?", *u.inn, selfId))
+      return UserConflict::Inn;
+    if (u.snils && taken("SELECT COUNT(*) FROM users WHERE snils = ? AND id <> ?", *u.snils, selfId))
+      return UserConflict::Snils;
+    return UserConflict::None;
+  }
+
+  bool taken(const std::string& sql, std::string value, Int64 selfId) {
+    Int64 n = 0;
+    session_ << sql, use(value), use(selfId), into(n), now;
+    return n > 0;
+  }
+
+  // Caller holds mu_ and an open BEGIN IMMEDIATE transaction, so no other process can
+  // append between reading the last hash and inserting the next event.
+  AuditEvent appendLocked(const AuditRecord& record) {
+    AuditEvent e;
+    e.record = record;
+    e.time = clock_.now();
+    e.seq = 1;
+    e.prevHash = audit::kGenesisHash;
+    {
+      Statement st(session_);
+      st << "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1";
+      st.execute();
+      RecordSet rs(st);
+      if (rs.rowCount() > 0) {
+        Row last(rs, 0, file_);
+        e.seq = last.integer(0) + 1;
+        e.prevHash = last.text(1);
+      }
+    }
+    e.hash = audit::eventHash(e);
+    Int64 seq = e.seq, time = unixSeconds(e.time);
+    std::string actor = record.actor, action = record.action, target = record.target,
+                outcome = record.outcome, details = record.details, prev = e.prevHash, hash = e.hash;
+    session_ << "INSERT INTO audit_log (seq, time, actor, action, target, outcome, details, "
+                "prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        use(seq), use(time), use(actor), use(action), use(target), use(outcome), use(details),
+        use(prev), use(hash), now;
+    return e;
+  }
+
+  std::string file_;
+  const Clock& clock_;
+  std::mutex mu_;  // guards session_: a Poco session is not safe for concurrent use
+  Poco::Data::Session session_;
+};
+
+}  // namespace
+
+std::unique_ptr<Store> openSqliteStore(const std::filesystem::path& file, const Clock& clock) {
+  return std::make_unique<SqliteStore>(file, clock);
+}
+
+}  // namespace propusk::store

@@ -1,0 +1,70 @@
+#include "idp/web/router.h"
+
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/URI.h>
+
+#include "idp/web/health_handler.h"
+#include "idp/web/respond.h"
+
+namespace propusk::web {
+
+namespace {
+
+using Status = Poco::Net::HTTPResponse::HTTPStatus;
+
+class Guarded : public Poco::Net::HTTPRequestHandler {
+ public:
+  Guarded(WebContext& ctx, Poco::Net::HTTPRequestHandler* inner) : ctx_(ctx), inner_(inner) {}
+  void handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) override {
+    try {
+      inner_->handleRequest(req, resp);
+    } catch (const std::exception& e) {
+      if (!resp.sent())
+        sendErrorPage(ctx_, resp, Status::HTTP_INTERNAL_SERVER_ERROR, "Внутренняя ошибка сервера",
+                      "Internal server error", req.getURI() + ": " + e.what());
+      else
+        ctx_.log.error("%s: failed after the response started: %s", req.getURI(), std::string(e.what()));
+    }
+  }
+
+ private:
+  WebContext& ctx_;
+  std::unique_ptr<Poco::Net::HTTPRequestHandler> inner_;
+};
+
+class ErrorPage : public Poco::Net::HTTPRequestHandler {
+ public:
+  ErrorPage(WebContext& ctx, Status status) : ctx_(ctx), status_(status) {}
+  void handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) override {
+    if (status_ == Status::HTTP_METHOD_NOT_ALLOWED)
+      sendErrorPage(ctx_, resp, status_, "Метод не поддерживается", "Method not allowed", req.getMethod() + " " + req.getURI());
+    else
+      sendErrorPage(ctx_, resp, status_, "Страница не найдена", "Page not found", req.getURI());
+  }
+
+ private:
+  WebContext& ctx_;
+  Status status_;
+};
+
+}  // namespace
+
+Poco::Net::HTTPRequestHandler* Router::createRequestHandler(const Poco::Net::HTTPServerRequest& req) {
+  std::string path;
+  try {
+    path = Poco::URI(req.getURI()).getPath();
+  } catch (const Poco::Exception&) {
+    return new Guarded(ctx_, new ErrorPage(ctx_, Status::HTTP_BAD_REQUEST));
+  }
+  const std::string& m = req.getMethod();
+  bool get = m == "GET" || m == "HEAD";
+  Poco::Net::HTTPRequestHandler* h = nullptr;
+  if (path == "/healthz" || path == "/readyz") h = get ? new HealthHandler(ctx_, path == "/readyz") : nullptr;
+  else if (path == "/saml/metadata") h = get ? new MetadataHandler(ctx_, metadata_) : nullptr;
+  else return new Guarded(ctx_, new ErrorPage(ctx_, Status::HTTP_NOT_FOUND));
+  if (!h) return new Guarded(ctx_, new ErrorPage(ctx_, Status::HTTP_METHOD_NOT_ALLOWED));
+  return new Guarded(ctx_, h);
+}
+
+}  // namespace propusk::web

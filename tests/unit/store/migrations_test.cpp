@@ -1,0 +1,210 @@
+#include "idp/store/migrations/sqlite_migrations.h"
+
+#include <Poco/Data/SQLite/Connector.h>
+#include <Poco/Data/Session.h>
+#include <sys/stat.h>
+
+#include <catch2/catch.hpp>
+
+#include "idp/audit/audit_chain.h"
+#include "idp/store/store.h"
+#include "unit/support.h"
+
+using namespace propusk;
+using namespace propusk::store;
+using namespace Poco::Data::Keywords;
+
+namespace {
+
+Poco::Data::Session rawSession(const std::filesystem::path& file) {
+  Poco::Data::SQLite::Connector::registerConnector();
+  return Poco::Data::Session("SQLite", file.string());
+}
+
+int sqliteObjects(Poco::Data::Session& s, const std::string& type, const std::string& name) {
+  int n = 0;
+  std::string t = type, nm = name;
+  s << "SELECT COUNT(*) FROM sqlite_master WHERE type = ? AND name = ?", use(t), use(nm), into(n), now;
+  return n;
+}
+
+unsigned mode(const std::filesystem::path& p) {
+  struct stat st {};
+  REQUIRE(::stat(p.c_str(), &st) == 0);
+  return st.st_mode & 07777;
+}
+
+std::string storeErrorOf(const std::filesystem::path& file) {
+  FixedClock clock{"2026-01-10T10:00:00Z"};
+  try {
+    openSqliteStore(file, clock);
+  } catch (const StoreError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// Restores the process umask when a test ends.
+struct UmaskGuard {
+  explicit UmaskGuard(mode_t m) : old(::umask(m)) {}
+  ~UmaskGuard() { ::umask(old); }
+  mode_t old;
+};
+
+}  // namespace
+
+TEST_CASE("migrations are numbered 1..N without gaps", "[store]") {
+  const auto& ms = migrations::sqliteMigrations();
+  REQUIRE(ms.size() >= 2);
+  for (std::size_t i = 0; i < ms.size(); ++i) {
+    CHECK(ms[i].version == static_cast<int>(i + 1));
+    CHECK_FALSE(ms[i].statements.empty());
+  }
+  CHECK(migrations::latestSqliteVersion() == ms.back().version);
+}
+
+TEST_CASE("the file is 0600 whatever the umask", "[store]") {
+  for (mode_t mask : {mode_t(0), mode_t(0277)}) {
+    test::TempDir dir;
+    FixedClock clock{"2026-01-10T10:00:00Z"};
+    UmaskGuard guard(mask);
+    auto store = openSqliteStore(dir / "p.db", clock);
+    store->appendAudit({"test", "noop", "", "ok", "{}"});
+    CHECK(mode(dir / "p.db") == 0600);
+    CHECK(mode(dir / "p.db-wal") == 0600);
+  }
+}
+
+TEST_CASE("a new file is created 0600 at the latest version with every table", "[store]") {
+  test::TempDir dir;
+  FixedClock clock{"2026-01-10T10:00:00Z"};
+  const auto file = dir / "propusk.db";
+  REQUIRE_FALSE(std::filesystem::exists(file));
+  {
+    UmaskGuard permissive(0);  // the mode must not depend on the umask
+    auto store = openSqliteStore(file, clock);
+    CHECK(store->schemaVersion() == migrations::latestSqliteVersion());
+    store->putSetting("x", "y", {"test", "setting.put", "x", "ok", "{}"});
+    CHECK(mode(file) == 0600);
+    REQUIRE(std::filesystem::exists(dir / "propusk.db-wal"));
+    CHECK(mode(dir / "propusk.db-wal") == 0600);
+  }
+  auto raw = rawSession(file);
+  for (auto t : {"users", "service_providers", "signing_keys", "settings", "audit_log"})
+    CHECK(sqliteObjects(raw, "table", t) == 1);
+  CHECK(sqliteObjects(raw, "trigger", "audit_log_no_update") == 1);
+  CHECK(sqliteObjects(raw, "trigger", "audit_log_no_delete") == 1);
+  std::string journal;
+  raw << "PRAGMA journal_mode", into(journal), now;
+  CHECK(journal == "wal");  // persistent in the file
+}
+
+TEST_CASE("a file at version 1 is migrated and keeps its rows", "[store]") {
+  test::TempDir dir;
+  const auto file = dir / "old.db";
+  {
+    auto raw = rawSession(file);
+    CHECK(migrations::migrateSqlite(raw, file, 1) == 1);
+    CHECK(migrations::sqliteSchemaVersion(raw) == 1);
+    CHECK(sqliteObjects(raw, "trigger", "audit_log_no_update") == 0);
+    raw << "INSERT INTO users (uid, login, surname, given_name, inn, status, password_hash, "
+           "created_at, updated_at) VALUES ('u1', 'old', 'Старый', 'Пользователь', '500100732259', "
+           "'standard', 'h', 1700000000, 1700000000)",
+        now;
+    raw << "INSERT INTO audit_log VALUES (1, 1700000000, 'a', 'b', 'c', 'ok', '{}', '0', 'x')", now;
+  }
+  FixedClock clock{"2026-01-10T10:00:00Z"};
+  auto store = openSqliteStore(file, clock);
+  CHECK(store->schemaVersion() == migrations::latestSqliteVersion());
+  auto u = store->findUser("old");
+  REQUIRE(u);
+  CHECK(u->uid == "u1");
+  CHECK(u->surname == "Старый");
+  CHECK(u->inn == "500100732259");
+  CHECK(u->status == policy::AccountStatus::Standard);
+  CHECK(u->createdAt.time_since_epoch().count() == 1700000000);
+  CHECK_FALSE(u->middleName);
+
+  // Migration 2's trigger now guards the pre-existing row.
+  auto raw = rawSession(file);
+  CHECK_THROWS(raw << "DELETE FROM audit_log WHERE seq = 1", now);
+  CHECK(store->listAudit().size() == 1);
+}
+
+TEST_CASE("running the migrations again changes nothing", "[store]") {
+  test::TempDir dir;
+  const auto file = dir / "p.db";
+  auto raw = rawSession(file);
+  const int latest = migrations::latestSqliteVersion();
+  CHECK(migrations::migrateSqlite(raw, file) == latest);
+  CHECK(migrations::migrateSqlite(raw, file) == latest);
+  CHECK(migrations::migrateSqlite(raw, file, 1) == latest);  // never goes down
+  CHECK(migrations::sqliteSchemaVersion(raw) == latest);
+}
+
+TEST_CASE("reopening an up-to-date store is a no-op", "[store]") {
+  test::TempDir dir;
+  FixedClock clock{"2026-01-10T10:00:00Z"};
+  const auto file = dir / "p.db";
+  {
+    auto s = openSqliteStore(file, clock);
+    s->putSetting("k", "v", {"test", "setting.put", "k", "ok", "{}"});
+  }
+  auto s = openSqliteStore(file, clock);
+  CHECK(s->schemaVersion() == migrations::latestSqliteVersion());
+  CHECK(s->getSetting("k") == "v");
+  auto events = s->listAudit();
+  CHECK(events.size() == 1);  // opening audits nothing
+  CHECK_FALSE(audit::firstBrokenLink(events));
+  CHECK(mode(file) == 0600);
+}
+
+TEST_CASE("a schema newer than this build is refused", "[store]") {
+  test::TempDir dir;
+  const auto file = dir / "future.db";
+  {
+    auto raw = rawSession(file);
+    CHECK(migrations::migrateSqlite(raw, file) == migrations::latestSqliteVersion());
+    raw << "PRAGMA user_version = 999", now;
+  }
+  auto msg = storeErrorOf(file);
+  CHECK_THAT(msg, Catch::Contains("newer") && Catch::Contains("999") &&
+                      Catch::Contains(file.string()));
+  auto raw = rawSession(file);
+  CHECK(migrations::sqliteSchemaVersion(raw) == 999);  // left as it was
+}
+
+TEST_CASE("a file that is not a SQLite database is refused", "[store]") {
+  test::TempDir dir;
+  const auto garbage = dir / "garbage.db";
+  test::writeFile(garbage, "this is not a database, just some text that is long enough\n");
+  auto msg = storeErrorOf(garbage);
+  CHECK_THAT(msg, Catch::Contains("not a SQLite database") && Catch::Contains(garbage.string()));
+  CHECK(test::readFile(garbage).starts_with("this is not"));  // untouched
+
+  // Right magic, garbage after it: SQLite itself refuses, still a StoreError naming the file.
+  const auto corrupt = dir / "corrupt.db";
+  test::writeFile(corrupt, std::string("SQLite format 3\0", 16) + std::string(4096, '\x5a'));
+  auto msg2 = storeErrorOf(corrupt);
+  CHECK_THAT(msg2, Catch::Contains(corrupt.string()));
+  CHECK(msg2.find('\n') == std::string::npos);
+}
+
+TEST_CASE("a missing data directory is an error, not created", "[store]") {
+  test::TempDir dir;
+  const auto file = dir / "missing" / "p.db";
+  auto msg = storeErrorOf(file);
+  CHECK_THAT(msg, Catch::Contains(file.string()));
+  CHECK_FALSE(std::filesystem::exists(dir / "missing"));
+}
+
+TEST_CASE("an empty existing file becomes a new store", "[store]") {
+  test::TempDir dir;
+  FixedClock clock{"2026-01-10T10:00:00Z"};
+  const auto file = dir / "empty.db";
+  test::writeFile(file, "");
+  std::filesystem::permissions(file, std::filesystem::perms(0644));
+  auto s = openSqliteStore(file, clock);
+  CHECK(s->schemaVersion() == migrations::latestSqliteVersion());
+  CHECK(mode(file) == 0600);
+}
