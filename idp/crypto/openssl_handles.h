@@ -26,6 +26,7 @@ using X509NamePtr = std::unique_ptr<X509_NAME, FreeWith<&X509_NAME_free>>;
 using BioPtr = std::unique_ptr<BIO, FreeWith<&BIO_free_all>>;
 using BignumPtr = std::unique_ptr<BIGNUM, FreeWith<&BN_free>>;
 using Asn1IntegerPtr = std::unique_ptr<ASN1_INTEGER, FreeWith<&ASN1_INTEGER_free>>;
+using X509ExtensionPtr = std::unique_ptr<X509_EXTENSION, FreeWith<&X509_EXTENSION_free>>;
 
 // Empties OpenSSL's thread-local error queue into one line for Error::detail.
 std::string drainOpensslErrors();

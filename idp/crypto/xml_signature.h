@@ -51,7 +51,8 @@ struct VerifiedSignature {
 // Verifies the ds:Signature node `signature` with the public keys of `trusted` (KeyInfo in the
 // message is ignored), and reports which element its single Reference covers. Refuses:
 // no/several References, a URI that is not "#id" of an element in this document, transforms
-// other than enveloped + exc-c14n, SHA-1 unless allowed, any crypto failure.
+// other than enveloped + c14n (exclusive, or inclusive 1.0 for interop), SHA-1 unless allowed,
+// any crypto failure.
 Result<VerifiedSignature> verifySignature(xmlNode* signature, std::span<X509* const> trusted,
                                           const VerifyOptions& options = {});
 

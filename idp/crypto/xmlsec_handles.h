@@ -1,0 +1,23 @@
+// The one place that names xmlsec1's free/destroy functions (STYLE: C handles, one place each).
+#pragma once
+
+#include <xmlsec/xmlsec.h>
+#include <xmlsec/keys.h>
+#include <xmlsec/keysdata.h>
+#include <xmlsec/keysmngr.h>
+#include <xmlsec/xmldsig.h>
+
+#include <memory>
+
+#include "idp/crypto/openssl_handles.h"  // FreeWith
+
+namespace propusk::crypto {
+
+using DSigCtxPtr = std::unique_ptr<xmlSecDSigCtx, FreeWith<&xmlSecDSigCtxDestroy>>;
+using KeysMngrPtr = std::unique_ptr<xmlSecKeysMngr, FreeWith<&xmlSecKeysMngrDestroy>>;
+// A key; once handed to a dsig context (ctx->signKey = key.release()) the context owns it.
+using XmlSecKeyPtr = std::unique_ptr<xmlSecKey, FreeWith<&xmlSecKeyDestroy>>;
+// Key data not (yet) attached to a key; xmlSecKeySetValue takes ownership on success.
+using XmlSecKeyDataPtr = std::unique_ptr<xmlSecKeyData, FreeWith<&xmlSecKeyDataDestroy>>;
+
+}  // namespace propusk::crypto

@@ -1,0 +1,51 @@
+#include "idp/saml/build/idp_metadata.h"
+
+#include <catch2/catch.hpp>
+
+#include "idp/crypto/keys.h"
+#include "idp/crypto/xml_signature.h"
+#include "idp/xml/dom.h"
+#include "idp/xml/namespaces.h"
+#include "idp/xml/parser.h"
+#include "idp/xml/schema.h"
+
+using namespace propusk;
+
+TEST_CASE("IdP metadata is schema-valid, signed, and lists every published key", "[saml][metadata][build]") {
+  FixedClock clock("2026-01-10T10:00:00Z");
+  SystemRandom rnd;
+  auto active = crypto::generateKeyPair(crypto::KeyAlgorithm::Rsa2048, "idp", 30, clock);
+  auto next = crypto::generateKeyPair(crypto::KeyAlgorithm::EcP256, "idp-next", 30, clock);
+  saml::IdpMetadataInput in;
+  in.entityId = "https://idp.example.ru/saml/metadata";
+  in.baseUrl = "https://idp.example.ru";
+  in.publishedCertificates = {active.cert.get(), next.cert.get()};
+  in.now = clock.now();
+  in.signingKey = active.key.get();
+  in.signingCertificate = active.cert.get();
+  auto xmlText = saml::buildIdpMetadata(in, rnd);
+  REQUIRE(xmlText);
+
+  auto doc = xml::parseSecure(*xmlText);
+  REQUIRE(doc);
+  auto valid = xml::SchemaSet::shared()->validate(doc->get());
+  INFO((valid ? "" : valid.error().detail));
+  CHECK(valid);
+  xmlNode* root = xmlDocGetRootElement(doc->get());
+  CHECK(xml::attr(root, "entityID") == "https://idp.example.ru/saml/metadata");
+  CHECK(xml::attr(root, "validUntil") == "2026-01-17T10:00:00Z");
+  xmlNode* idp = xml::child(root, xml::ns::kMd, "IDPSSODescriptor");
+  REQUIRE(idp);
+  CHECK(xml::children(idp, xml::ns::kMd, "KeyDescriptor").size() == 2);
+  auto sso = xml::children(idp, xml::ns::kMd, "SingleSignOnService");
+  REQUIRE(sso.size() == 2);
+  CHECK(xml::attr(sso[0], "Location") == "https://idp.example.ru/saml/sso");
+
+  X509* trusted[] = {active.cert.get()};
+  auto v = crypto::verifyEnveloped(root, trusted);
+  INFO((v ? "" : v.error().detail));
+  REQUIRE(v);
+  CHECK(v->signedElement == root);
+  X509* wrong[] = {next.cert.get()};
+  CHECK_FALSE(crypto::verifyEnveloped(root, wrong));
+}
