@@ -3,6 +3,7 @@
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
+#include <openssl/ecdsa.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -25,6 +26,7 @@ using X509Ptr = std::unique_ptr<X509, FreeWith<&X509_free>>;
 using X509NamePtr = std::unique_ptr<X509_NAME, FreeWith<&X509_NAME_free>>;
 using BioPtr = std::unique_ptr<BIO, FreeWith<&BIO_free_all>>;
 using BignumPtr = std::unique_ptr<BIGNUM, FreeWith<&BN_free>>;
+using EcdsaSigPtr = std::unique_ptr<ECDSA_SIG, FreeWith<&ECDSA_SIG_free>>;
 using Asn1IntegerPtr = std::unique_ptr<ASN1_INTEGER, FreeWith<&ASN1_INTEGER_free>>;
 using X509ExtensionPtr = std::unique_ptr<X509_EXTENSION, FreeWith<&X509_EXTENSION_free>>;
 
