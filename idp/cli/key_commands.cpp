@@ -46,8 +46,9 @@ void printKeyLine(std::ostream& out, const store::SigningKey& k) {
 }  // namespace
 
 int cmdInit(Context& ctx, const ParsedArgs& args) {
+  auto settings = keySettings(ctx, args);  // checked before anything is created
   auto& store = ctx.createStore();
-  auto b = admin::ensureInitialised(store, keySettings(ctx, args), ctx.clock, ctx.random, ctx.actor);
+  auto b = admin::ensureInitialised(store, settings, ctx.clock, ctx.random, ctx.actor);
   if (ctx.json) {
     auto o = newJsonObject();
     o->set("store", ctx.config.storeFile().string());

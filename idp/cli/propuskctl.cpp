@@ -151,11 +151,17 @@ int runPropuskctl(const std::vector<std::string>& argsIn, Io io) {
     }
     if (!cmd) {
       bool isGroup = std::any_of(commands().begin(), commands().end(), [&](auto& c) { return c.group == args[0]; });
-      if (isGroup && (args.size() == 1 || help)) {
+      if (isGroup && help) {
         io.out << "'" << args[0] << "' commands:\n";
         for (auto& c : commands())
           if (c.group == args[0]) io.out << "  propuskctl " << fullName(c) << " " << c.args << "  — " << c.summary << "\n";
-        return help ? 0 : 2;
+        return 0;
+      }
+      if (isGroup && args.size() == 1) {
+        std::string names;
+        for (auto& c : commands())
+          if (c.group == args[0]) names += (names.empty() ? "" : "|") + std::string(c.name);
+        throw UsageError(args[0] + ": missing subcommand (" + names + "); see 'propuskctl " + args[0] + " --help'");
       }
       throw UsageError("unknown command '" + args[0] + (isGroup && args.size() > 1 ? " " + args[1] : std::string()) +
                        "' (see propuskctl --help)");

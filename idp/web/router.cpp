@@ -37,10 +37,12 @@ class ErrorPage : public Poco::Net::HTTPRequestHandler {
  public:
   ErrorPage(WebContext& ctx, Status status) : ctx_(ctx), status_(status) {}
   void handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) override {
-    if (status_ == Status::HTTP_METHOD_NOT_ALLOWED)
+    if (status_ == Status::HTTP_METHOD_NOT_ALLOWED) {
+      resp.set("Allow", "GET, HEAD");  // RFC 9110 §15.5.6; every resource so far is read-only
       sendErrorPage(ctx_, resp, status_, "Метод не поддерживается", "Method not allowed", req.getMethod() + " " + req.getURI());
-    else
+    } else {
       sendErrorPage(ctx_, resp, status_, "Страница не найдена", "Page not found", req.getURI());
+    }
   }
 
  private:
