@@ -1,0 +1,47 @@
+// What the SAML layer needs to know about registered SPs and seen message IDs. Declared
+// here, implemented over the store (store/), so saml/ has no SQL.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "idp/core/clock.h"
+#include "idp/policy/account_status.h"
+#include "idp/saml/messages/sp_metadata.h"
+
+namespace propusk::saml {
+
+enum class ResponseSigning { Both, AssertionOnly, ResponseOnly };
+
+// A registered SP with its metadata parsed once (certificates loaded) and its policy.
+struct RegisteredSp {
+  SpMetadata metadata;
+  std::vector<std::string> release;  // attribute FriendlyNames
+  policy::AccountStatus minStatus = policy::AccountStatus::Simplified;
+  bool allowSha1 = false;
+  ResponseSigning signing = ResponseSigning::Both;
+
+  std::vector<X509*> signingCertificates() const {
+    std::vector<X509*> v;
+    for (auto& c : metadata.signingCertificates) v.push_back(c.get());
+    return v;
+  }
+};
+
+class SpDirectory {
+ public:
+  virtual ~SpDirectory() = default;
+  // nullptr when no SP with that entityID is registered.
+  virtual std::shared_ptr<const RegisteredSp> find(std::string_view entityId) = 0;
+};
+
+class ReplayCache {
+ public:
+  virtual ~ReplayCache() = default;
+  // Remembers `key` until `expiresAt`; false when it was already remembered and not expired.
+  virtual bool remember(std::string_view key, TimePoint expiresAt, TimePoint now) = 0;
+};
+
+}  // namespace propusk::saml

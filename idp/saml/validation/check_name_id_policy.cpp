@@ -1,0 +1,36 @@
+#include "idp/saml/validation/steps.h"
+
+#include <algorithm>
+
+namespace propusk::saml {
+
+namespace {
+constexpr std::string_view kSupported[] = {kNameIdPersistent, kNameIdTransient, kNameIdEmail, kNameIdUnspecified};
+bool isSupported(std::string_view f) { return std::find(std::begin(kSupported), std::end(kSupported), f) != std::end(kSupported); }
+}  // namespace
+
+// core §3.4.1.1. Without a requested format (or "unspecified"): the first format the SP's
+// metadata lists that we support, else persistent (pairwise, DESIGN.md).
+Status checkNameIdPolicy(const AuthnRequest& req, RequestContext& ctx) {
+  std::optional<std::string> requested;
+  if (req.nameIdPolicy) {
+    if (req.nameIdPolicy->spNameQualifier && *req.nameIdPolicy->spNameQualifier != ctx.sp->metadata.entityId)
+      return fail(StatusCode::Requester, status::kInvalidNameIDPolicy, "SPNameQualifier names another entity (affiliations unsupported)");
+    requested = req.nameIdPolicy->format;
+  }
+  if (requested && *requested != kNameIdUnspecified) {
+    if (!isSupported(*requested))
+      return fail(StatusCode::Requester, status::kInvalidNameIDPolicy, "NameID format " + *requested + " not supported");
+    ctx.nameIdFormat = *requested;
+    return {};
+  }
+  ctx.nameIdFormat = std::string(kNameIdPersistent);
+  for (auto& f : ctx.sp->metadata.nameIdFormats)
+    if (isSupported(f) && f != kNameIdUnspecified) {
+      ctx.nameIdFormat = f;
+      break;
+    }
+  return {};
+}
+
+}  // namespace propusk::saml
