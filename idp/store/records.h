@@ -26,8 +26,9 @@ struct User {
   bool phoneConfirmed = false;
   policy::AccountStatus status = policy::AccountStatus::Simplified;
   std::string passwordHash;          // Argon2id encoded string (carries its parameters)
-  bool locked = false;
-  int failedLogins = 0;
+  bool locked = false;                    // by an administrator: no login until unlocked
+  int failedLogins = 0;                   // consecutive, reset by a successful login
+  std::optional<TimePoint> lockedUntil;   // automatic lockout with backoff after failures
   TimePoint createdAt{};
   TimePoint updatedAt{};
 };
@@ -62,6 +63,28 @@ struct SigningKey {
   TimePoint createdAt{};
   std::optional<TimePoint> activatedAt;
   std::optional<TimePoint> retiredAt;
+};
+
+// An SSO session. The cookie carries a random token; only its SHA-256 is stored, so a
+// copy of the database does not let anyone take over a session.
+struct Session {
+  std::string idHash;                // hex sha256 of the cookie token
+  std::int64_t userId = 0;
+  std::string login;
+  TimePoint createdAt{};
+  TimePoint lastSeenAt{};
+  TimePoint authnInstant{};          // when the person last proved who they are
+  std::string authnContextClassRef;
+};
+
+// An SP that received an assertion in a session (what Single Logout must reach).
+struct SessionParticipant {
+  std::string sessionIdHash;
+  std::string spEntityId;
+  std::string nameId;
+  std::string nameIdFormat;
+  std::string sessionIndex;
+  TimePoint issuedAt{};
 };
 
 // What a caller says happened; the store adds sequence, time and the hash chain.

@@ -51,6 +51,25 @@ class Store {
   virtual void updateKeys(const std::vector<SigningKey>& keys, const AuditRecord& audit) = 0;
   virtual std::vector<SigningKey> listKeys() = 0;  // ordered by createdAt, then id
 
+  // SSO sessions (auth/). Creating and removing are audited; touching is not (too chatty).
+  virtual void createSession(const Session& session, const AuditRecord& audit) = 0;
+  virtual std::optional<Session> findSession(std::string_view idHash) = 0;
+  virtual void touchSession(std::string_view idHash, TimePoint lastSeenAt) = 0;
+  virtual bool removeSession(std::string_view idHash, const AuditRecord& audit) = 0;  // and its participants
+  virtual std::vector<Session> listSessions(std::optional<std::string_view> login = std::nullopt) = 0;
+  // Removes sessions idle since before idleBefore or created before createdBefore; returns how many.
+  virtual std::size_t purgeSessions(TimePoint idleBefore, TimePoint createdBefore) = 0;
+  // Upsert by (session, SP): a second assertion to the same SP replaces the first.
+  virtual void addSessionParticipant(const SessionParticipant& p) = 0;
+  virtual std::vector<SessionParticipant> listSessionParticipants(std::string_view idHash) = 0;
+
+  // AuthnRequests waiting for the person to log in (shared by every instance that uses this
+  // store). `data` is opaque to the store.
+  virtual void putPendingRequest(std::string_view id, std::string_view data, TimePoint expiresAt) = 0;
+  // nullopt when unknown or expired (expired rows are deleted on the way).
+  virtual std::optional<std::string> getPendingRequest(std::string_view id, TimePoint now) = 0;
+  virtual void removePendingRequest(std::string_view id) = 0;
+
   // Small settings (e.g. the pairwise-ID secret), audited like any change.
   virtual std::optional<std::string> getSetting(std::string_view name) = 0;
   virtual void putSetting(std::string_view name, std::string_view value, const AuditRecord& audit) = 0;

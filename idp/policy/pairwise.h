@@ -1,0 +1,22 @@
+// Subject identifiers that are stable, opaque and — for persistent NameIDs and pairwise-id —
+// different per SP, so that two SPs cannot join their records (DESIGN.md NameID). Derived by
+// HMAC from a store secret and the account's immutable uid, hence stable across key rotation.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace propusk::policy {
+
+// persistent NameID value for (user, SP): 43 characters of base64url without padding.
+std::string persistentNameId(std::string_view secret, std::string_view userUid, std::string_view spEntityId);
+
+// OASIS SAML V2.0 Subject Identifier Attributes Profile: "uniqueID@scope", uniqueID of
+// [a-z0-9] (lowercase hex, 64 characters), scope a domain name of ours.
+inline constexpr std::string_view kSubjectIdName = "urn:oasis:names:tc:SAML:attribute:subject-id";
+inline constexpr std::string_view kPairwiseIdName = "urn:oasis:names:tc:SAML:attribute:pairwise-id";
+std::string subjectId(std::string_view secret, std::string_view userUid, std::string_view scope);
+std::string pairwiseId(std::string_view secret, std::string_view userUid, std::string_view spEntityId,
+                       std::string_view scope);
+
+}  // namespace propusk::policy

@@ -1,0 +1,69 @@
+// samlp:Response with one saml:Assertion (core §3.3.3, profiles §4.1.4.2), and error
+// Responses. The Assertion is signed before the Response, so that the outer signature
+// covers the inner one.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "idp/core/clock.h"
+#include "idp/core/random.h"
+#include "idp/core/result.h"
+#include "idp/crypto/openssl_handles.h"
+#include "idp/crypto/xml_signature.h"
+
+namespace propusk::saml {
+
+struct AttributeOut {
+  std::string name;          // URI (NameFormat uri)
+  std::string friendlyName;
+  std::vector<std::string> values;  // xs:string values, UTF-8
+};
+
+struct AssertionInput {
+  std::string issuer;        // IdP entityID
+  std::string audience;      // SP entityID
+  std::string recipient;     // the ACS URL (also the Response Destination)
+  std::optional<std::string> inResponseTo;  // absent for unsolicited (IdP-initiated) SSO
+  std::string nameId;
+  std::string nameIdFormat;
+  std::optional<std::string> nameQualifier;    // our entityID, for persistent/transient
+  std::optional<std::string> spNameQualifier;  // the SP's entityID, for persistent/transient
+  TimePoint now{};
+  TimePoint authnInstant{};
+  std::string sessionIndex;
+  std::string authnContextClassRef;
+  std::chrono::seconds validity = std::chrono::minutes(5);  // SubjectConfirmationData and Conditions
+  std::chrono::seconds clockSkew = std::chrono::minutes(3); // NotBefore = now - skew
+  std::optional<TimePoint> sessionNotOnOrAfter;
+  std::vector<AttributeOut> attributes;  // empty: no AttributeStatement
+};
+
+struct SigningOptions {
+  bool signAssertion = true;
+  bool signResponse = true;
+  const EVP_PKEY* key = nullptr;
+  const X509* cert = nullptr;
+  crypto::SignatureAlgorithm algorithm = crypto::SignatureAlgorithm::RsaSha256;
+};
+
+// A successful Response carrying one Assertion (bearer SubjectConfirmation with Recipient,
+// NotOnOrAfter and InResponseTo; Conditions with AudienceRestriction; AuthnStatement;
+// AttributeStatement), signed as `signing` says. Returns the serialised XML (UTF-8).
+Result<std::string> buildSuccessResponse(const AssertionInput& in, const SigningOptions& signing, Random& random);
+
+struct ErrorResponseInput {
+  std::string issuer;
+  std::string destination;
+  std::optional<std::string> inResponseTo;
+  StatusCode top = StatusCode::Requester;
+  std::string_view second;  // second-level status URI or empty
+  TimePoint now{};
+};
+
+// A Response with only a Status (no Assertion), signed when signing.key is set.
+Result<std::string> buildErrorResponse(const ErrorResponseInput& in, const SigningOptions& signing, Random& random);
+
+}  // namespace propusk::saml
