@@ -10,15 +10,24 @@
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/PatternFormatter.h>
 #include <Poco/Util/HelpFormatter.h>
+#include <Poco/URI.h>
 #include <Poco/Util/Option.h>
 
+#include <condition_variable>
 #include <iostream>
+#include <thread>
 
 #include "idp/admin/bootstrap.h"
 #include "idp/app/config.h"
 #include "idp/app/dev_setup.h"
 #include "idp/crypto/xml_signature.h"
+#include "idp/sso/assertion_issuer.h"
+#include "idp/sso/login_service.h"
+#include "idp/sso/session_manager.h"
+#include "idp/sso/signing_keys.h"
+#include "idp/store/memory_replay_cache.h"
 #include "idp/store/store.h"
+#include "idp/store/store_sp_directory.h"
 #include "idp/web/router.h"
 #include "idp/xml/schema.h"
 
@@ -113,7 +122,40 @@ int ServerApp::main(const std::vector<std::string>& args) {
     Poco::Net::SocketAddress addr(config.listenHost, static_cast<Poco::UInt16>(config.listenPort));
     Poco::Net::SecureServerSocket socket(addr, 128, ctx);
 
+    store::StoreSpDirectory spDirectory(*store, clock);
+    store::MemoryReplayCache replayCache;
+    sso::SigningKeys signingKeys(*store, clock);
+    sso::SessionPolicy sessionPolicy;
+    sso::SessionManager sessions(*store, clock, random, sessionPolicy);
+    sso::LoginService logins(*store, clock, random, config.argon2, sso::LockoutPolicy{});
+    sso::IssuerSettings issuerSettings;
+    issuerSettings.idpEntityId = config.idpEntityId();
+    issuerSettings.scope = Poco::URI(config.publicUrl).getHost();
+    issuerSettings.clockSkew = config.clockSkew;
+    issuerSettings.sessionAbsolute = sessionPolicy.absolute;
+    sso::AssertionIssuer issuer(*store, signingKeys, clock, random, issuerSettings);
+    web::SsoServices ssoServices{spDirectory, replayCache, sessions, logins, issuer};
+    signingKeys.active();  // fail at start, not at the first login, if the key is unusable
+
     web::WebContext webCtx{config, *store, clock, random, log};
+    webCtx.sso = &ssoServices;
+
+    // Expired sessions are purged once a minute (they are also refused when presented).
+    // jthread: stopped and joined on every way out of this scope, exceptions included.
+    std::jthread purger([&](std::stop_token stop) {
+      std::mutex m;
+      std::condition_variable_any wake;
+      std::unique_lock lock(m);
+      while (!wake.wait_for(lock, stop, std::chrono::minutes(1), [] { return false; })) {
+        if (stop.stop_requested()) return;
+        try {
+          auto now = clock.now();
+          store->purgeSessions(now - sessionPolicy.idle, now - sessionPolicy.absolute);
+        } catch (const std::exception& e) {
+          log.error("session purge failed: %s", std::string(e.what()));
+        }
+      }
+    });
     auto* params = new Poco::Net::HTTPServerParams;
     params->setMaxThreads(16);
     params->setMaxQueued(128);
@@ -145,6 +187,7 @@ int ServerApp::main(const std::vector<std::string>& args) {
     log.information("stopping: finishing requests in progress");
     webCtx.ready = false;
     server.stopAll(false);
+    purger.request_stop();
     Poco::Net::uninitializeSSL();
     return EXIT_OK;
   } catch (const std::exception& e) {

@@ -5,6 +5,8 @@
 #include <Poco/URI.h>
 
 #include "idp/web/health_handler.h"
+#include "idp/web/login_handler.h"
+#include "idp/web/sso_handler.h"
 #include "idp/web/respond.h"
 
 namespace propusk::web {
@@ -35,10 +37,11 @@ class Guarded : public Poco::Net::HTTPRequestHandler {
 
 class ErrorPage : public Poco::Net::HTTPRequestHandler {
  public:
-  ErrorPage(WebContext& ctx, Status status) : ctx_(ctx), status_(status) {}
+  ErrorPage(WebContext& ctx, Status status, std::string allow = "GET, HEAD")
+      : ctx_(ctx), status_(status), allow_(std::move(allow)) {}
   void handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) override {
     if (status_ == Status::HTTP_METHOD_NOT_ALLOWED) {
-      resp.set("Allow", "GET, HEAD");  // RFC 9110 §15.5.6; every resource so far is read-only
+      resp.set("Allow", allow_);  // RFC 9110 §15.5.6
       sendErrorPage(ctx_, resp, status_, "Метод не поддерживается", "Method not allowed", req.getMethod() + " " + req.getURI());
     } else {
       sendErrorPage(ctx_, resp, status_, "Страница не найдена", "Page not found", req.getURI());
@@ -48,6 +51,7 @@ class ErrorPage : public Poco::Net::HTTPRequestHandler {
  private:
   WebContext& ctx_;
   Status status_;
+  std::string allow_;
 };
 
 }  // namespace
@@ -64,8 +68,14 @@ Poco::Net::HTTPRequestHandler* Router::createRequestHandler(const Poco::Net::HTT
   Poco::Net::HTTPRequestHandler* h = nullptr;
   if (path == "/healthz" || path == "/readyz") h = get ? new HealthHandler(ctx_, path == "/readyz") : nullptr;
   else if (path == "/saml/metadata") h = get ? new MetadataHandler(ctx_, metadata_) : nullptr;
+  else if (path == "/saml/sso") h = (get || m == "POST") ? new SsoHandler(ctx_, false) : nullptr;
+  else if (path == "/saml/sso/unsolicited") h = get ? new SsoHandler(ctx_, true) : nullptr;
+  else if (path == "/login") h = (get || m == "POST") ? new LoginHandler(ctx_) : nullptr;
   else return new Guarded(ctx_, new ErrorPage(ctx_, Status::HTTP_NOT_FOUND));
-  if (!h) return new Guarded(ctx_, new ErrorPage(ctx_, Status::HTTP_METHOD_NOT_ALLOWED));
+  if (!h) {
+    bool postToo = path == "/saml/sso" || path == "/login";
+    return new Guarded(ctx_, new ErrorPage(ctx_, Status::HTTP_METHOD_NOT_ALLOWED, postToo ? "GET, HEAD, POST" : "GET, HEAD"));
+  }
   return new Guarded(ctx_, h);
 }
 

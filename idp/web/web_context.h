@@ -11,7 +11,26 @@
 #include "idp/core/random.h"
 #include "idp/store/store.h"
 
+namespace propusk::saml {
+class SpDirectory;
+class ReplayCache;
+}  // namespace propusk::saml
+namespace propusk::sso {
+class SessionManager;
+class LoginService;
+class AssertionIssuer;
+}  // namespace propusk::sso
+
 namespace propusk::web {
+
+// The SSO machinery, built once by the server (app/server_app.cpp).
+struct SsoServices {
+  saml::SpDirectory& sps;
+  saml::ReplayCache& replay;
+  sso::SessionManager& sessions;
+  sso::LoginService& logins;
+  sso::AssertionIssuer& issuer;
+};
 
 struct WebContext {
   const app::Config& config;
@@ -19,7 +38,10 @@ struct WebContext {
   const Clock& clock;
   Random& random;       // SystemRandom: RAND_bytes is thread-safe
   Poco::Logger& log;
+  SsoServices* sso = nullptr;
   std::atomic<bool> ready{false};
+
+  bool https() const { return config.publicUrl.starts_with("https://"); }
 };
 
 }  // namespace propusk::web

@@ -9,6 +9,12 @@ constexpr std::string_view kSupported[] = {kNameIdPersistent, kNameIdTransient, 
 bool isSupported(std::string_view f) { return std::find(std::begin(kSupported), std::end(kSupported), f) != std::end(kSupported); }
 }  // namespace
 
+std::string defaultNameIdFormat(const SpMetadata& md) {
+  for (auto& f : md.nameIdFormats)
+    if (isSupported(f) && f != kNameIdUnspecified) return f;
+  return std::string(kNameIdPersistent);
+}
+
 // core §3.4.1.1. Without a requested format (or "unspecified"): the first format the SP's
 // metadata lists that we support, else persistent (pairwise, DESIGN.md).
 Status checkNameIdPolicy(const AuthnRequest& req, RequestContext& ctx) {
@@ -24,12 +30,7 @@ Status checkNameIdPolicy(const AuthnRequest& req, RequestContext& ctx) {
     ctx.nameIdFormat = *requested;
     return {};
   }
-  ctx.nameIdFormat = std::string(kNameIdPersistent);
-  for (auto& f : ctx.sp->metadata.nameIdFormats)
-    if (isSupported(f) && f != kNameIdUnspecified) {
-      ctx.nameIdFormat = f;
-      break;
-    }
+  ctx.nameIdFormat = defaultNameIdFormat(ctx.sp->metadata);
   return {};
 }
 

@@ -20,6 +20,8 @@ const Endpoint* defaultEndpoint(const std::vector<Endpoint>& eps) {
 }
 }  // namespace
 
+const Endpoint* defaultPostAcs(const SpMetadata& md) { return defaultEndpoint(md.assertionConsumerServices); }
+
 // profiles §4.1.4.1: the ACS comes from metadata only — by exact URL, by index, or the
 // default. A URL that metadata does not list is refused: an assertion is never sent to it.
 Status resolveAcs(const AuthnRequest& req, RequestContext& ctx) {

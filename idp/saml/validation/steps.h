@@ -32,6 +32,12 @@ inline constexpr Step kAuthnRequestSteps[] = {
     {"acs", resolveAcs},               {"nameid-policy", checkNameIdPolicy}, {"authn-context", checkAuthnContext},
 };
 
+// Shared with IdP-initiated SSO, which has no request to run the steps on:
+// metadata §2.2.3 default HTTP-POST ACS (nullptr if none), and the NameID format chosen
+// when none is requested.
+const Endpoint* defaultPostAcs(const SpMetadata& md);
+std::string defaultNameIdFormat(const SpMetadata& md);
+
 struct StepFailure {
   std::string_view step;
   Error error;

@@ -1,0 +1,106 @@
+#include "idp/sso/assertion_issuer.h"
+
+#include <stdexcept>
+
+#include "idp/admin/bootstrap.h"
+#include "idp/core/json_text.h"
+#include "idp/policy/attribute_release.h"
+#include "idp/policy/pairwise.h"
+#include "idp/saml/build/response.h"
+#include "idp/saml/validation/request_context.h"
+
+namespace propusk::sso {
+
+namespace {
+saml::SigningOptions signingFor(const saml::RegisteredSp& sp, const LoadedKey& key) {
+  saml::SigningOptions s;
+  s.key = key.key.get();
+  s.cert = key.cert.get();
+  s.algorithm = crypto::defaultAlgorithmFor(key.key.get());
+  s.signAssertion = sp.signing != saml::ResponseSigning::ResponseOnly;
+  s.signResponse = sp.signing != saml::ResponseSigning::AssertionOnly;
+  return s;
+}
+}  // namespace
+
+std::string AssertionIssuer::pairwiseSecret() {
+  std::lock_guard lock(secretMutex_);
+  if (secret_.empty()) {
+    auto s = store_.getSetting(admin::kPairwiseSecretSetting);
+    if (!s) throw std::runtime_error("pairwise secret missing: run 'propuskctl init'");
+    secret_ = *s;
+  }
+  return secret_;
+}
+
+Result<std::string> AssertionIssuer::issue(const store::User& user, const store::Session& session,
+                                           const saml::RegisteredSp& sp, const PendingRequest& request) {
+  const std::string& spId = sp.metadata.entityId;
+  saml::AssertionInput in;
+  in.issuer = settings_.idpEntityId;
+  in.audience = spId;
+  in.recipient = request.acsUrl;
+  in.inResponseTo = request.requestId;
+  in.nameIdFormat = request.nameIdFormat;
+  if (request.nameIdFormat == saml::kNameIdEmail) {
+    if (!user.email || !user.emailConfirmed)
+      return fail(StatusCode::Requester, status::kInvalidNameIDPolicy, "account has no confirmed e-mail for an emailAddress NameID");
+    in.nameId = *user.email;
+  } else if (request.nameIdFormat == saml::kNameIdTransient) {
+    in.nameId = random_.samlId();
+    in.nameQualifier = settings_.idpEntityId;
+    in.spNameQualifier = spId;
+  } else {
+    in.nameIdFormat = std::string(saml::kNameIdPersistent);
+    in.nameId = policy::persistentNameId(pairwiseSecret(), user.uid, spId);
+    in.nameQualifier = settings_.idpEntityId;
+    in.spNameQualifier = spId;
+  }
+  in.now = clock_.now();
+  in.authnInstant = session.authnInstant;
+  in.sessionIndex = random_.samlId();
+  in.authnContextClassRef = request.authnContextClassRef;
+  in.validity = settings_.assertionValidity;
+  in.clockSkew = settings_.clockSkew;
+  in.sessionNotOnOrAfter = session.createdAt + settings_.sessionAbsolute;
+
+  policy::Person person;
+  person.surname = user.surname;
+  person.givenName = user.givenName;
+  person.middleName = user.middleName;
+  person.inn = user.inn;
+  person.snils = user.snils;
+  if (user.emailConfirmed) person.email = user.email;
+  if (user.phoneConfirmed) person.phone = user.phone;
+  person.status = user.status;
+  in.attributes = policy::releaseAttributes(person, sp.release);
+
+  auto key = keys_.active();
+  auto xml = saml::buildSuccessResponse(in, signingFor(sp, *key), random_);
+  if (!xml) return xml;
+
+  store_.addSessionParticipant({session.idHash, spId, in.nameId, in.nameIdFormat, in.sessionIndex, in.now});
+  std::string names;
+  for (auto& a : in.attributes) names += (names.empty() ? "" : ",") + jsonString(a.friendlyName);
+  store_.appendAudit({user.login, "assertion.issue", spId, "ok",
+                      R"({"name_id_format":)" + jsonString(in.nameIdFormat) + R"(,"name_id":)" + jsonString(in.nameId) +
+                          R"(,"attributes":[)" + names + R"(],"key":)" + jsonString(key->id) + "}"});
+  return xml;
+}
+
+Result<std::string> AssertionIssuer::error(const saml::RegisteredSp& sp, const std::string& acsUrl,
+                                           const std::optional<std::string>& inResponseTo, const Error& err) {
+  saml::ErrorResponseInput in;
+  in.issuer = settings_.idpEntityId;
+  in.destination = acsUrl;
+  in.inResponseTo = inResponseTo;
+  in.top = err.top;
+  in.second = err.second;
+  in.now = clock_.now();
+  auto key = keys_.active();
+  auto s = signingFor(sp, *key);
+  s.signResponse = true;  // an error Response has no Assertion: sign the Response itself
+  return saml::buildErrorResponse(in, s, random_);
+}
+
+}  // namespace propusk::sso

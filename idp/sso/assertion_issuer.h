@@ -1,0 +1,54 @@
+// Turns an authenticated person + a validated request into a signed Response for the SP,
+// records the SP in the session (for Single Logout) and audits the issuance.
+#pragma once
+
+#include <chrono>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "idp/core/clock.h"
+#include "idp/core/random.h"
+#include "idp/core/result.h"
+#include "idp/saml/sp_directory.h"
+#include "idp/sso/pending_request.h"
+#include "idp/sso/signing_keys.h"
+#include "idp/store/store.h"
+
+namespace propusk::sso {
+
+struct IssuerSettings {
+  std::string idpEntityId;
+  std::string scope;  // of subject-id / pairwise-id: the public URL's host
+  std::chrono::seconds clockSkew{180};
+  std::chrono::seconds assertionValidity = std::chrono::minutes(5);
+  std::chrono::seconds sessionAbsolute = std::chrono::hours(8);
+};
+
+class AssertionIssuer {
+ public:
+  AssertionIssuer(store::Store& store, SigningKeys& keys, const Clock& clock, Random& random, IssuerSettings settings)
+      : store_(store), keys_(keys), clock_(clock), random_(random), settings_(std::move(settings)) {}
+
+  // Errors: InvalidNameIDPolicy when the format needs data the account lacks (emailAddress
+  // without a confirmed e-mail); Responder when signing fails.
+  Result<std::string> issue(const store::User& user, const store::Session& session, const saml::RegisteredSp& sp,
+                            const PendingRequest& request);
+
+  // A signed error Response to a known ACS (only ever a URL from metadata).
+  Result<std::string> error(const saml::RegisteredSp& sp, const std::string& acsUrl,
+                            const std::optional<std::string>& inResponseTo, const Error& err);
+
+ private:
+  std::string pairwiseSecret();
+
+  store::Store& store_;
+  SigningKeys& keys_;
+  const Clock& clock_;
+  Random& random_;
+  IssuerSettings settings_;
+  std::mutex secretMutex_;
+  std::string secret_;
+};
+
+}  // namespace propusk::sso

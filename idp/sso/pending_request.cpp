@@ -1,0 +1,46 @@
+#include "idp/sso/pending_request.h"
+
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
+#include <sstream>
+
+namespace propusk::sso {
+
+std::string encodePending(const PendingRequest& p) {
+  Poco::JSON::Object o;
+  o.set("sp", p.spEntityId);
+  if (p.requestId) o.set("request_id", *p.requestId);
+  o.set("acs", p.acsUrl);
+  if (p.relayState) o.set("relay_state", *p.relayState);
+  o.set("nameid_format", p.nameIdFormat);
+  o.set("authn_context", p.authnContextClassRef);
+  o.set("force_authn", p.forceAuthn);
+  o.set("is_passive", p.isPassive);
+  o.set("created", static_cast<Poco::Int64>(p.createdAt.time_since_epoch().count()));
+  std::ostringstream ss;
+  o.stringify(ss);
+  return ss.str();
+}
+
+std::optional<PendingRequest> decodePending(std::string_view json) {
+  try {
+    Poco::JSON::Parser parser;
+    auto o = parser.parse(std::string(json)).extract<Poco::JSON::Object::Ptr>();
+    PendingRequest p;
+    p.spEntityId = o->getValue<std::string>("sp");
+    if (o->has("request_id")) p.requestId = o->getValue<std::string>("request_id");
+    p.acsUrl = o->getValue<std::string>("acs");
+    if (o->has("relay_state")) p.relayState = o->getValue<std::string>("relay_state");
+    p.nameIdFormat = o->getValue<std::string>("nameid_format");
+    p.authnContextClassRef = o->getValue<std::string>("authn_context");
+    p.forceAuthn = o->getValue<bool>("force_authn");
+    p.isPassive = o->getValue<bool>("is_passive");
+    p.createdAt = TimePoint{std::chrono::seconds(o->getValue<Poco::Int64>("created"))};
+    return p;
+  } catch (const Poco::Exception&) {
+    return std::nullopt;
+  }
+}
+
+}  // namespace propusk::sso

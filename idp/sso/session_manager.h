@@ -1,0 +1,43 @@
+// SSO sessions: random cookie tokens, only their hash stored; idle and absolute timeouts.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "idp/core/clock.h"
+#include "idp/core/random.h"
+#include "idp/store/store.h"
+
+namespace propusk::sso {
+
+struct SessionPolicy {
+  std::chrono::seconds idle = std::chrono::minutes(30);
+  std::chrono::seconds absolute = std::chrono::hours(8);
+};
+
+class SessionManager {
+ public:
+  SessionManager(store::Store& store, const Clock& clock, Random& random, SessionPolicy policy)
+      : store_(store), clock_(clock), random_(random), policy_(policy) {}
+
+  struct Created {
+    std::string token;  // goes into the cookie, nowhere else
+    store::Session session;
+  };
+  Created create(const store::User& user, std::string authnContextClassRef, const std::string& remote);
+  // The live session for a cookie token; expired ones are removed and yield nullopt.
+  std::optional<store::Session> resolve(std::string_view token);
+  void destroy(std::string_view token, const std::string& reason);
+  const SessionPolicy& policy() const { return policy_; }
+
+  static std::string hashToken(std::string_view token);
+
+ private:
+  store::Store& store_;
+  const Clock& clock_;
+  Random& random_;
+  SessionPolicy policy_;
+};
+
+}  // namespace propusk::sso

@@ -1,0 +1,72 @@
+#include "idp/web/http_util.h"
+
+#include <istream>
+
+#include "idp/saml/bindings/redirect.h"
+
+namespace propusk::web {
+
+Result<std::string> readBody(Poco::Net::HTTPServerRequest& req, std::size_t maxBytes) {
+  if (req.hasContentLength() && req.getContentLength64() > static_cast<Poco::Int64>(maxBytes))
+    return invalid("request body larger than " + std::to_string(maxBytes) + " bytes");
+  std::string body;
+  char buf[8192];
+  std::istream& in = req.stream();
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+    body.append(buf, static_cast<size_t>(in.gcount()));
+    if (body.size() > maxBytes) return invalid("request body larger than " + std::to_string(maxBytes) + " bytes");
+  }
+  return body;
+}
+
+Result<Form> parseForm(std::string_view body) {
+  Form f;
+  size_t pos = 0;
+  while (pos <= body.size()) {
+    size_t end = body.find('&', pos);
+    if (end == std::string_view::npos) end = body.size();
+    std::string_view pair = body.substr(pos, end - pos);
+    pos = end + 1;
+    if (pair.empty()) continue;
+    size_t eq = pair.find('=');
+    auto name = saml::urlDecode(pair.substr(0, eq));
+    auto value = saml::urlDecode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
+    if (!name || !value) return invalid("form: bad URL encoding");
+    if (!f.emplace(std::move(*name), std::move(*value)).second) return invalid("form: a field appears twice");
+  }
+  return f;
+}
+
+std::string rawQuery(const Poco::Net::HTTPServerRequest& req) {
+  const std::string& uri = req.getURI();
+  auto q = uri.find('?');
+  return q == std::string::npos ? std::string() : uri.substr(q + 1);
+}
+
+std::optional<std::string> cookie(const Poco::Net::HTTPServerRequest& req, std::string_view name) {
+  if (!req.has("Cookie")) return std::nullopt;
+  const std::string& header = req.get("Cookie");
+  size_t pos = 0;
+  while (pos < header.size()) {
+    size_t end = header.find(';', pos);
+    if (end == std::string::npos) end = header.size();
+    std::string_view part(header.data() + pos, end - pos);
+    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+    if (part.starts_with(name) && part.size() > name.size() && part[name.size()] == '=')
+      return std::string(part.substr(name.size() + 1));
+    pos = end + 1;
+  }
+  return std::nullopt;
+}
+
+void setCookie(Poco::Net::HTTPServerResponse& resp, std::string_view name, std::string_view value, const CookieOptions& o) {
+  std::string c = std::string(name) + "=" + std::string(value) + "; Path=" + o.path + "; HttpOnly";
+  if (o.secure) c += "; Secure";
+  c += "; SameSite=" + o.sameSite;
+  if (o.maxAgeSeconds) c += "; Max-Age=" + std::to_string(*o.maxAgeSeconds);
+  resp.add("Set-Cookie", c);
+}
+
+std::string remoteAddress(const Poco::Net::HTTPServerRequest& req) { return req.clientAddress().host().toString(); }
+
+}  // namespace propusk::web

@@ -1,0 +1,36 @@
+// Request bodies (capped), urlencoded forms, cookies.
+#pragma once
+
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "idp/core/result.h"
+
+namespace propusk::web {
+
+using Form = std::map<std::string, std::string, std::less<>>;
+
+// Reads at most maxBytes of body; refuses more (by Content-Length or by counting).
+Result<std::string> readBody(Poco::Net::HTTPServerRequest& req, std::size_t maxBytes);
+// application/x-www-form-urlencoded; refuses repeated fields and bad encoding.
+Result<Form> parseForm(std::string_view body);
+// The raw query string of the request target (after '?'), exactly as received.
+std::string rawQuery(const Poco::Net::HTTPServerRequest& req);
+
+std::optional<std::string> cookie(const Poco::Net::HTTPServerRequest& req, std::string_view name);
+
+struct CookieOptions {
+  std::string path = "/";
+  bool secure = true;
+  std::string sameSite = "Lax";  // "None" requires secure
+  std::optional<long> maxAgeSeconds;  // nullopt: a session cookie; 0 deletes
+};
+void setCookie(Poco::Net::HTTPServerResponse& resp, std::string_view name, std::string_view value, const CookieOptions& o);
+
+std::string remoteAddress(const Poco::Net::HTTPServerRequest& req);
+
+}  // namespace propusk::web

@@ -1,0 +1,103 @@
+#include "idp/web/login_handler.h"
+
+#include <openssl/crypto.h>
+
+#include "idp/sso/login_service.h"
+#include "idp/sso/pending_request.h"
+#include "idp/sso/session_manager.h"
+#include "idp/web/http_util.h"
+#include "idp/web/pages.h"
+#include "idp/web/respond.h"
+#include "idp/web/sso_flow.h"
+#include "idp/web/sso_handler.h"
+
+namespace propusk::web {
+
+namespace {
+
+using HttpStatus = Poco::Net::HTTPResponse::HTTPStatus;
+
+void sendLoginPage(WebContext& ctx, Poco::Net::HTTPServerResponse& resp, HttpStatus status, LoginPage page) {
+  std::string nonce = ctx.random.token(16);
+  addSecurityHeaders(resp, ctx.https());
+  resp.set("Content-Security-Policy", "default-src 'none'; style-src 'nonce-" + nonce +
+                                          "'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+  sendBody(resp, status, "text/html; charset=utf-8", renderLoginPage(page, nonce));
+}
+
+void sendExpired(WebContext& ctx, Poco::Net::HTTPServerResponse& resp) {
+  addSecurityHeaders(resp, ctx.https());
+  sendBody(resp, HttpStatus::HTTP_BAD_REQUEST, "text/html; charset=utf-8",
+           renderMessagePage("Время входа истекло", "Sign-in expired",
+                             "Вернитесь в сервис и начните вход заново.", "Go back to the service and sign in again."));
+}
+
+bool sameToken(const std::string& a, const std::string& b) {
+  return !a.empty() && a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+}  // namespace
+
+void LoginHandler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) {
+  auto now = ctx_.clock.now();
+  if (req.getMethod() != "POST") {
+    auto q = parseForm(rawQuery(req));
+    std::string flow = q && q->contains("flow") ? q->at("flow") : "";
+    auto data = flow.empty() || flow.size() > 64 ? std::nullopt : ctx_.store.getPendingRequest(flow, now);
+    auto pending = data ? sso::decodePending(*data) : std::nullopt;
+    if (!pending) return sendExpired(ctx_, resp);
+    std::string csrf = ctx_.random.token(24);
+    setCookie(resp, kCsrfCookie, csrf, {"/login", ctx_.https(), "Strict", std::nullopt});
+    return sendLoginPage(ctx_, resp, HttpStatus::HTTP_OK, {flow, csrf, pending->spEntityId, "", std::nullopt, std::nullopt});
+  }
+
+  auto body = readBody(req, 16 * 1024);
+  auto form = body ? parseForm(*body) : Result<Form>(std::unexpected(body.error()));
+  if (!form) return sendErrorPage(ctx_, resp, HttpStatus::HTTP_BAD_REQUEST, "Некорректная форма", "Invalid form", form.error().detail);
+  auto field = [&](const char* n) { return form->contains(n) ? form->at(n) : std::string(); };
+  std::string csrf = field("csrf");
+  if (!sameToken(cookie(req, kCsrfCookie).value_or(""), csrf)) {
+    ctx_.store.appendAudit({"web", "login.csrf-refused", "-", "refused", "{}"});
+    return sendErrorPage(ctx_, resp, HttpStatus::HTTP_FORBIDDEN, "Форма устарела или подделана",
+                         "The form is stale or forged", "CSRF token mismatch");
+  }
+  std::string flow = field("flow");
+  auto data = flow.empty() || flow.size() > 64 ? std::nullopt : ctx_.store.getPendingRequest(flow, now);
+  auto pending = data ? sso::decodePending(*data) : std::nullopt;
+  if (!pending) return sendExpired(ctx_, resp);
+
+  std::string username = field("username");
+  if (username.size() > 256) username.resize(256);
+  auto result = ctx_.sso->logins.authenticate(username, field("password"), remoteAddress(req));
+  LoginPage page{flow, csrf, pending->spEntityId, username, std::nullopt, std::nullopt};
+  switch (result.outcome) {
+    case sso::LoginOutcome::BadCredentials:
+      page.errorRu = "Неверный логин или пароль.";
+      page.errorEn = "Wrong login or password.";
+      return sendLoginPage(ctx_, resp, HttpStatus::HTTP_UNAUTHORIZED, page);
+    case sso::LoginOutcome::Locked:
+      page.errorRu = "Учётная запись заблокирована. Обратитесь в службу поддержки.";
+      page.errorEn = "The account is locked. Contact support.";
+      return sendLoginPage(ctx_, resp, HttpStatus::HTTP_FORBIDDEN, page);
+    case sso::LoginOutcome::TemporarilyLocked: {
+      auto minutes = std::chrono::ceil<std::chrono::minutes>(*result.retryAfter - now).count();
+      page.errorRu = "Слишком много неудачных попыток. Повторите через " + std::to_string(minutes) + " мин.";
+      page.errorEn = "Too many failed attempts. Try again in " + std::to_string(minutes) + " min.";
+      resp.set("Retry-After", std::to_string((*result.retryAfter - now).count()));
+      return sendLoginPage(ctx_, resp, HttpStatus::HTTP_TOO_MANY_REQUESTS, page);
+    }
+    case sso::LoginOutcome::Ok: break;
+  }
+  // A new session id at every login (session fixation); the old session, if any, ends.
+  if (auto old = cookie(req, kSessionCookie)) ctx_.sso->sessions.destroy(*old, "replaced by a new login");
+  auto created = ctx_.sso->sessions.create(*result.user, pending->authnContextClassRef, remoteAddress(req));
+  // SameSite=None: the SP's POST-binding AuthnRequest is a cross-site POST that must carry
+  // the session; browsers accept None only with Secure.
+  setCookie(resp, kSessionCookie, created.token,
+            {"/", ctx_.https(), ctx_.https() ? "None" : "Lax", std::nullopt});
+  setCookie(resp, kCsrfCookie, "", {"/login", ctx_.https(), "Strict", 0});
+  ctx_.store.removePendingRequest(flow);
+  completeSso(ctx_, req, resp, created.session, *pending);
+}
+
+}  // namespace propusk::web

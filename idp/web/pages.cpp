@@ -1,0 +1,77 @@
+#include "idp/web/pages.h"
+
+#include "idp/web/respond.h"
+
+namespace propusk::web {
+
+namespace {
+std::string head(const std::string& title, const std::string& styleNonce = "") {
+  std::string h = "<!DOCTYPE html>\n<html lang=\"ru\"><head><meta charset=\"utf-8\">"
+                  "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>" +
+                  htmlEscape(title) + "</title>";
+  if (!styleNonce.empty())
+    h += "<style nonce=\"" + styleNonce +
+         "\">body{font-family:sans-serif;max-width:28em;margin:3em auto;padding:0 1em;color:#222}"
+         "label{display:block;margin-top:1em}input[type=text],input[type=password]{width:100%;padding:.5em;"
+         "box-sizing:border-box}button{margin-top:1.5em;padding:.6em 1.5em}.err{color:#a00;border:1px solid #a00;"
+         "padding:.5em}.en{color:#666}</style>";
+  return h + "</head><body>\n";
+}
+
+std::string hidden(const std::string& name, const std::string& value) {
+  return "<input type=\"hidden\" name=\"" + htmlEscape(name) + "\" value=\"" + htmlEscape(value) + "\">\n";
+}
+}  // namespace
+
+std::string renderLoginPage(const LoginPage& p, const std::string& styleNonce) {
+  std::string s = head("Вход / Sign in", styleNonce);
+  s += "<h1>Вход <span class=\"en\">/ Sign in</span></h1>\n";
+  if (!p.serviceName.empty())
+    s += "<p>Сервис <span class=\"en\">/ Service</span>: <b>" + htmlEscape(p.serviceName) + "</b></p>\n";
+  if (p.errorRu) s += "<p class=\"err\" role=\"alert\">" + htmlEscape(*p.errorRu) + "<br><span class=\"en\">" + htmlEscape(p.errorEn.value_or("")) + "</span></p>\n";
+  s += "<form method=\"post\" action=\"/login\">\n" + hidden("flow", p.flow) + hidden("csrf", p.csrf) +
+       "<label for=\"username\">Логин <span class=\"en\">/ Login</span></label>\n"
+       "<input type=\"text\" id=\"username\" name=\"username\" autocomplete=\"username\" required autofocus value=\"" +
+       htmlEscape(p.username) +
+       "\">\n<label for=\"password\">Пароль <span class=\"en\">/ Password</span></label>\n"
+       "<input type=\"password\" id=\"password\" name=\"password\" autocomplete=\"current-password\" required>\n"
+       "<button type=\"submit\">Войти / Sign in</button>\n</form>\n</body></html>\n";
+  return s;
+}
+
+std::string renderAutoPost(const std::string& action, const std::string& field, const std::string& samlMessageB64,
+                           const std::optional<std::string>& relayState, const std::string& scriptNonce) {
+  std::string s = head("Вход выполнен / Signed in");
+  s += "<form method=\"post\" action=\"" + htmlEscape(action) + "\">\n" + hidden(field, samlMessageB64);
+  if (relayState) s += hidden("RelayState", *relayState);
+  s += "<noscript><p>Нажмите кнопку, чтобы вернуться в сервис. / Press the button to return to the service.</p>"
+       "<button type=\"submit\">Продолжить / Continue</button></noscript>\n</form>\n"
+       "<script nonce=\"" + scriptNonce + "\">document.forms[0].submit();</script>\n</body></html>\n";
+  return s;
+}
+
+std::string renderStatusTooLow(const std::string& have, const std::string& need, const std::string& action,
+                               const std::string& samlMessageB64, const std::optional<std::string>& relayState) {
+  std::string s = head("Недостаточный уровень учётной записи / Account level too low");
+  s += "<h1>Недостаточный уровень учётной записи</h1>\n<p>Сервису нужна учётная запись уровня «" + htmlEscape(need) +
+       "», у вас — «" + htmlEscape(have) +
+       "». Чтобы повысить уровень, подтвердите СНИЛС и паспортные данные (стандартная) или личность — "
+       "в центре обслуживания, квалифицированной электронной подписью или через банк (подтверждённая).</p>\n"
+       "<h1 lang=\"en\">Account level too low</h1>\n<p lang=\"en\">This service requires a <b>" + htmlEscape(need) +
+       "</b> account; yours is <b>" + htmlEscape(have) +
+       "</b>. To raise it, have your SNILS and passport checked (standard), or prove your identity in person, with a "
+       "qualified e-signature or through a bank (confirmed).</p>\n"
+       "<form method=\"post\" action=\"" + htmlEscape(action) + "\">\n" + hidden("SAMLResponse", samlMessageB64);
+  if (relayState) s += hidden("RelayState", *relayState);
+  s += "<button type=\"submit\">Вернуться в сервис / Return to the service</button>\n</form>\n</body></html>\n";
+  return s;
+}
+
+std::string renderMessagePage(const std::string& titleRu, const std::string& titleEn, const std::string& textRu,
+                              const std::string& textEn) {
+  return head(titleRu + " / " + titleEn) + "<h1>" + htmlEscape(titleRu) + "</h1>\n<p>" + htmlEscape(textRu) +
+         "</p>\n<h1 lang=\"en\">" + htmlEscape(titleEn) + "</h1>\n<p lang=\"en\">" + htmlEscape(textEn) +
+         "</p>\n</body></html>\n";
+}
+
+}  // namespace propusk::web

@@ -1,0 +1,32 @@
+// The HTML a person sees. Plain forms, no JavaScript needed (DESIGN.md); every value
+// escaped; Russian first, English second.
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace propusk::web {
+
+struct LoginPage {
+  std::string flow;
+  std::string csrf;
+  std::string serviceName;  // the SP's entityID (or mdui:DisplayName later)
+  std::string username;     // re-filled after a failure
+  std::optional<std::string> errorRu, errorEn;
+};
+std::string renderLoginPage(const LoginPage& p, const std::string& styleNonce);
+
+// Auto-submitting POST of a SAML message to an ACS (bindings §3.5.4); a noscript button
+// for browsers without JavaScript.
+std::string renderAutoPost(const std::string& action, const std::string& field, const std::string& samlMessageB64,
+                           const std::optional<std::string>& relayState, const std::string& scriptNonce);
+
+// The SP requires a higher account status than the person has: explains how to raise it
+// and offers to return to the service (which receives a SAML error).
+std::string renderStatusTooLow(const std::string& have, const std::string& need, const std::string& action,
+                               const std::string& samlMessageB64, const std::optional<std::string>& relayState);
+
+std::string renderMessagePage(const std::string& titleRu, const std::string& titleEn, const std::string& textRu,
+                              const std::string& textEn);
+
+}  // namespace propusk::web

@@ -1,0 +1,88 @@
+#include "idp/web/sso_flow.h"
+
+#include "idp/core/base64.h"
+#include "idp/core/json_text.h"
+#include "idp/sso/assertion_issuer.h"
+#include "idp/web/pages.h"
+#include "idp/web/respond.h"
+
+namespace propusk::web {
+
+using Status = Poco::Net::HTTPResponse::HTTPStatus;
+
+std::string cspOrigin(const std::string& url) {
+  auto start = url.find("://");
+  if (start == std::string::npos) return "*";
+  auto end = url.find_first_of("/?", start + 3);
+  std::string origin = url.substr(0, end);
+  for (char c : origin.substr(start + 3))
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' || c == '[' || c == ']'))
+      return "*";
+  return origin;
+}
+
+void sendAutoPost(WebContext& ctx, Poco::Net::HTTPServerResponse& resp, const std::string& acsUrl,
+                  const std::string& responseXml, const std::optional<std::string>& relayState) {
+  std::string nonce = ctx.random.token(16);
+  std::string page = renderAutoPost(acsUrl, "SAMLResponse", base64Encode(responseXml), relayState, nonce);
+  addSecurityHeaders(resp, ctx.https());
+  resp.set("Content-Security-Policy", "default-src 'none'; script-src 'nonce-" + nonce + "'; form-action " +
+                                          cspOrigin(acsUrl) + "; frame-ancestors 'none'; base-uri 'none'");
+  sendBody(resp, Status::HTTP_OK, "text/html; charset=utf-8", page);
+}
+
+void sendSamlError(WebContext& ctx, Poco::Net::HTTPServerResponse& resp, const saml::RegisteredSp& sp,
+                   const std::string& acsUrl, const std::optional<std::string>& inResponseTo,
+                   const std::optional<std::string>& relayState, const Error& err) {
+  auto xml = ctx.sso->issuer.error(sp, acsUrl, inResponseTo, err);
+  if (!xml) {
+    sendErrorPage(ctx, resp, Status::HTTP_INTERNAL_SERVER_ERROR, "Внутренняя ошибка сервера", "Internal server error",
+                  "cannot build error Response: " + xml.error().detail);
+    return;
+  }
+  sendAutoPost(ctx, resp, acsUrl, *xml, relayState);
+}
+
+void completeSso(WebContext& ctx, Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse& resp,
+                 const store::Session& session, const sso::PendingRequest& pending) {
+  auto sp = ctx.sso->sps.find(pending.spEntityId);
+  if (!sp) {
+    sendErrorPage(ctx, resp, Status::HTTP_BAD_REQUEST, "Сервис больше не зарегистрирован", "The service is no longer registered",
+                  "SP " + pending.spEntityId + " vanished during login");
+    return;
+  }
+  auto user = ctx.store.findUser(session.login);
+  if (!user || user->locked) {
+    sendErrorPage(ctx, resp, Status::HTTP_FORBIDDEN, "Вход невозможен", "Sign-in is not possible",
+                  "session user " + session.login + (user ? " is locked" : " no longer exists"));
+    return;
+  }
+  if (user->status < sp->minStatus) {
+    Error err{StatusCode::Requester, status::kRequestDenied,
+              "account status " + std::string(policy::accountStatusName(user->status)) + " below the SP minimum " +
+                  std::string(policy::accountStatusName(sp->minStatus))};
+    ctx.store.appendAudit({user->login, "assertion.refused", pending.spEntityId, "refused",
+                           R"({"reason":"account-status","have":)" + jsonString(policy::accountStatusName(user->status)) +
+                               R"(,"need":)" + jsonString(policy::accountStatusName(sp->minStatus)) + "}"});
+    auto xml = ctx.sso->issuer.error(*sp, pending.acsUrl, pending.requestId, err);
+    if (!xml) throw std::runtime_error("cannot build error Response: " + xml.error().detail);
+    addSecurityHeaders(resp, ctx.https());
+    resp.set("Content-Security-Policy", "default-src 'none'; form-action " + cspOrigin(pending.acsUrl) +
+                                            "; frame-ancestors 'none'; base-uri 'none'");
+    sendBody(resp, Status::HTTP_FORBIDDEN, "text/html; charset=utf-8",
+             renderStatusTooLow(std::string(policy::accountStatusName(user->status)),
+                                std::string(policy::accountStatusName(sp->minStatus)), pending.acsUrl, base64Encode(*xml),
+                                pending.relayState));
+    return;
+  }
+  auto xml = ctx.sso->issuer.issue(*user, session, *sp, pending);
+  if (!xml) {
+    ctx.store.appendAudit({user->login, "assertion.refused", pending.spEntityId, "refused",
+                           R"({"reason":)" + jsonString(xml.error().detail) + "}"});
+    sendSamlError(ctx, resp, *sp, pending.acsUrl, pending.requestId, pending.relayState, xml.error());
+    return;
+  }
+  sendAutoPost(ctx, resp, pending.acsUrl, *xml, pending.relayState);
+}
+
+}  // namespace propusk::web

@@ -1,0 +1,156 @@
+#include "idp/web/sso_handler.h"
+
+#include "idp/core/base64.h"
+#include "idp/core/json_text.h"
+#include "idp/saml/bindings/redirect.h"
+#include "idp/saml/messages/authn_request.h"
+#include "idp/saml/validation/steps.h"
+#include "idp/sso/pending_request.h"
+#include "idp/sso/session_manager.h"
+#include "idp/web/http_util.h"
+#include "idp/web/respond.h"
+#include "idp/web/sso_flow.h"
+#include "idp/xml/schema.h"
+
+namespace propusk::web {
+
+namespace {
+
+using HttpStatus = Poco::Net::HTTPResponse::HTTPStatus;
+constexpr std::size_t kMaxPostBody = 512 * 1024;
+constexpr auto kPendingLifetime = std::chrono::minutes(10);
+
+void badRequest(WebContext& ctx, Poco::Net::HTTPServerResponse& resp, const std::string& detail) {
+  ctx.store.appendAudit({"web", "authn-request.refused", "-", "refused", R"({"step":"binding","detail":)" + jsonString(detail) + "}"});
+  sendErrorPage(ctx, resp, HttpStatus::HTTP_BAD_REQUEST, "Некорректный запрос на вход", "Invalid sign-in request", detail);
+}
+
+// Continues with a validated request: an existing session answers at once, otherwise the
+// person is sent to the login form (or, for IsPassive, NoPassive goes back to the SP).
+void proceed(WebContext& ctx, Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp,
+             const saml::RegisteredSp& sp, const sso::PendingRequest& pending) {
+  std::optional<store::Session> session;
+  if (auto token = cookie(req, kSessionCookie)) session = ctx.sso->sessions.resolve(*token);
+  if (session && !pending.forceAuthn) return completeSso(ctx, req, resp, *session, pending);
+  if (pending.isPassive)
+    return sendSamlError(ctx, resp, sp, pending.acsUrl, pending.requestId, pending.relayState,
+                         Error{StatusCode::Responder, status::kNoPassive, "no session for an IsPassive request"});
+  std::string flow = ctx.random.token(24);
+  ctx.store.putPendingRequest(flow, sso::encodePending(pending), ctx.clock.now() + kPendingLifetime);
+  addSecurityHeaders(resp, ctx.https());
+  resp.setStatusAndReason(HttpStatus::HTTP_SEE_OTHER);
+  resp.set("Location", ctx.config.publicUrl + "/login?flow=" + flow);
+  resp.setContentLength(0);
+  resp.send();
+}
+
+}  // namespace
+
+void SsoHandler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) {
+  if (unsolicited_) handleUnsolicited(req, resp);
+  else handleAuthnRequest(req, resp);
+}
+
+void SsoHandler::handleAuthnRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) {
+  saml::QuerySignature qs;
+  std::string xmlText;
+  std::optional<std::string> relayState;
+  saml::Binding binding;
+  if (req.getMethod() == "POST") {
+    binding = saml::Binding::Post;
+    auto body = readBody(req, kMaxPostBody);
+    if (!body) return badRequest(ctx_, resp, body.error().detail);
+    auto form = parseForm(*body);
+    if (!form) return badRequest(ctx_, resp, form.error().detail);
+    auto it = form->find("SAMLRequest");
+    if (it == form->end()) return badRequest(ctx_, resp, "no SAMLRequest form field");
+    auto decoded = base64Decode(it->second, 256 * 1024);
+    if (!decoded) return badRequest(ctx_, resp, "SAMLRequest: " + decoded.error().detail);
+    xmlText = std::move(*decoded);
+    if (auto rs = form->find("RelayState"); rs != form->end()) relayState = rs->second;
+  } else {
+    binding = saml::Binding::Redirect;
+    auto m = saml::decodeRedirect(rawQuery(req));
+    if (!m) return badRequest(ctx_, resp, m.error().detail);
+    if (m->param != "SAMLRequest") return badRequest(ctx_, resp, "a SAMLResponse was sent to the SSO endpoint");
+    xmlText = std::move(m->xml);
+    relayState = m->relayState;
+    qs = {m->sigAlg, m->signature, m->signedOctets};
+  }
+
+  auto parsed = saml::parseAuthnRequest(xmlText, *xml::SchemaSet::shared());
+  if (!parsed) return badRequest(ctx_, resp, parsed.error().detail);
+  saml::RequestContext rc;
+  rc.now = ctx_.clock.now();
+  rc.clockSkew = ctx_.config.clockSkew;
+  rc.ssoUrl = ctx_.config.publicUrl + "/saml/sso";
+  rc.binding = binding;
+  rc.querySignature = &qs;
+  rc.sps = &ctx_.sso->sps;
+  rc.replay = &ctx_.sso->replay;
+  auto ok = saml::runAuthnRequestSteps(*parsed, rc);
+  std::string issuer = parsed->issuer.value_or("-");
+  if (!ok) {
+    ctx_.store.appendAudit({"web", "authn-request.refused", issuer, "refused",
+                            R"({"id":)" + jsonString(parsed->id) + R"(,"step":)" + jsonString(ok.error().step) +
+                                R"(,"detail":)" + jsonString(ok.error().error.detail) + "}"});
+    if (ok.error().acsKnown)
+      return sendSamlError(ctx_, resp, *rc.sp, rc.acs->location, parsed->id, relayState, ok.error().error);
+    return sendErrorPage(ctx_, resp, HttpStatus::HTTP_BAD_REQUEST, "Запрос на вход отклонён", "Sign-in request refused",
+                         std::string(ok.error().step) + ": " + ok.error().error.detail);
+  }
+  if (relayState && relayState->size() > kMaxRelayStateBytes) {
+    ctx_.store.appendAudit({"web", "authn-request.refused", issuer, "refused",
+                            R"({"id":)" + jsonString(parsed->id) + R"(,"step":"relay-state","detail":"longer than 80 bytes"})"});
+    return sendSamlError(ctx_, resp, *rc.sp, rc.acs->location, parsed->id, std::nullopt,
+                         Error{StatusCode::Requester, status::kRequestDenied, "RelayState longer than 80 bytes"});
+  }
+  ctx_.store.appendAudit({"web", "authn-request.accepted", issuer, "ok",
+                          R"({"id":)" + jsonString(parsed->id) + R"(,"acs":)" + jsonString(rc.acs->location) +
+                              R"(,"signed":)" + (rc.signatureVerified ? "true" : "false") + "}"});
+  sso::PendingRequest pending;
+  pending.spEntityId = rc.sp->metadata.entityId;
+  pending.requestId = parsed->id;
+  pending.acsUrl = rc.acs->location;
+  pending.relayState = relayState;
+  pending.nameIdFormat = rc.nameIdFormat;
+  pending.authnContextClassRef = rc.authnContextClassRef;
+  pending.forceAuthn = parsed->forceAuthn;
+  pending.isPassive = parsed->isPassive;
+  pending.createdAt = rc.now;
+  proceed(ctx_, req, resp, *rc.sp, pending);
+}
+
+void SsoHandler::handleUnsolicited(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) {
+  auto form = parseForm(rawQuery(req));
+  if (!form) return badRequest(ctx_, resp, form.error().detail);
+  auto providerId = form->find("providerId");
+  if (providerId == form->end()) return badRequest(ctx_, resp, "no providerId");
+  auto sp = ctx_.sso->sps.find(providerId->second);
+  if (!sp) return badRequest(ctx_, resp, "providerId '" + providerId->second + "' is not a registered SP");
+  std::optional<std::string> target;
+  if (auto t = form->find("target"); t != form->end()) target = t->second;
+  if (target && target->size() > kMaxRelayStateBytes) return badRequest(ctx_, resp, "target longer than 80 bytes");
+
+  // The ACS: the one named by `shire` if metadata lists it (HTTP-POST), else the default.
+  const saml::Endpoint* acs = nullptr;
+  if (auto shire = form->find("shire"); shire != form->end()) {
+    for (auto& e : sp->metadata.assertionConsumerServices)
+      if (e.binding == saml::kBindingPost && e.location == shire->second) acs = &e;
+  } else {
+    acs = saml::defaultPostAcs(sp->metadata);
+  }
+  if (!acs) return badRequest(ctx_, resp, "no HTTP-POST ACS in the SP's metadata matches");
+
+  sso::PendingRequest pending;
+  pending.spEntityId = sp->metadata.entityId;
+  pending.acsUrl = acs->location;
+  pending.relayState = target;
+  pending.nameIdFormat = saml::defaultNameIdFormat(sp->metadata);
+  pending.authnContextClassRef = std::string(saml::kAcPasswordProtectedTransport);
+  pending.createdAt = ctx_.clock.now();
+  ctx_.store.appendAudit({"web", "authn-request.unsolicited", pending.spEntityId, "ok", R"({"acs":)" + jsonString(acs->location) + "}"});
+  proceed(ctx_, req, resp, *sp, pending);
+}
+
+}  // namespace propusk::web
