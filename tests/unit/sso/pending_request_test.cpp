@@ -1,0 +1,34 @@
+#include "idp/sso/pending_request.h"
+
+#include <catch2/catch.hpp>
+
+using namespace propusk;
+
+TEST_CASE("pending requests round trip through their stored form", "[sso]") {
+  sso::PendingRequest p;
+  p.spEntityId = "https://sp.example.org/sp";
+  p.requestId = "_r1";
+  p.acsUrl = "https://sp.example.org/acs";
+  p.relayState = "state \"quoted\" <&>";
+  p.nameIdFormat = "urn:oasis:names:tc:SAML:2.0:nameid-format:transient";
+  p.authnContextClassRef = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport";
+  p.forceAuthn = true;
+  p.createdAt = *parseXsDateTime("2026-01-10T10:00:00Z");
+  auto back = sso::decodePending(sso::encodePending(p));
+  REQUIRE(back);
+  CHECK(back->spEntityId == p.spEntityId);
+  CHECK(back->requestId == p.requestId);
+  CHECK(back->relayState == p.relayState);
+  CHECK(back->forceAuthn);
+  CHECK_FALSE(back->isPassive);
+  CHECK(back->createdAt == p.createdAt);
+  sso::PendingRequest unsolicited = p;
+  unsolicited.requestId.reset();
+  unsolicited.relayState.reset();
+  auto u = sso::decodePending(sso::encodePending(unsolicited));
+  REQUIRE(u);
+  CHECK_FALSE(u->requestId);
+  CHECK_FALSE(u->relayState);
+  CHECK_FALSE(sso::decodePending("{not json"));
+  CHECK_FALSE(sso::decodePending(R"({"sp":"x"})"));
+}
