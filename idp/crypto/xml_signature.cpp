@@ -151,6 +151,28 @@ bool allowedC14n(std::string_view uri) {
   return uri == kExcC14n || uri == kExcC14nWithComments || uri == kC14n10;
 }
 
+// exc-c14n's InclusiveNamespaces PrefixList (xml-exc-c14n §3) makes listed prefixes render
+// like inclusive c14n; a long list is a DoS lever, a real signer lists a few.
+constexpr std::size_t kMaxInclusivePrefixes = 16;
+constexpr char kExcC14nNs[] = "http://www.w3.org/2001/10/xml-exc-c14n#";
+
+Status checkPrefixList(xmlNode* transformOrMethod) {
+  for (xmlNode* c : xml::childElements(transformOrMethod)) {
+    if (!xml::isElement(c, kExcC14nNs, "InclusiveNamespaces")) return invalid("unexpected element inside a c14n transform");
+    std::string list = xml::attr(c, "PrefixList").value_or("");
+    std::size_t tokens = 0;
+    bool inToken = false;
+    for (char ch : list) {
+      bool space = ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
+      if (!space && !inToken) ++tokens;
+      inToken = !space;
+    }
+    if (tokens > kMaxInclusivePrefixes)
+      return invalid("InclusiveNamespaces PrefixList lists " + std::to_string(tokens) + " prefixes");
+  }
+  return {};
+}
+
 Result<CheckedSignature> precheck(xmlNode* signature, const VerifyOptions& options) {
   std::vector<xmlNode*> parts = xml::childElements(signature);
   if (parts.empty() || !xml::isElement(parts[0], kDs, "SignedInfo"))
@@ -162,6 +184,7 @@ Result<CheckedSignature> precheck(xmlNode* signature, const VerifyOptions& optio
 
   std::string c14n = xml::attr(info[0], "Algorithm").value_or("");
   if (!allowedC14n(c14n)) return invalid("canonicalization method not allowed: " + quoted(c14n));
+  if (auto st = checkPrefixList(info[0]); !st) return std::unexpected(st.error());
 
   std::string method = xml::attr(info[1], "Algorithm").value_or("");
   auto alg = signatureAlgorithmFromUri(method);
@@ -200,8 +223,11 @@ Result<CheckedSignature> precheck(xmlNode* signature, const VerifyOptions& optio
       return invalid("Reference has " + std::to_string(transforms.size()) + " transforms");
     for (xmlNode* t : transforms) {
       std::string a = xml::attr(t, "Algorithm").value_or("");
-      if (!xml::isElement(t, kDs, "Transform") || !(a == kEnveloped || allowedC14n(a)))
+      // Only exclusive c14n over the signed element (core §5.4.4): inclusive c14n renders
+      // every in-scope namespace and is the cheapest way to make digesting quadratic.
+      if (!xml::isElement(t, kDs, "Transform") || !(a == kEnveloped || a == kExcC14n || a == kExcC14nWithComments))
         return invalid("transform not allowed: " + quoted(a));
+      if (auto st = checkPrefixList(t); !st) return std::unexpected(st.error());
     }
     ++next;
   }
@@ -218,11 +244,12 @@ Result<CheckedSignature> precheck(xmlNode* signature, const VerifyOptions& optio
 
 Status enableTransforms(xmlSecDSigCtx* ctx, const VerifyOptions& options) {
   bool ok = true;
-  for (xmlSecTransformId c14n : {xmlSecTransformExclC14NId, xmlSecTransformExclC14NWithCommentsId,
-                                 xmlSecTransformInclC14NId}) {
+  for (xmlSecTransformId c14n : {xmlSecTransformExclC14NId, xmlSecTransformExclC14NWithCommentsId})
     ok = ok && xmlSecDSigCtxEnableReferenceTransform(ctx, c14n) >= 0;
+  // SignedInfo (small, ours to bound) may also use inclusive c14n, as some older SPs do.
+  for (xmlSecTransformId c14n : {xmlSecTransformExclC14NId, xmlSecTransformExclC14NWithCommentsId,
+                                 xmlSecTransformInclC14NId})
     ok = ok && xmlSecDSigCtxEnableSignatureTransform(ctx, c14n) >= 0;
-  }
   ok = ok && xmlSecDSigCtxEnableReferenceTransform(ctx, xmlSecTransformEnvelopedId) >= 0;
   ok = ok && xmlSecDSigCtxEnableReferenceTransform(ctx, xmlSecTransformSha256Id) >= 0;
   ok = ok && xmlSecDSigCtxEnableReferenceTransform(ctx, xmlSecTransformSha512Id) >= 0;

@@ -43,6 +43,7 @@ void silenceStructured(void*, xmlErrorPtr) {}
 struct SaxState {
   const ParseLimits* limits = nullptr;
   int depth = 0;
+  int namespaces = 0;
   std::string refusal;
   startElementNsSAX2Func start = nullptr;
   endElementNsSAX2Func end = nullptr;
@@ -84,6 +85,15 @@ void onStart(void* ctx, const xmlChar* localname, const xmlChar* prefix, const x
     refuse(ctx, "nesting deeper than " + std::to_string(st->limits->maxDepth));
     return;
   }
+  if (nbAttrs > st->limits->maxAttributesPerElement) {
+    refuse(ctx, "more than " + std::to_string(st->limits->maxAttributesPerElement) + " attributes on one element");
+    return;
+  }
+  st->namespaces += nbNs;
+  if (nbNs > st->limits->maxNamespacesPerElement || st->namespaces > st->limits->maxNamespacesPerDocument) {
+    refuse(ctx, "too many namespace declarations");
+    return;
+  }
   st->start(ctx, localname, prefix, uri, nbNs, nss, nbAttrs, nbDefaulted, attrs);
 }
 void onEnd(void* ctx, const xmlChar* localname, const xmlChar* prefix, const xmlChar* uri) {
@@ -96,6 +106,10 @@ Status registerIds(xmlDocPtr doc, xmlNodePtr node, const char* idName) {
   for (xmlNodePtr n = node; n; n = n->next) {
     if (n->type != XML_ELEMENT_NODE) continue;
     for (xmlAttrPtr a = n->properties; a; a = a->next) {
+      // xml:id is also an ID to libxml2 (and a duplicate is only a warning there); SAML
+      // never uses it, so it cannot be allowed to compete with "ID" for "#ref" resolution.
+      if (a->ns && xmlStrEqual(a->name, BAD_CAST "id") && xmlStrEqual(a->ns->href, XML_XML_NAMESPACE))
+        return invalid("xml:id attributes are not accepted");
       if (a->ns || !xmlStrEqual(a->name, BAD_CAST idName)) continue;
       std::string value = takeString(xmlNodeListGetString(doc, a->children, 1));
       if (xmlGetID(doc, BAD_CAST value.c_str())) return invalid("duplicate ID attribute value");

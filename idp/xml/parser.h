@@ -12,6 +12,12 @@ namespace propusk::xml {
 struct ParseLimits {
   std::size_t maxBytes = 256 * 1024;  // a SAML message or SP metadata is far smaller
   int maxDepth = 64;                  // SAML nests ~10 deep; libxml2's own cap is 256
+  // libxml2 2.9 builds attribute lists and c14n namespace stacks in quadratic time: a
+  // single element with 27k attributes, or thousands of xmlns declarations canonicalised
+  // under a signature, cost minutes of CPU. Real SAML needs a handful of each.
+  int maxAttributesPerElement = 64;
+  int maxNamespacesPerElement = 32;
+  int maxNamespacesPerDocument = 256;
   // Attribute registered as an XML ID on every element that carries it, so that
   // "#id" references resolve; a duplicate value refuses the document (wrapping defence).
   const char* idAttribute = "ID";

@@ -89,6 +89,41 @@ const std::vector<Migration> kMigrations = {
          R"(CREATE UNIQUE INDEX signing_keys_one_active ON signing_keys (state)
             WHERE state = 'active')",
      }},
+    {4,
+     "lockout backoff, SSO sessions, pending requests",
+     {
+         R"(ALTER TABLE users ADD COLUMN locked_until INTEGER)",
+         // id_hash: hex SHA-256 of the cookie token. Small rows keyed by text: WITHOUT ROWID
+         // keeps them in the primary-key b-tree itself (one lookup, no rowid indirection).
+         // user_id is indexed so that removing a user finds (and cascades to) their sessions.
+         R"(CREATE TABLE sessions (
+              id_hash TEXT PRIMARY KEY NOT NULL,
+              user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+              login TEXT NOT NULL,
+              created_at INTEGER NOT NULL,
+              last_seen_at INTEGER NOT NULL,
+              authn_instant INTEGER NOT NULL,
+              authn_context TEXT NOT NULL) WITHOUT ROWID)",
+         R"(CREATE INDEX sessions_user_id ON sessions (user_id))",
+         R"(CREATE INDEX sessions_last_seen_at ON sessions (last_seen_at))",
+         // With both purge conditions indexed, the purge reads only the rows it deletes.
+         R"(CREATE INDEX sessions_created_at ON sessions (created_at))",
+         // The primary key starts with session_id_hash, so it also serves the cascade.
+         R"(CREATE TABLE session_participants (
+              session_id_hash TEXT NOT NULL REFERENCES sessions (id_hash) ON DELETE CASCADE,
+              sp_entity_id TEXT NOT NULL,
+              name_id TEXT NOT NULL,
+              name_id_format TEXT NOT NULL,
+              session_index TEXT NOT NULL,
+              issued_at INTEGER NOT NULL,
+              PRIMARY KEY (session_id_hash, sp_entity_id)) WITHOUT ROWID)",
+         // data is an opaque blob of text that may run to kilobytes: an ordinary rowid table.
+         R"(CREATE TABLE pending_requests (
+              id TEXT PRIMARY KEY NOT NULL,
+              data TEXT NOT NULL,
+              expires_at INTEGER NOT NULL))",
+         R"(CREATE INDEX pending_requests_expires_at ON pending_requests (expires_at))",
+     }},
 };
 
 std::string oneLine(std::string s) {

@@ -137,7 +137,7 @@ class Row {
 constexpr char kUserColumns[] =
     "id, uid, login, surname, given_name, middle_name, inn, snils, email, phone, "
     "email_confirmed, phone_confirmed, status, password_hash, locked, failed_logins, "
-    "created_at, updated_at";
+    "created_at, updated_at, locked_until";
 
 User userFrom(const Row& r) {
   User u;
@@ -159,6 +159,7 @@ User userFrom(const Row& r) {
   u.failedLogins = static_cast<int>(r.integer(15));
   u.createdAt = r.time(16);
   u.updatedAt = r.time(17);
+  u.lockedUntil = r.optTime(18);
   return u;
 }
 
@@ -196,6 +197,35 @@ SigningKey keyFrom(const Row& r) {
   k.activatedAt = r.optTime(6);
   k.retiredAt = r.optTime(7);
   return k;
+}
+
+constexpr char kSessionColumns[] =
+    "id_hash, user_id, login, created_at, last_seen_at, authn_instant, authn_context";
+
+Session sessionFrom(const Row& r) {
+  Session s;
+  s.idHash = r.text(0);
+  s.userId = r.integer(1);
+  s.login = r.text(2);
+  s.createdAt = r.time(3);
+  s.lastSeenAt = r.time(4);
+  s.authnInstant = r.time(5);
+  s.authnContextClassRef = r.text(6);
+  return s;
+}
+
+constexpr char kParticipantColumns[] =
+    "session_id_hash, sp_entity_id, name_id, name_id_format, session_index, issued_at";
+
+SessionParticipant participantFrom(const Row& r) {
+  SessionParticipant p;
+  p.sessionIdHash = r.text(0);
+  p.spEntityId = r.text(1);
+  p.nameId = r.text(2);
+  p.nameIdFormat = r.text(3);
+  p.sessionIndex = r.text(4);
+  p.issuedAt = r.time(5);
+  return p;
 }
 
 constexpr char kAuditColumns[] =
@@ -295,17 +325,18 @@ class SqliteStore final : public Store {
                   hash = user.passwordHash;
       auto middle = nullable(user.middleName), inn = nullable(user.inn),
            snils = nullable(user.snils), email = nullable(user.email), phone = nullable(user.phone);
+      auto lockedUntil = nullable(user.lockedUntil);
       int emailOk = user.emailConfirmed, phoneOk = user.phoneConfirmed, locked = user.locked,
           failed = user.failedLogins;
       Int64 t = unixSeconds(stamp);
       try {
         session_ << "INSERT INTO users (uid, login, surname, given_name, middle_name, inn, snils, "
                     "email, phone, email_confirmed, phone_confirmed, status, password_hash, locked, "
-                    "failed_logins, created_at, updated_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "failed_logins, created_at, updated_at, locked_until) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             use(uid), use(login), use(surname), use(given), use(middle), use(inn), use(snils),
             use(email), use(phone), use(emailOk), use(phoneOk), use(status), use(hash),
-            use(locked), use(failed), use(t), use(t), now;
+            use(locked), use(failed), use(t), use(t), use(lockedUntil), now;
       } catch (const Poco::Data::SQLite::ConstraintViolationException& e) {
         if (auto c = conflictFromMessage(e.displayText()); c != UserConflict::None) return c;
         throw;
@@ -326,6 +357,7 @@ class SqliteStore final : public Store {
                   status(policy::accountStatusName(user.status)), hash = user.passwordHash;
       auto middle = nullable(user.middleName), inn = nullable(user.inn),
            snils = nullable(user.snils), email = nullable(user.email), phone = nullable(user.phone);
+      auto lockedUntil = nullable(user.lockedUntil);
       int emailOk = user.emailConfirmed, phoneOk = user.phoneConfirmed, locked = user.locked,
           failed = user.failedLogins;
       Int64 t = unixSeconds(clock_.now()), id = user.id;
@@ -335,11 +367,11 @@ class SqliteStore final : public Store {
         Statement st(session_);
         st << "UPDATE users SET login = ?, surname = ?, given_name = ?, middle_name = ?, inn = ?, "
               "snils = ?, email = ?, phone = ?, email_confirmed = ?, phone_confirmed = ?, "
-              "status = ?, password_hash = ?, locked = ?, failed_logins = ?, updated_at = ? "
-              "WHERE id = ?",
+              "status = ?, password_hash = ?, locked = ?, failed_logins = ?, updated_at = ?, "
+              "locked_until = ? WHERE id = ?",
             use(login), use(surname), use(given), use(middle), use(inn), use(snils), use(email),
             use(phone), use(emailOk), use(phoneOk), use(status), use(hash), use(locked),
-            use(failed), use(t), use(id);
+            use(failed), use(t), use(lockedUntil), use(id);
         changed = st.execute();
       } catch (const Poco::Data::SQLite::ConstraintViolationException& e) {
         if (auto c = conflictFromMessage(e.displayText()); c != UserConflict::None) return c;
@@ -376,6 +408,7 @@ class SqliteStore final : public Store {
     });
   }
 
+  // Their sessions (and those sessions' participants) go with them: ON DELETE CASCADE.
   bool removeUser(std::string_view login, const AuditRecord& audit) override {
     return write("remove user", [&] {
       std::string l(login);
@@ -497,6 +530,164 @@ class SqliteStore final : public Store {
     });
   }
 
+  // ---- SSO sessions
+  //
+  // On the SSO hot path: the bound values are prepared before the mutex is taken, and the
+  // unaudited changes are single statements (SQLite runs each as its own transaction).
+
+  void createSession(const Session& s, const AuditRecord& audit) override {
+    std::string idHash = s.idHash, login = s.login, context = s.authnContextClassRef;
+    Int64 userId = s.userId, created = unixSeconds(s.createdAt), seen = unixSeconds(s.lastSeenAt),
+          authn = unixSeconds(s.authnInstant);
+    write("create session", [&] {
+      session_ << "INSERT INTO sessions (id_hash, user_id, login, created_at, last_seen_at, "
+                  "authn_instant, authn_context) VALUES (?, ?, ?, ?, ?, ?, ?)",
+          use(idHash), use(userId), use(login), use(created), use(seen), use(authn), use(context),
+          now;
+      appendLocked(audit);
+    });
+  }
+
+  std::optional<Session> findSession(std::string_view idHash) override {
+    std::string id(idHash);
+    const std::string sql =
+        "SELECT " + std::string(kSessionColumns) + " FROM sessions WHERE id_hash = ?";
+    return read("find session", [&]() -> std::optional<Session> {
+      Statement st(session_);
+      st << sql, use(id);
+      st.execute();
+      RecordSet rs(st);
+      if (rs.rowCount() == 0) return std::nullopt;
+      return sessionFrom(Row(rs, 0, file_));
+    });
+  }
+
+  // Requests of one session race on the server's threads: last_seen_at never goes back.
+  void touchSession(std::string_view idHash, TimePoint lastSeenAt) override {
+    std::string id(idHash);
+    Int64 seen = unixSeconds(lastSeenAt);
+    read("touch session", [&] {
+      session_ << "UPDATE sessions SET last_seen_at = MAX(last_seen_at, ?) WHERE id_hash = ?",
+          use(seen), use(id), now;
+    });
+  }
+
+  bool removeSession(std::string_view idHash, const AuditRecord& audit) override {
+    std::string id(idHash);
+    return write("remove session", [&] {
+      Statement st(session_);
+      st << "DELETE FROM sessions WHERE id_hash = ?", use(id);
+      if (st.execute() == 0) return false;  // participants follow by ON DELETE CASCADE
+      appendLocked(audit);
+      return true;
+    });
+  }
+
+  // By login means by the user who has that login now (through user_id), so that a renamed
+  // user's sessions are found under the new name and never under a reused old one.
+  std::vector<Session> listSessions(std::optional<std::string_view> login) override {
+    std::string l(login.value_or(""));
+    std::string sql = "SELECT " + std::string(kSessionColumns) + " FROM sessions";
+    if (login) sql += " WHERE user_id IN (SELECT id FROM users WHERE login = ?)";
+    sql += " ORDER BY created_at DESC, id_hash";
+    return read("list sessions", [&] {
+      Statement st(session_);
+      if (login)
+        st << sql, use(l);
+      else
+        st << sql;
+      st.execute();
+      RecordSet rs(st);
+      std::vector<Session> out;
+      out.reserve(rs.rowCount());
+      for (std::size_t i = 0; i < rs.rowCount(); ++i) out.push_back(sessionFrom(Row(rs, i, file_)));
+      return out;
+    });
+  }
+
+  std::size_t purgeSessions(TimePoint idleBefore, TimePoint createdBefore) override {
+    Int64 idle = unixSeconds(idleBefore), created = unixSeconds(createdBefore);
+    return write("purge sessions", [&] {
+      Statement st(session_);
+      st << "DELETE FROM sessions WHERE last_seen_at < ? OR created_at < ?", use(idle),
+          use(created);
+      const std::size_t n = st.execute();
+      // One event for the sweep, not one per session; an empty sweep is not an event.
+      if (n > 0)
+        appendLocked({"system", "session.purge", "sessions", "ok",
+                      "{\"count\":" + std::to_string(n) + "}"});
+      return n;
+    });
+  }
+
+  void addSessionParticipant(const SessionParticipant& p) override {
+    std::string idHash = p.sessionIdHash, sp = p.spEntityId, nameId = p.nameId,
+                format = p.nameIdFormat, index = p.sessionIndex;
+    Int64 issued = unixSeconds(p.issuedAt);
+    read("add session participant", [&] {
+      session_ << "INSERT INTO session_participants (session_id_hash, sp_entity_id, name_id, "
+                  "name_id_format, session_index, issued_at) VALUES (?, ?, ?, ?, ?, ?) "
+                  "ON CONFLICT (session_id_hash, sp_entity_id) DO UPDATE SET "
+                  "name_id = excluded.name_id, name_id_format = excluded.name_id_format, "
+                  "session_index = excluded.session_index, issued_at = excluded.issued_at",
+          use(idHash), use(sp), use(nameId), use(format), use(index), use(issued), now;
+    });
+  }
+
+  std::vector<SessionParticipant> listSessionParticipants(std::string_view idHash) override {
+    std::string id(idHash);
+    const std::string sql = "SELECT " + std::string(kParticipantColumns) +
+                            " FROM session_participants WHERE session_id_hash = ? "
+                            "ORDER BY issued_at, sp_entity_id";
+    return read("list session participants", [&] {
+      Statement st(session_);
+      st << sql, use(id);
+      st.execute();
+      RecordSet rs(st);
+      std::vector<SessionParticipant> out;
+      out.reserve(rs.rowCount());
+      for (std::size_t i = 0; i < rs.rowCount(); ++i)
+        out.push_back(participantFrom(Row(rs, i, file_)));
+      return out;
+    });
+  }
+
+  // ---- pending AuthnRequests
+
+  void putPendingRequest(std::string_view id, std::string_view data, TimePoint expiresAt) override {
+    std::string i(id), d(data);
+    Int64 expires = unixSeconds(expiresAt);
+    read("put pending request", [&] {
+      session_ << "INSERT INTO pending_requests (id, data, expires_at) VALUES (?, ?, ?) "
+                  "ON CONFLICT (id) DO UPDATE SET data = excluded.data, "
+                  "expires_at = excluded.expires_at",
+          use(i), use(d), use(expires), now;
+    });
+  }
+
+  // A request is expired from its expiresAt on. The sweep is a range on the expires_at
+  // index, so it costs only the rows it deletes.
+  std::optional<std::string> getPendingRequest(std::string_view id, TimePoint nowTime) override {
+    std::string i(id);
+    Int64 t = unixSeconds(nowTime);
+    return write("get pending request", [&]() -> std::optional<std::string> {
+      session_ << "DELETE FROM pending_requests WHERE expires_at <= ?", use(t), now;
+      Statement st(session_);
+      st << "SELECT data FROM pending_requests WHERE id = ?", use(i);
+      st.execute();
+      RecordSet rs(st);
+      if (rs.rowCount() == 0) return std::nullopt;
+      return Row(rs, 0, file_).text(0);
+    });
+  }
+
+  void removePendingRequest(std::string_view id) override {
+    std::string i(id);
+    read("remove pending request", [&] {
+      session_ << "DELETE FROM pending_requests WHERE id = ?", use(i), now;
+    });
+  }
+
   // ---- settings
 
   std::optional<std::string> getSetting(std::string_view name) override {
@@ -565,6 +756,7 @@ class SqliteStore final : public Store {
     }
   }
 
+  // Also runs single-statement changes, which SQLite commits on their own (autocommit).
   template <class F>
   auto read(std::string_view op, F&& f) -> std::invoke_result_t<F&> {
     std::lock_guard lock(mu_);

@@ -90,8 +90,12 @@ TEST_CASE("a new file is created 0600 at the latest version with every table", "
     CHECK(mode(dir / "propusk.db-wal") == 0600);
   }
   auto raw = rawSession(file);
-  for (auto t : {"users", "service_providers", "signing_keys", "settings", "audit_log"})
+  for (auto t : {"users", "service_providers", "signing_keys", "settings", "audit_log", "sessions",
+                 "session_participants", "pending_requests"})
     CHECK(sqliteObjects(raw, "table", t) == 1);
+  for (auto i : {"sessions_user_id", "sessions_last_seen_at", "sessions_created_at",
+                 "pending_requests_expires_at"})
+    CHECK(sqliteObjects(raw, "index", i) == 1);
   CHECK(sqliteObjects(raw, "trigger", "audit_log_no_update") == 1);
   CHECK(sqliteObjects(raw, "trigger", "audit_log_no_delete") == 1);
   std::string journal;
@@ -129,6 +133,44 @@ TEST_CASE("a file at version 1 is migrated and keeps its rows", "[store]") {
   auto raw = rawSession(file);
   CHECK_THROWS(raw << "DELETE FROM audit_log WHERE seq = 1", now);
   CHECK(store->listAudit().size() == 1);
+}
+
+TEST_CASE("a file at version 3 with a user migrates to 4", "[store]") {
+  test::TempDir dir;
+  const auto file = dir / "v3.db";
+  {
+    auto raw = rawSession(file);
+    CHECK(migrations::migrateSqlite(raw, file, 3) == 3);
+    CHECK(sqliteObjects(raw, "table", "sessions") == 0);
+    raw << "INSERT INTO users (uid, login, surname, given_name, status, password_hash, locked, "
+           "failed_logins, created_at, updated_at) VALUES ('u3', 'three', 'Третьяков', 'Иван', "
+           "'confirmed', 'h', 1, 4, 1700000000, 1700000100)",
+        now;
+  }
+  FixedClock clock{"2026-01-10T10:00:00Z"};
+  auto store = openSqliteStore(file, clock);
+  CHECK(store->schemaVersion() == 4);
+  auto u = store->findUser("three");
+  REQUIRE(u);
+  CHECK(u->uid == "u3");
+  CHECK(u->surname == "Третьяков");
+  CHECK(u->status == policy::AccountStatus::Confirmed);
+  CHECK(u->locked);
+  CHECK(u->failedLogins == 4);
+  CHECK(u->updatedAt.time_since_epoch().count() == 1700000100);
+  CHECK_FALSE(u->lockedUntil);
+
+  // The new tables work with the old row, cascade included.
+  Session s;
+  s.idHash = std::string(64, 'e');
+  s.userId = u->id;
+  s.login = "three";
+  s.createdAt = s.lastSeenAt = s.authnInstant = clock.now();
+  s.authnContextClassRef = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport";
+  store->createSession(s, {"web", "session.create", "three", "ok", "{}"});
+  CHECK(store->listSessions("three").size() == 1);
+  REQUIRE(store->removeUser("three", {"cli:root", "user.remove", "three", "ok", "{}"}));
+  CHECK_FALSE(store->findSession(s.idHash));
 }
 
 TEST_CASE("running the migrations again changes nothing", "[store]") {

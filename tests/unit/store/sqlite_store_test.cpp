@@ -71,6 +71,7 @@ void checkSameUser(const User& a, const User& b) {
   CHECK(a.passwordHash == b.passwordHash);
   CHECK(a.locked == b.locked);
   CHECK(a.failedLogins == b.failedLogins);
+  CHECK(a.lockedUntil == b.lockedUntil);
   CHECK(a.createdAt == b.createdAt);
   CHECK(a.updatedAt == b.updatedAt);
 }
@@ -134,6 +135,47 @@ TEST_CASE("users: add and find round-trip every field", "[store]") {
 
   CHECK_FALSE(f.store->findUser("sidorov"));
   CHECK_FALSE(f.store->findUser("IVANOV"));  // exact match; the CLI lowercases logins
+}
+
+TEST_CASE("users: lockedUntil is stored, changed and cleared", "[store]") {
+  Fixture f;
+  const auto until = f.clock.now() + std::chrono::minutes{15};
+  auto u = fullUser("ivanov", "500100732259", "11223344595");
+  u.failedLogins = 5;
+  u.lockedUntil = until;
+  REQUIRE(f.store->addUser(u, rec("user.add", "ivanov")) == UserConflict::None);
+  auto got = f.store->findUser("ivanov");
+  REQUIRE(got);
+  CHECK(got->lockedUntil == until);
+  checkSameUser(*got, u);
+
+  // Longer backoff after another failure.
+  auto later = *got;
+  later.failedLogins = 6;
+  later.lockedUntil = until + std::chrono::hours{1};
+  REQUIRE(f.store->updateUser(later, rec("user.update", "ivanov")) == UserConflict::None);
+  got = f.store->findUser("ivanov");
+  REQUIRE(got);
+  CHECK(got->lockedUntil == until + std::chrono::hours{1});
+  CHECK(got->failedLogins == 6);
+
+  // A successful login clears it.
+  auto cleared = *got;
+  cleared.failedLogins = 0;
+  cleared.lockedUntil.reset();
+  REQUIRE(f.store->updateUser(cleared, rec("user.update", "ivanov")) == UserConflict::None);
+  got = f.store->findUser("ivanov");
+  REQUIRE(got);
+  CHECK_FALSE(got->lockedUntil);
+  CHECK(got->failedLogins == 0);
+
+  auto b = bareUser("petrov");
+  b.lockedUntil = *parseXsDateTime("2100-01-01T00:00:00Z");  // beyond 32-bit time_t
+  REQUIRE(f.store->addUser(b, rec("user.add", "petrov")) == UserConflict::None);
+  auto all = f.store->listUsers();
+  REQUIRE(all.size() == 2);
+  CHECK_FALSE(all[0].lockedUntil);  // ivanov
+  CHECK(all[1].lockedUntil == b.lockedUntil);
 }
 
 TEST_CASE("users: list is ordered by login", "[store]") {

@@ -1,0 +1,402 @@
+#include "idp/saml/build/response.h"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <chrono>
+
+#include "idp/crypto/keys.h"
+#include "idp/crypto/xml_signature.h"
+#include "idp/saml/validation/request_context.h"
+#include "idp/xml/dom.h"
+#include "idp/xml/namespaces.h"
+#include "idp/xml/parser.h"
+#include "idp/xml/schema.h"
+#include "support.h"
+
+using namespace propusk;
+using namespace std::chrono_literals;
+namespace ns = propusk::xml::ns;
+
+namespace {
+
+const crypto::KeyPair& rsaKey() {
+  static const crypto::KeyPair kp =
+      crypto::generateKeyPair(crypto::KeyAlgorithm::Rsa2048, "idp.example.ru", 30, SystemClock());
+  return kp;
+}
+const crypto::KeyPair& ecKey() {
+  static const crypto::KeyPair kp =
+      crypto::generateKeyPair(crypto::KeyAlgorithm::EcP256, "idp-ec.example.ru", 30, SystemClock());
+  return kp;
+}
+const crypto::KeyPair& otherKey() {
+  static const crypto::KeyPair kp =
+      crypto::generateKeyPair(crypto::KeyAlgorithm::Rsa2048, "attacker.example", 30, SystemClock());
+  return kp;
+}
+
+constexpr char kIdp[] = "https://idp.example.ru/saml/metadata";
+constexpr char kSp[] = "https://sp.example.org/metadata";
+constexpr char kAcs[] = "https://sp.example.org/saml/acs";
+constexpr char kSpecial[] = "a <b> & \"c\" 'd'";
+
+saml::AssertionInput sampleInput() {
+  const FixedClock clock("2026-01-10T10:00:00Z");
+  saml::AssertionInput in;
+  in.issuer = kIdp;
+  in.audience = kSp;
+  in.recipient = kAcs;
+  in.inResponseTo = "_req-42";
+  in.nameId = "61AtaolXGQHRHlZSxVmVg3pVHECnrkajCj4wqf9tt7c";
+  in.nameIdFormat = std::string(saml::kNameIdPersistent);
+  in.nameQualifier = kIdp;
+  in.spNameQualifier = kSp;
+  in.now = clock.now();
+  in.authnInstant = clock.now() - 30s;
+  in.sessionIndex = "_sess-7";
+  in.authnContextClassRef = std::string(saml::kAcPasswordProtectedTransport);
+  in.sessionNotOnOrAfter = clock.now() + 8h;
+  in.attributes = {
+      {"urn:oid:2.16.840.1.113730.3.1.241", "displayName", {"Иванов Иван Иванович"}},
+      {"urn:oid:2.5.4.4", "sn", {kSpecial}},
+      {"urn:oid:1.3.6.1.4.1.5923.1.1.1.11", "eduPersonAssurance",
+       {"https://refeds.org/assurance", "https://refeds.org/assurance/IAP/low"}},
+  };
+  return in;
+}
+
+saml::SigningOptions signingWith(const crypto::KeyPair& kp, bool assertion, bool response) {
+  return {.signAssertion = assertion,
+          .signResponse = response,
+          .key = kp.key.get(),
+          .cert = kp.cert.get(),
+          .algorithm = crypto::defaultAlgorithmFor(kp.key.get())};
+}
+
+xml::XmlDocPtr parseValid(const std::string& text) {
+  INFO(text);
+  auto doc = xml::parseSecure(text);
+  REQUIRE(doc);
+  auto valid = xml::SchemaSet::shared()->validate(doc->get());
+  INFO((valid ? std::string() : valid.error().detail));
+  REQUIRE(valid);
+  return std::move(*doc);
+}
+
+std::vector<std::string> localNames(const xmlNode* n) {
+  std::vector<std::string> out;
+  for (xmlNode* c : xml::childElements(n)) out.emplace_back(reinterpret_cast<const char*>(c->name));
+  return out;
+}
+
+std::string replaceFirst(std::string s, const std::string& from, const std::string& to) {
+  auto pos = s.find(from);
+  REQUIRE(pos != std::string::npos);
+  return s.replace(pos, from.size(), to);
+}
+
+std::string xsiType(xmlNode* n) {
+  xmlAttr* a = xmlHasNsProp(n, BAD_CAST "type", BAD_CAST ns::kXsi);
+  return a && a->children ? reinterpret_cast<const char*>(a->children->content) : "";
+}
+
+xmlNode* path(xmlNode* n, std::initializer_list<const char*> names) {
+  for (const char* name : names) {
+    REQUIRE(n);
+    n = xml::child(n, ns::kSaml, name);
+  }
+  REQUIRE(n);
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("success Response: content, timestamps and schema", "[saml][build]") {
+  SequenceRandom rnd;
+  auto in = sampleInput();
+  auto text = saml::buildSuccessResponse(in, signingWith(rsaKey(), true, true), rnd);
+  INFO((text ? std::string() : text.error().detail));
+  REQUIRE(text);
+  auto doc = parseValid(*text);
+  xmlNode* root = xmlDocGetRootElement(doc.get());
+
+  REQUIRE(xml::isElement(root, ns::kSamlp, "Response"));
+  CHECK(localNames(root) == std::vector<std::string>{"Issuer", "Signature", "Status", "Assertion"});
+  CHECK(xml::attr(root, "Version") == "2.0");
+  CHECK(xml::attr(root, "IssueInstant") == "2026-01-10T10:00:00Z");
+  CHECK(xml::attr(root, "Destination") == kAcs);
+  CHECK(xml::attr(root, "InResponseTo") == "_req-42");
+  CHECK(xml::trimmedText(xml::child(root, ns::kSaml, "Issuer")) == kIdp);
+  CHECK_FALSE(xml::attr(xml::child(root, ns::kSaml, "Issuer"), "Format"));
+  xmlNode* status = xml::child(root, ns::kSamlp, "Status");
+  REQUIRE(status);
+  xmlNode* code = xml::child(status, ns::kSamlp, "StatusCode");
+  REQUIRE(code);
+  CHECK(xml::attr(code, "Value") == "urn:oasis:names:tc:SAML:2.0:status:Success");
+  CHECK(xml::childElements(code).empty());
+
+  auto assertions = xml::children(root, ns::kSaml, "Assertion");
+  REQUIRE(assertions.size() == 1);
+  xmlNode* a = assertions[0];
+  CHECK(localNames(a) == std::vector<std::string>{"Issuer", "Signature", "Subject", "Conditions", "AuthnStatement",
+                                                  "AttributeStatement"});
+  auto responseId = xml::attr(root, "ID");
+  auto assertionId = xml::attr(a, "ID");
+  REQUIRE(responseId);
+  REQUIRE(assertionId);
+  CHECK(responseId->starts_with("_"));
+  CHECK(assertionId->starts_with("_"));
+  CHECK(*responseId != *assertionId);
+  CHECK(xml::attr(a, "Version") == "2.0");
+  CHECK(xml::attr(a, "IssueInstant") == "2026-01-10T10:00:00Z");
+  CHECK(xml::trimmedText(path(a, {"Issuer"})) == kIdp);
+
+  xmlNode* nameId = path(a, {"Subject", "NameID"});
+  CHECK(xml::text(nameId) == in.nameId);
+  CHECK(xml::attr(nameId, "Format") == saml::kNameIdPersistent);
+  CHECK(xml::attr(nameId, "NameQualifier") == kIdp);
+  CHECK(xml::attr(nameId, "SPNameQualifier") == kSp);
+  xmlNode* confirmation = path(a, {"Subject", "SubjectConfirmation"});
+  CHECK(xml::attr(confirmation, "Method") == "urn:oasis:names:tc:SAML:2.0:cm:bearer");
+  xmlNode* data = path(confirmation, {"SubjectConfirmationData"});
+  CHECK(xml::attr(data, "Recipient") == kAcs);
+  CHECK(xml::attr(data, "NotOnOrAfter") == "2026-01-10T10:05:00Z");
+  CHECK(xml::attr(data, "InResponseTo") == "_req-42");
+  CHECK_FALSE(xml::attr(data, "NotBefore"));  // profiles §4.1.4.2
+
+  xmlNode* conditions = path(a, {"Conditions"});
+  CHECK(xml::attr(conditions, "NotBefore") == "2026-01-10T09:57:00Z");
+  CHECK(xml::attr(conditions, "NotOnOrAfter") == "2026-01-10T10:05:00Z");
+  CHECK(xml::trimmedText(path(conditions, {"AudienceRestriction", "Audience"})) == kSp);
+
+  xmlNode* authn = path(a, {"AuthnStatement"});
+  CHECK(xml::attr(authn, "AuthnInstant") == "2026-01-10T09:59:30Z");
+  CHECK(xml::attr(authn, "SessionIndex") == "_sess-7");
+  CHECK(xml::attr(authn, "SessionNotOnOrAfter") == "2026-01-10T18:00:00Z");
+  CHECK(xml::trimmedText(path(authn, {"AuthnContext", "AuthnContextClassRef"})) ==
+        saml::kAcPasswordProtectedTransport);
+
+  auto attributes = xml::children(path(a, {"AttributeStatement"}), ns::kSaml, "Attribute");
+  REQUIRE(attributes.size() == in.attributes.size());
+  for (std::size_t i = 0; i < attributes.size(); ++i) {
+    const auto& want = in.attributes[i];
+    INFO(want.friendlyName);
+    CHECK(xml::attr(attributes[i], "Name") == want.name);
+    CHECK(xml::attr(attributes[i], "FriendlyName") == want.friendlyName);
+    CHECK(xml::attr(attributes[i], "NameFormat") == "urn:oasis:names:tc:SAML:2.0:attrname-format:uri");
+    auto values = xml::children(attributes[i], ns::kSaml, "AttributeValue");
+    REQUIRE(values.size() == want.values.size());
+    for (std::size_t j = 0; j < values.size(); ++j) {
+      CHECK(xml::text(values[j]) == want.values[j]);
+      CHECK(xsiType(values[j]) == "xs:string");
+    }
+  }
+  // The serializer escaped markup in values; Cyrillic is written as UTF-8, not as references.
+  CHECK(text->find("a &lt;b&gt; &amp;") != std::string::npos);
+  CHECK(text->find("Иванов Иван Иванович") != std::string::npos);
+  // Prefixes declared once, on the root.
+  for (const char* decl : {"xmlns:samlp=", "xmlns:saml=", "xmlns:xs=", "xmlns:xsi="})
+    CHECK(text->find(decl) == text->rfind(decl));
+}
+
+TEST_CASE("success Response without InResponseTo, attributes or optional fields", "[saml][build]") {
+  SequenceRandom rnd;
+  auto in = sampleInput();
+  in.inResponseTo.reset();
+  in.attributes.clear();
+  in.nameQualifier.reset();
+  in.spNameQualifier.reset();
+  in.sessionNotOnOrAfter.reset();
+  in.nameIdFormat = std::string(saml::kNameIdTransient);
+  in.validity = 90s;
+  in.clockSkew = 0s;
+  auto text = saml::buildSuccessResponse(in, signingWith(ecKey(), true, false), rnd);
+  INFO((text ? std::string() : text.error().detail));
+  REQUIRE(text);
+  auto doc = parseValid(*text);
+  xmlNode* root = xmlDocGetRootElement(doc.get());
+  CHECK_FALSE(xml::attr(root, "InResponseTo"));
+  xmlNode* a = xml::child(root, ns::kSaml, "Assertion");
+  REQUIRE(a);
+  CHECK(localNames(a) == std::vector<std::string>{"Issuer", "Signature", "Subject", "Conditions", "AuthnStatement"});
+  xmlNode* data = path(a, {"Subject", "SubjectConfirmation", "SubjectConfirmationData"});
+  CHECK_FALSE(xml::attr(data, "InResponseTo"));
+  CHECK_FALSE(xml::attr(data, "NotBefore"));
+  CHECK(xml::attr(data, "NotOnOrAfter") == "2026-01-10T10:01:30Z");
+  xmlNode* nameId = path(a, {"Subject", "NameID"});
+  CHECK(xml::attr(nameId, "Format") == saml::kNameIdTransient);
+  CHECK_FALSE(xml::attr(nameId, "NameQualifier"));
+  CHECK_FALSE(xml::attr(nameId, "SPNameQualifier"));
+  CHECK(xml::attr(path(a, {"Conditions"}), "NotBefore") == "2026-01-10T10:00:00Z");
+  CHECK(xml::attr(path(a, {"Conditions"}), "NotOnOrAfter") == "2026-01-10T10:01:30Z");
+  CHECK_FALSE(xml::attr(path(a, {"AuthnStatement"}), "SessionNotOnOrAfter"));
+  CHECK(text->find("InResponseTo") == std::string::npos);
+}
+
+TEST_CASE("success Response signatures for every key and signing combination", "[saml][build]") {
+  test::TempDir dir;
+  const std::string ids = " --id-attr:ID urn:oasis:names:tc:SAML:2.0:protocol:Response"
+                          " --id-attr:ID urn:oasis:names:tc:SAML:2.0:assertion:Assertion ";
+  const std::string responseSig = " --node-xpath \"/*/*[local-name()='Signature']\" ";
+  const std::string assertionSig = " --node-xpath \"/*/*[local-name()='Assertion']/*[local-name()='Signature']\" ";
+
+  for (const crypto::KeyPair* kp : {&rsaKey(), &ecKey()}) {
+    const bool ec = kp == &ecKey();
+    test::writeFile(dir / "cert.pem", crypto::certificatePem(kp->cert.get()));
+    const std::string verify = "xmlsec1 --verify --pubkey-cert-pem " + (dir / "cert.pem").string() + ids;
+    X509* trusted[] = {kp->cert.get()};
+    X509* wrong[] = {otherKey().cert.get()};
+
+    for (auto [signAssertion, signResponse] : {std::pair{true, true}, std::pair{true, false},
+                                               std::pair{false, true}, std::pair{false, false}}) {
+      INFO((ec ? "EC P-256" : "RSA-2048") << " assertion=" << signAssertion << " response=" << signResponse);
+      SystemRandom rnd;
+      auto text = saml::buildSuccessResponse(sampleInput(), signingWith(*kp, signAssertion, signResponse), rnd);
+      INFO((text ? std::string() : text.error().detail));
+      REQUIRE(text);
+      auto doc = parseValid(*text);
+      xmlNode* root = xmlDocGetRootElement(doc.get());
+      xmlNode* assertion = xml::child(root, ns::kSaml, "Assertion");
+      REQUIRE(assertion);
+      const auto expectedAlg = ec ? crypto::SignatureAlgorithm::EcdsaSha256 : crypto::SignatureAlgorithm::RsaSha256;
+
+      if (signAssertion) {
+        // core §5.4.1: right after the Issuer.
+        REQUIRE(xml::childElements(assertion).size() > 1);
+        CHECK(xml::childElements(assertion)[1] == crypto::signatureChild(assertion));
+        auto v = crypto::verifyEnveloped(assertion, trusted);
+        INFO((v ? std::string() : v.error().detail));
+        REQUIRE(v);
+        CHECK(v->signedElement == assertion);
+        CHECK(v->algorithm == expectedAlg);
+        CHECK_FALSE(crypto::verifyEnveloped(assertion, wrong));
+      } else {
+        CHECK(crypto::signatureChild(assertion) == nullptr);
+      }
+      if (signResponse) {
+        REQUIRE(xml::childElements(root).size() > 1);
+        CHECK(xml::childElements(root)[1] == crypto::signatureChild(root));
+        auto v = crypto::verifyEnveloped(root, trusted);
+        INFO((v ? std::string() : v.error().detail));
+        REQUIRE(v);
+        CHECK(v->signedElement == root);
+        CHECK(v->algorithm == expectedAlg);
+        CHECK_FALSE(crypto::verifyEnveloped(root, wrong));
+      } else {
+        CHECK(crypto::signatureChild(root) == nullptr);
+      }
+      if (!signAssertion && !signResponse) {
+        CHECK(text->find("Signature") == std::string::npos);
+        continue;
+      }
+
+      // Independently, with the xmlsec1 command line tool; then with a value changed.
+      test::writeFile(dir / "resp.xml", *text);
+      test::writeFile(dir / "tampered.xml", replaceFirst(*text, "Иванов Иван Иванович", "Петров Пётр Петрович"));
+      for (const std::string& which : {signResponse ? responseSig : std::string(),
+                                       signAssertion ? assertionSig : std::string()}) {
+        if (which.empty()) continue;
+        INFO(which);
+        std::string out;
+        int rc = test::run(verify + which + (dir / "resp.xml").string(), &out);
+        INFO(out);
+        CHECK(rc == 0);
+        CHECK(out.find("OK") != std::string::npos);
+        CHECK(test::run(verify + which + (dir / "tampered.xml").string(), &out) != 0);
+      }
+    }
+  }
+}
+
+TEST_CASE("success Response refuses to sign without a usable key", "[saml][build]") {
+  SequenceRandom rnd;
+  auto noKey = signingWith(rsaKey(), true, true);
+  noKey.key = nullptr;
+  noKey.cert = nullptr;
+  auto r = saml::buildSuccessResponse(sampleInput(), noKey, rnd);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().top == StatusCode::Responder);
+
+  auto mismatch = signingWith(ecKey(), false, true);
+  mismatch.algorithm = crypto::SignatureAlgorithm::RsaSha256;
+  r = saml::buildSuccessResponse(sampleInput(), mismatch, rnd);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().top == StatusCode::Responder);
+
+  // Not signing needs no key.
+  noKey.signAssertion = noKey.signResponse = false;
+  CHECK(saml::buildSuccessResponse(sampleInput(), noKey, rnd));
+}
+
+TEST_CASE("error Response: status codes, no Assertion, signed when asked", "[saml][build]") {
+  const FixedClock clock("2026-01-10T10:00:00Z");
+  X509* trusted[] = {rsaKey().cert.get()};
+
+  saml::ErrorResponseInput in;
+  in.issuer = kIdp;
+  in.destination = kAcs;
+  in.inResponseTo = "_req-42";
+  in.top = StatusCode::Requester;
+  in.second = status::kRequestDenied;
+  in.now = clock.now();
+
+  SECTION("signed, with a second-level code") {
+    SequenceRandom rnd;
+    auto text = saml::buildErrorResponse(in, signingWith(rsaKey(), true, true), rnd);
+    INFO((text ? std::string() : text.error().detail));
+    REQUIRE(text);
+    auto doc = parseValid(*text);
+    xmlNode* root = xmlDocGetRootElement(doc.get());
+    CHECK(localNames(root) == std::vector<std::string>{"Issuer", "Signature", "Status"});
+    CHECK(xml::attr(root, "Destination") == kAcs);
+    CHECK(xml::attr(root, "InResponseTo") == "_req-42");
+    CHECK(xml::attr(root, "IssueInstant") == "2026-01-10T10:00:00Z");
+    xmlNode* code = xml::child(xml::child(root, ns::kSamlp, "Status"), ns::kSamlp, "StatusCode");
+    REQUIRE(code);
+    CHECK(xml::attr(code, "Value") == "urn:oasis:names:tc:SAML:2.0:status:Requester");
+    auto nested = xml::children(code, ns::kSamlp, "StatusCode");
+    REQUIRE(nested.size() == 1);
+    CHECK(xml::attr(nested[0], "Value") == status::kRequestDenied);
+    CHECK(xml::child(root, ns::kSaml, "Assertion") == nullptr);
+    auto v = crypto::verifyEnveloped(root, trusted);
+    INFO((v ? std::string() : v.error().detail));
+    REQUIRE(v);
+    CHECK(v->signedElement == root);
+  }
+  SECTION("unsigned without a key or when the Response is not to be signed, top-level code only") {
+    in.top = StatusCode::Responder;
+    in.second = status::kNone;
+    in.inResponseTo.reset();
+    for (auto signing : {saml::SigningOptions{}, signingWith(rsaKey(), true, false)}) {
+      SequenceRandom rnd;
+      auto text = saml::buildErrorResponse(in, signing, rnd);
+      REQUIRE(text);
+      auto doc = parseValid(*text);
+      xmlNode* root = xmlDocGetRootElement(doc.get());
+      CHECK(localNames(root) == std::vector<std::string>{"Issuer", "Status"});
+      CHECK_FALSE(xml::attr(root, "InResponseTo"));
+      xmlNode* code = xml::child(xml::child(root, ns::kSamlp, "Status"), ns::kSamlp, "StatusCode");
+      REQUIRE(code);
+      CHECK(xml::attr(code, "Value") == "urn:oasis:names:tc:SAML:2.0:status:Responder");
+      CHECK(xml::childElements(code).empty());
+    }
+  }
+}
+
+TEST_CASE("buildSuccessResponse timing, both signatures, RSA-2048", "[.bench]") {
+  SystemRandom rnd;
+  auto in = sampleInput();
+  auto signing = signingWith(rsaKey(), true, true);
+  REQUIRE(saml::buildSuccessResponse(in, signing, rnd));  // warm up (xmlsec init, schema-free)
+  std::vector<double> ms;
+  for (int i = 0; i < 200; ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    auto r = saml::buildSuccessResponse(in, signing, rnd);
+    auto t1 = std::chrono::steady_clock::now();
+    REQUIRE(r);
+    ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+  }
+  std::ranges::sort(ms);
+  WARN("median " << ms[ms.size() / 2] << " ms, min " << ms.front() << " ms, max " << ms.back() << " ms");
+}

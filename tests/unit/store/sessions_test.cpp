@@ -1,0 +1,433 @@
+// SSO sessions, their participants and pending AuthnRequests in the SQLite store.
+#include <Poco/Data/SQLite/Connector.h>
+#include <Poco/Data/Session.h>
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <thread>
+
+#include "idp/audit/audit_chain.h"
+#include "idp/store/store.h"
+#include "support.h"
+
+using namespace propusk;
+using namespace propusk::store;
+using namespace Poco::Data::Keywords;
+
+namespace {
+
+AuditRecord rec(std::string action, std::string target) {
+  return {"web", std::move(action), std::move(target), "ok", "{}"};
+}
+
+TimePoint at(std::int64_t unix) { return TimePoint{std::chrono::seconds{unix}}; }
+
+struct Fixture {
+  test::TempDir dir;
+  FixedClock clock{"2026-01-10T10:00:00Z"};
+  std::filesystem::path file = dir / "propusk.db";
+  std::unique_ptr<Store> store = openSqliteStore(file, clock);
+  int users = 0;
+
+  std::int64_t addUser(const std::string& login) {
+    User u;
+    u.uid = "uid-" + std::to_string(++users) + "-" + login;
+    u.login = login;
+    u.surname = "Иванов";
+    u.givenName = "Иван";
+    u.passwordHash = "$argon2id$x";
+    REQUIRE(store->addUser(u, {"cli:root", "user.add", login, "ok", "{}"}) == UserConflict::None);
+    return u.id;
+  }
+
+  // Rows in `table`, counted on a connection of its own (not through the store).
+  int rows(const std::string& table) {
+    Poco::Data::SQLite::Connector::registerConnector();
+    Poco::Data::Session raw("SQLite", file.string());
+    int n = -1;
+    raw << "SELECT COUNT(*) FROM " + table, into(n), now;
+    return n;
+  }
+};
+
+Session session(const std::string& idHash, std::int64_t userId, const std::string& login,
+                std::int64_t created, std::int64_t lastSeen) {
+  Session s;
+  s.idHash = idHash;
+  s.userId = userId;
+  s.login = login;
+  s.createdAt = at(created);
+  s.lastSeenAt = at(lastSeen);
+  s.authnInstant = at(created);
+  s.authnContextClassRef = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport";
+  return s;
+}
+
+SessionParticipant participant(const std::string& idHash, const std::string& sp,
+                               const std::string& nameId, std::int64_t issued) {
+  SessionParticipant p;
+  p.sessionIdHash = idHash;
+  p.spEntityId = sp;
+  p.nameId = nameId;
+  p.nameIdFormat = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent";
+  p.sessionIndex = "_idx-" + nameId;
+  p.issuedAt = at(issued);
+  return p;
+}
+
+const std::string kHashA(64, 'a');
+const std::string kHashB(64, 'b');
+const std::string kHashC(64, 'c');
+const std::string kHashD(64, 'd');
+
+}  // namespace
+
+TEST_CASE("sessions: create and find round-trip every field", "[store][sessions]") {
+  Fixture f;
+  const auto uid = f.addUser("ivanov");
+  Session s;
+  s.idHash = kHashA;
+  s.userId = uid;
+  s.login = "ivanov";
+  s.createdAt = at(1768039200);
+  s.lastSeenAt = at(1768039260);
+  s.authnInstant = at(1768039100);
+  s.authnContextClassRef = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport";
+  f.store->createSession(s, rec("session.create", "ivanov"));
+
+  auto got = f.store->findSession(kHashA);
+  REQUIRE(got);
+  CHECK(got->idHash == kHashA);
+  CHECK(got->userId == uid);
+  CHECK(got->login == "ivanov");
+  CHECK(got->createdAt == at(1768039200));
+  CHECK(got->lastSeenAt == at(1768039260));
+  CHECK(got->authnInstant == at(1768039100));
+  CHECK(got->authnContextClassRef == s.authnContextClassRef);
+
+  CHECK_FALSE(f.store->findSession(kHashB));
+  CHECK_FALSE(f.store->findSession(std::string(63, 'a')));
+
+  auto events = f.store->listAudit();
+  REQUIRE(events.size() == 2);
+  CHECK(events[1].record.action == "session.create");
+  CHECK(events[1].record.target == "ivanov");
+  CHECK_FALSE(audit::firstBrokenLink(events));
+}
+
+TEST_CASE("sessions: a duplicate id or an unknown user is refused and audits nothing",
+          "[store][sessions]") {
+  Fixture f;
+  const auto uid = f.addUser("ivanov");
+  f.store->createSession(session(kHashA, uid, "ivanov", 100, 100), rec("session.create", "ivanov"));
+  CHECK_THROWS_AS(f.store->createSession(session(kHashA, uid, "ivanov", 200, 200),
+                                         rec("session.create", "ivanov")),
+                  StoreError);
+  CHECK_THROWS_AS(f.store->createSession(session(kHashB, uid + 100, "ghost", 200, 200),
+                                         rec("session.create", "ghost")),
+                  StoreError);
+  CHECK(f.store->findSession(kHashA)->createdAt == at(100));
+  CHECK_FALSE(f.store->findSession(kHashB));
+  CHECK(f.store->listAudit().size() == 2);  // user.add, the one session.create
+}
+
+TEST_CASE("sessions: touch updates lastSeenAt only, never backwards, unaudited",
+          "[store][sessions]") {
+  Fixture f;
+  const auto uid = f.addUser("ivanov");
+  const auto s = session(kHashA, uid, "ivanov", 1000, 1000);
+  f.store->createSession(s, rec("session.create", "ivanov"));
+  const auto auditBefore = f.store->listAudit().size();
+
+  f.store->touchSession(kHashA, at(1500));
+  auto got = f.store->findSession(kHashA);
+  REQUIRE(got);
+  CHECK(got->lastSeenAt == at(1500));
+  CHECK(got->createdAt == s.createdAt);
+  CHECK(got->authnInstant == s.authnInstant);
+  CHECK(got->login == s.login);
+  CHECK(got->userId == s.userId);
+  CHECK(got->authnContextClassRef == s.authnContextClassRef);
+
+  f.store->touchSession(kHashA, at(1200));  // a slower request of the same session
+  CHECK(f.store->findSession(kHashA)->lastSeenAt == at(1500));
+
+  f.store->touchSession(kHashB, at(2000));  // unknown: nothing happens
+  CHECK_FALSE(f.store->findSession(kHashB));
+  CHECK(f.store->listAudit().size() == auditBefore);
+}
+
+TEST_CASE("sessions: remove takes the participants; unknown is false and unaudited",
+          "[store][sessions]") {
+  Fixture f;
+  const auto uid = f.addUser("ivanov");
+  f.store->createSession(session(kHashA, uid, "ivanov", 100, 100), rec("session.create", "ivanov"));
+  f.store->createSession(session(kHashB, uid, "ivanov", 100, 100), rec("session.create", "ivanov"));
+  f.store->addSessionParticipant(participant(kHashA, "https://sp1/", "n1", 110));
+  f.store->addSessionParticipant(participant(kHashA, "https://sp2/", "n2", 120));
+  f.store->addSessionParticipant(participant(kHashB, "https://sp1/", "n3", 130));
+  REQUIRE(f.rows("session_participants") == 3);
+  const auto auditBefore = f.store->listAudit().size();
+
+  CHECK_FALSE(f.store->removeSession(kHashC, rec("session.remove", "ivanov")));
+  CHECK(f.store->listAudit().size() == auditBefore);
+
+  CHECK(f.store->removeSession(kHashA, rec("session.remove", "ivanov")));
+  CHECK_FALSE(f.store->findSession(kHashA));
+  CHECK(f.store->listSessionParticipants(kHashA).empty());
+  CHECK(f.rows("session_participants") == 1);
+  CHECK(f.store->listSessionParticipants(kHashB).size() == 1);
+  auto events = f.store->listAudit();
+  REQUIRE(events.size() == auditBefore + 1);
+  CHECK(events.back().record.action == "session.remove");
+
+  CHECK_FALSE(f.store->removeSession(kHashA, rec("session.remove", "ivanov")));
+  CHECK(f.store->listAudit().size() == auditBefore + 1);
+}
+
+TEST_CASE("sessions: list all or by login, newest first", "[store][sessions]") {
+  Fixture f;
+  const auto ivanov = f.addUser("ivanov");
+  const auto petrov = f.addUser("petrov");
+  f.store->createSession(session(kHashA, ivanov, "ivanov", 100, 500), rec("session.create", "ivanov"));
+  f.store->createSession(session(kHashB, petrov, "petrov", 300, 300), rec("session.create", "petrov"));
+  f.store->createSession(session(kHashC, ivanov, "ivanov", 200, 200), rec("session.create", "ivanov"));
+
+  auto all = f.store->listSessions();
+  REQUIRE(all.size() == 3);
+  CHECK(all[0].idHash == kHashB);
+  CHECK(all[1].idHash == kHashC);
+  CHECK(all[2].idHash == kHashA);
+  CHECK(all[2].lastSeenAt == at(500));
+
+  auto mine = f.store->listSessions("ivanov");
+  REQUIRE(mine.size() == 2);
+  CHECK(mine[0].idHash == kHashC);
+  CHECK(mine[1].idHash == kHashA);
+  CHECK(mine[0].login == "ivanov");
+
+  auto his = f.store->listSessions("petrov");
+  REQUIRE(his.size() == 1);
+  CHECK(his[0].idHash == kHashB);
+
+  CHECK(f.store->listSessions("sidorov").empty());
+  CHECK(f.store->listSessions("IVANOV").empty());  // exact, as findUser
+}
+
+TEST_CASE("sessions: by login follows the user through a rename", "[store][sessions]") {
+  Fixture f;
+  const auto ivanov = f.addUser("ivanov");
+  f.store->createSession(session(kHashA, ivanov, "ivanov", 100, 100), rec("session.create", "ivanov"));
+  auto u = f.store->findUser("ivanov");
+  REQUIRE(u);
+  u->login = "ivanov2";
+  REQUIRE(f.store->updateUser(*u, rec("user.update", "ivanov2")) == UserConflict::None);
+  f.addUser("ivanov");  // someone else takes the old login
+
+  auto renamed = f.store->listSessions("ivanov2");
+  REQUIRE(renamed.size() == 1);
+  CHECK(renamed[0].idHash == kHashA);
+  CHECK(f.store->listSessions("ivanov").empty());
+}
+
+TEST_CASE("sessions: purge by idle time and by absolute age, one audit event with the count",
+          "[store][sessions][audit]") {
+  Fixture f;
+  const auto uid = f.addUser("ivanov");
+  // created, lastSeen
+  f.store->createSession(session(kHashA, uid, "ivanov", 1000, 5000), rec("session.create", "a"));  // old, active
+  f.store->createSession(session(kHashB, uid, "ivanov", 3000, 3000), rec("session.create", "b"));  // idle
+  f.store->createSession(session(kHashC, uid, "ivanov", 4000, 5000), rec("session.create", "c"));  // fresh
+  f.store->createSession(session(kHashD, uid, "ivanov", 2000, 2000), rec("session.create", "d"));  // both
+  f.store->addSessionParticipant(participant(kHashA, "https://sp1/", "n1", 1000));
+  f.store->addSessionParticipant(participant(kHashD, "https://sp1/", "n2", 2000));
+  f.store->addSessionParticipant(participant(kHashC, "https://sp1/", "n3", 4000));
+  const auto auditBefore = f.store->listAudit().size();
+
+  // Exactly at either limit is not before it: nothing goes, nothing is audited.
+  CHECK(f.store->purgeSessions(at(2000), at(1000)) == 0);
+  CHECK(f.store->listSessions().size() == 4);
+  CHECK(f.store->listAudit().size() == auditBefore);
+
+  // Idle: lastSeenAt < 2001 takes only D.
+  CHECK(f.store->purgeSessions(at(2001), at(1000)) == 1);
+  CHECK_FALSE(f.store->findSession(kHashD));
+  auto events = f.store->listAudit();
+  REQUIRE(events.size() == auditBefore + 1);
+  CHECK(events.back().record.action == "session.purge");
+  CHECK(events.back().record.details == R"({"count":1})");
+  CHECK(events.back().record.outcome == "ok");
+
+  // Idle B (3000 < 3001) and old A (1000 < 1001) in one sweep; C stays.
+  CHECK(f.store->purgeSessions(at(3001), at(1001)) == 2);
+  auto left = f.store->listSessions();
+  REQUIRE(left.size() == 1);
+  CHECK(left[0].idHash == kHashC);
+  events = f.store->listAudit();
+  REQUIRE(events.size() == auditBefore + 2);
+  CHECK(events.back().record.action == "session.purge");
+  CHECK(events.back().record.details == R"({"count":2})");
+  CHECK_FALSE(audit::firstBrokenLink(events));
+
+  // The purged sessions' participants went with them.
+  CHECK(f.rows("session_participants") == 1);
+  CHECK(f.store->listSessionParticipants(kHashC).size() == 1);
+
+  // Absolute age alone: C was created at 4000.
+  CHECK(f.store->purgeSessions(at(0), at(4000)) == 0);
+  CHECK(f.store->purgeSessions(at(0), at(4001)) == 1);
+  CHECK(f.store->listSessions().empty());
+  CHECK(f.rows("session_participants") == 0);
+  CHECK(f.store->purgeSessions(at(99999), at(99999)) == 0);
+  CHECK(f.store->listAudit().size() == auditBefore + 3);
+}
+
+TEST_CASE("sessions: participants are upserted per SP and listed by issuedAt",
+          "[store][sessions]") {
+  Fixture f;
+  const auto uid = f.addUser("ivanov");
+  f.store->createSession(session(kHashA, uid, "ivanov", 100, 100), rec("session.create", "ivanov"));
+  const auto auditBefore = f.store->listAudit().size();
+
+  f.store->addSessionParticipant(participant(kHashA, "https://sp1/", "n1", 200));
+  f.store->addSessionParticipant(participant(kHashA, "https://sp2/", "n2", 150));
+  auto ps = f.store->listSessionParticipants(kHashA);
+  REQUIRE(ps.size() == 2);
+  CHECK(ps[0].spEntityId == "https://sp2/");
+  CHECK(ps[1].spEntityId == "https://sp1/");
+  CHECK(ps[1].sessionIdHash == kHashA);
+  CHECK(ps[1].nameId == "n1");
+  CHECK(ps[1].nameIdFormat == "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent");
+  CHECK(ps[1].sessionIndex == "_idx-n1");
+  CHECK(ps[1].issuedAt == at(200));
+
+  // A second assertion to sp2 replaces the first.
+  auto again = participant(kHashA, "https://sp2/", "n2-new", 300);
+  again.nameIdFormat = "urn:oasis:names:tc:SAML:2.0:nameid-format:transient";
+  f.store->addSessionParticipant(again);
+  ps = f.store->listSessionParticipants(kHashA);
+  REQUIRE(ps.size() == 2);
+  CHECK(ps[0].spEntityId == "https://sp1/");
+  CHECK(ps[1].spEntityId == "https://sp2/");
+  CHECK(ps[1].nameId == "n2-new");
+  CHECK(ps[1].sessionIndex == "_idx-n2-new");
+  CHECK(ps[1].nameIdFormat == "urn:oasis:names:tc:SAML:2.0:nameid-format:transient");
+  CHECK(ps[1].issuedAt == at(300));
+  CHECK(f.rows("session_participants") == 2);
+
+  CHECK(f.store->listSessionParticipants(kHashB).empty());
+  // A participant needs its session.
+  CHECK_THROWS_AS(f.store->addSessionParticipant(participant(kHashB, "https://sp1/", "x", 1)),
+                  StoreError);
+  CHECK(f.store->listAudit().size() == auditBefore);
+}
+
+TEST_CASE("sessions: removing a user removes their sessions and participants",
+          "[store][sessions]") {
+  Fixture f;
+  const auto ivanov = f.addUser("ivanov");
+  const auto petrov = f.addUser("petrov");
+  f.store->createSession(session(kHashA, ivanov, "ivanov", 100, 100), rec("session.create", "ivanov"));
+  f.store->createSession(session(kHashB, ivanov, "ivanov", 100, 100), rec("session.create", "ivanov"));
+  f.store->createSession(session(kHashC, petrov, "petrov", 100, 100), rec("session.create", "petrov"));
+  f.store->addSessionParticipant(participant(kHashA, "https://sp1/", "n1", 110));
+  f.store->addSessionParticipant(participant(kHashB, "https://sp1/", "n2", 110));
+  f.store->addSessionParticipant(participant(kHashC, "https://sp1/", "n3", 110));
+
+  REQUIRE(f.store->removeUser("ivanov", {"cli:root", "user.remove", "ivanov", "ok", "{}"}));
+  CHECK_FALSE(f.store->findSession(kHashA));
+  CHECK_FALSE(f.store->findSession(kHashB));
+  CHECK(f.store->findSession(kHashC));
+  CHECK(f.rows("sessions") == 1);
+  CHECK(f.rows("session_participants") == 1);
+  CHECK(f.store->listSessionParticipants(kHashC).size() == 1);
+  CHECK(f.store->listAudit().back().record.action == "user.remove");  // no per-session events
+}
+
+TEST_CASE("pending requests: put, get, remove, upsert", "[store][sessions]") {
+  Fixture f;
+  CHECK_FALSE(f.store->getPendingRequest("r1", at(1000)));
+  f.store->putPendingRequest("r1", R"({"id":"_a1","sp":"https://sp1/"})", at(2000));
+  f.store->putPendingRequest("r2", std::string(20000, 'x'), at(9000));  // big data is fine
+  CHECK(f.store->getPendingRequest("r1", at(1000)) == R"({"id":"_a1","sp":"https://sp1/"})");
+  CHECK(f.store->getPendingRequest("r1", at(1999)) == R"({"id":"_a1","sp":"https://sp1/"})");
+  CHECK(f.store->getPendingRequest("r2", at(1000)) == std::string(20000, 'x'));
+  CHECK_FALSE(f.store->getPendingRequest("r3", at(1000)));
+
+  // Upsert replaces data and expiry.
+  f.store->putPendingRequest("r1", "second", at(5000));
+  CHECK(f.store->getPendingRequest("r1", at(3000)) == "second");
+  CHECK(f.rows("pending_requests") == 2);
+
+  f.store->removePendingRequest("r1");
+  CHECK_FALSE(f.store->getPendingRequest("r1", at(1000)));
+  f.store->removePendingRequest("r1");  // again: nothing to do
+  f.store->removePendingRequest("never");
+  CHECK(f.rows("pending_requests") == 1);
+
+  // Empty data round-trips as empty, not as missing.
+  f.store->putPendingRequest("empty", "", at(2000));
+  CHECK(f.store->getPendingRequest("empty", at(1000)) == "");
+
+  CHECK(f.store->listAudit().empty());  // none of this is audited
+}
+
+TEST_CASE("pending requests: expired ones are gone, all of them, on any get",
+          "[store][sessions]") {
+  Fixture f;
+  f.store->putPendingRequest("a", "A", at(1010));
+  f.store->putPendingRequest("b", "B", at(1100));
+  f.store->putPendingRequest("c", "C", at(1005));
+  f.store->putPendingRequest("d", "D", at(1500));
+  REQUIRE(f.rows("pending_requests") == 4);
+
+  // At expiresAt exactly the request has expired; the sweep also takes c.
+  CHECK_FALSE(f.store->getPendingRequest("a", at(1010)));
+  CHECK(f.rows("pending_requests") == 2);
+  CHECK_FALSE(f.store->getPendingRequest("a", at(1000)));  // gone, not merely hidden
+  CHECK_FALSE(f.store->getPendingRequest("c", at(1000)));
+
+  // A get for a live request sweeps the expired ones too.
+  CHECK(f.store->getPendingRequest("d", at(1100)) == "D");
+  CHECK(f.rows("pending_requests") == 1);
+  CHECK_FALSE(f.store->getPendingRequest("b", at(1000)));
+
+  // An expired request can be put again (new expiry) under the same id.
+  f.store->putPendingRequest("b", "B2", at(3000));
+  CHECK(f.store->getPendingRequest("b", at(2000)) == "B2");
+}
+
+TEST_CASE("sessions: many threads on one store", "[store][sessions]") {
+  Fixture f;
+  const auto uid = f.addUser("ivanov");
+  constexpr int kThreads = 6, kPerThread = 40;
+  std::atomic<int> failures{0};
+  auto work = [&](int t) {
+    try {
+      for (int i = 0; i < kPerThread; ++i) {
+        const std::string id = std::to_string(t) + "-" + std::to_string(i);
+        f.store->createSession(session(id, uid, "ivanov", 100 + i, 100 + i), rec("session.create", id));
+        f.store->touchSession(id, at(1000 + i));
+        f.store->addSessionParticipant(participant(id, "https://sp1/", id, 200));
+        f.store->putPendingRequest(id, id, at(5000));
+        if (f.store->getPendingRequest(id, at(1000)) != id) ++failures;
+        if (i % 2 && !f.store->removeSession(id, rec("session.remove", id))) ++failures;
+      }
+    } catch (const std::exception&) {
+      ++failures;
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) threads.emplace_back(work, t);
+  for (auto& th : threads) th.join();
+  CHECK(failures == 0);
+
+  const auto sessions = f.store->listSessions("ivanov");
+  CHECK(sessions.size() == kThreads * kPerThread / 2);
+  for (const auto& s : sessions) CHECK(s.lastSeenAt >= at(1000));
+  CHECK(f.rows("session_participants") == kThreads * kPerThread / 2);
+  CHECK(f.rows("pending_requests") == kThreads * kPerThread);
+  auto events = f.store->listAudit(0, 100000);
+  CHECK(events.size() == 1 + kThreads * kPerThread * 3 / 2);
+  CHECK_FALSE(audit::firstBrokenLink(events));
+}
