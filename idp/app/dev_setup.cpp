@@ -17,7 +17,8 @@ namespace propusk::app {
 namespace {
 
 void writePrivateFile(const std::filesystem::path& p, const std::string& data) {
-  int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  // O_EXCL | O_NOFOLLOW: never write through a planted symlink or over an existing file.
+  int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) throw std::runtime_error("cannot write " + p.string());
   bool ok = ::write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size());
   ::close(fd);
@@ -40,7 +41,11 @@ bool isIpLiteral(const std::string& h) {
 
 TlsFiles ensureTlsCertificate(const Config& config, const Clock& clock) {
   TlsFiles f{config.dataDir / "tls" / "server.crt", config.dataDir / "tls" / "server.key", false};
-  if (std::filesystem::exists(f.cert) && std::filesystem::exists(f.key)) return f;
+  bool haveCert = std::filesystem::exists(f.cert), haveKey = std::filesystem::exists(f.key);
+  if (haveCert && haveKey) return f;
+  if (haveCert || haveKey)  // half a pair is an operator's file: do not overwrite it
+    throw std::runtime_error("TLS: " + (haveCert ? f.key : f.cert).string() + " is missing (" +
+                             (haveCert ? f.cert : f.key).string() + " exists); restore it or remove both");
   std::filesystem::create_directories(f.cert.parent_path());
   std::vector<std::string> dns{"localhost"}, ips{"127.0.0.1", "::1"};
   std::string host = hostOf(config.publicUrl);

@@ -73,6 +73,23 @@ int ServerApp::main(const std::vector<std::string>& args) {
     return EXIT_USAGE;
   }
   bool dev = !configFile_ && !dataDir_;
+  if (dev && listen_) {
+    // The development instance creates a demo account with a printed password and releases
+    // every attribute to the example SP: never on a non-loopback address.
+    Config probe;
+    try {
+      setListen(probe, *listen_);
+    } catch (const std::exception& e) {
+      std::cerr << "propusk: config: " << e.what() << "\n";
+      return EXIT_CONFIG;
+    }
+    if (probe.listenHost != "127.0.0.1" && probe.listenHost != "::1" && probe.listenHost != "localhost") {
+      std::cerr << "propusk: the development instance (no --data or --config) listens on loopback only; "
+                   "give --data DIR or --config FILE to listen on "
+                << probe.listenHost << "\n";
+      return EXIT_USAGE;
+    }
+  }
   Config config;
   try {
     if (configFile_ && dataDir_) throw ConfigError("give either --config or --data, not both");
@@ -96,8 +113,8 @@ int ServerApp::main(const std::vector<std::string>& args) {
                 << config.listenPort << ", entityID " << config.idpEntityId() << "\n";
       return EXIT_OK;
     }
-    std::filesystem::create_directories(config.dataDir);
-    std::filesystem::permissions(config.dataDir, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace);
+    if (std::filesystem::create_directories(config.dataDir))  // an existing dir keeps its owner's mode
+      std::filesystem::permissions(config.dataDir, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace);
     auto store = store::openSqliteStore(config.storeFile(), clock);
     admin::KeySettings ks{config.keyAlgorithm, config.keyValidityDays, "Propusk IdP signing"};
     auto boot = admin::ensureInitialised(*store, ks, clock, random, "propusk");
@@ -113,9 +130,10 @@ int ServerApp::main(const std::vector<std::string>& args) {
     }
 
     Poco::Net::initializeSSL();
-    Poco::Net::Context::Ptr ctx = new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, tls.key.string(),
-                                                         tls.cert.string(), "", Poco::Net::Context::VERIFY_NONE, 9,
-                                                         false, "HIGH:!aNULL:!MD5:!RC4:!3DES");
+    // TLS 1.2 with AEAD ciphers and forward secrecy only (TLS 1.3 suites are AEAD anyway).
+    Poco::Net::Context::Ptr ctx = new Poco::Net::Context(
+        Poco::Net::Context::TLS_SERVER_USE, tls.key.string(), tls.cert.string(), "", Poco::Net::Context::VERIFY_NONE, 9,
+        false, "ECDHE+AESGCM:ECDHE+CHACHA20:!aNULL:!eNULL@SECLEVEL=2");
     ctx->disableProtocols(Poco::Net::Context::PROTO_SSLV2 | Poco::Net::Context::PROTO_SSLV3 |
                           Poco::Net::Context::PROTO_TLSV1 | Poco::Net::Context::PROTO_TLSV1_1);
     ctx->enableExtendedCertificateVerification(false);
@@ -157,9 +175,13 @@ int ServerApp::main(const std::vector<std::string>& args) {
       }
     });
     auto* params = new Poco::Net::HTTPServerParams;
-    params->setMaxThreads(16);
-    params->setMaxQueued(128);
-    params->setTimeout(Poco::Timespan(15, 0));
+    // Poco's server does the TLS handshake and reads headers in a worker thread: idle or
+    // slow connections hold a thread until the timeout. More threads and a short timeout
+    // keep a handful of them from starving the server; a front proxy is the real answer
+    // for a hostile network (README, Security notes).
+    params->setMaxThreads(64);
+    params->setMaxQueued(256);
+    params->setTimeout(Poco::Timespan(5, 0));
     params->setKeepAlive(true);
     params->setKeepAliveTimeout(Poco::Timespan(5, 0));
     params->setServerName("propusk");

@@ -66,11 +66,15 @@ int cmdAuditVerify(Context& ctx, const ParsedArgs&) {
     auto o = newJsonObject();
     o->set("ok", !broken);
     o->set("events_checked", count);
+    o->set("head_seq", after);
+    o->set("head_hash", prev);
     if (broken) o->set("first_bad_seq", *broken);
     ctx.printJson(o);
   }
   if (broken) throw CliError("audit: hash chain broken at event " + std::to_string(*broken));
-  if (!ctx.json) ctx.io.out << "audit chain intact: " << count << " events\n";
+  // The chain cannot show events cut off its end: operators keep the head printed here
+  // (e.g. in a ticket or an external log) and compare it later.
+  if (!ctx.json) ctx.io.out << "audit chain intact: " << count << " events; head " << after << " " << prev << "\n";
   return 0;
 }
 

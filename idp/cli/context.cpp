@@ -22,10 +22,13 @@ store::Store& Context::store() {
 store::Store& Context::createStore() {
   if (!store_) {
     std::error_code ec;
-    std::filesystem::create_directories(config.dataDir, ec);
+    // Only a directory we create is made private; an existing one keeps the mode its
+    // owner chose (the store file itself is always 0600).
+    bool created = std::filesystem::create_directories(config.dataDir, ec);
     if (ec) throw CliError("data: cannot create " + config.dataDir.string() + ": " + ec.message());
-    std::filesystem::permissions(config.dataDir, std::filesystem::perms::owner_all,
-                                 std::filesystem::perm_options::replace, ec);
+    if (created)
+      std::filesystem::permissions(config.dataDir, std::filesystem::perms::owner_all,
+                                   std::filesystem::perm_options::replace, ec);
     store_ = store::openSqliteStore(config.storeFile(), clock);
   }
   return *store_;

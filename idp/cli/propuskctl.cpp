@@ -8,6 +8,7 @@
 #include <pwd.h>
 
 #include "idp/cli/commands.h"
+#include "idp/core/printable.h"
 #include "idp/store/store.h"
 
 namespace propusk::cli {
@@ -183,19 +184,19 @@ int runPropuskctl(const std::vector<std::string>& argsIn, Io io) {
     Context ctx(std::move(config), io, clock, random, json || parsed.has("json"), currentActor());
     return cmd->handler(ctx, parsed);
   } catch (const UsageError& e) {
-    io.err << "propuskctl: " << e.what() << "\n";
+    io.err << "propuskctl: " << printable(e.what(), 1024) << "\n";
     return 2;
   } catch (const CliError& e) {
-    io.err << "propuskctl: " << e.what() << "\n";
+    io.err << "propuskctl: " << printable(e.what(), 1024) << "\n";
     return 1;
   } catch (const app::ConfigError& e) {
-    io.err << "propuskctl: config: " << e.what() << "\n";
+    io.err << "propuskctl: config: " << printable(e.what(), 1024) << "\n";
     return 1;
   } catch (const store::StoreError& e) {
-    io.err << "propuskctl: store: " << e.what() << "\n";
+    io.err << "propuskctl: store: " << printable(e.what(), 1024) << "\n";
     return 1;
   } catch (const std::exception& e) {
-    io.err << "propuskctl: " << e.what() << "\n";
+    io.err << "propuskctl: " << printable(e.what(), 1024) << "\n";
     return 1;
   }
 }

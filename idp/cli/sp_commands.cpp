@@ -35,10 +35,12 @@ std::string readSource(const std::string& source) {
   }
   std::ifstream in(source, std::ios::binary);
   if (!in) throw CliError("metadata: cannot read file " + source);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (ss.str().size() > (1u << 20)) throw CliError("metadata: file " + source + " is larger than 1 MiB");
-  return ss.str();
+  constexpr std::size_t kMax = 1u << 20;
+  std::string data(kMax + 1, '\0');  // at most 1 MiB + 1 byte is ever read (/dev/zero...)
+  in.read(data.data(), static_cast<std::streamsize>(data.size()));
+  data.resize(static_cast<std::size_t>(in.gcount()));
+  if (data.size() > kMax) throw CliError("metadata: file " + source + " is larger than 1 MiB");
+  return data;
 }
 
 Poco::JSON::Array::Ptr toArray(const std::vector<std::string>& v) {
@@ -113,6 +115,9 @@ int cmdSpAdd(Context& ctx, const ParsedArgs& args) {
   std::vector<X509*> trustView;
   for (auto& c : trust) trustView.push_back(c.get());
   std::string xml = readSource(source);
+  if (source.starts_with("http://") && trust.empty())
+    ctx.io.err << "propuskctl: warning: metadata fetched over plain http:// without --trust; anyone on the path "
+                  "could have changed it\n";
   auto& store = ctx.store();
   auto reg = admin::registerSp(store, xml, source, trustView, args.has("replace"), ctx.clock, ctx.actor);
   if (!reg) throw CliError(reg.error().detail);

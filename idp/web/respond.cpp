@@ -1,5 +1,7 @@
 #include "idp/web/respond.h"
 
+#include "idp/core/printable.h"
+
 namespace propusk::web {
 
 void addSecurityHeaders(Poco::Net::HTTPServerResponse& resp, bool https) {
@@ -38,7 +40,7 @@ std::string htmlEscape(std::string_view s) {
 void sendErrorPage(WebContext& ctx, Poco::Net::HTTPServerResponse& resp, Poco::Net::HTTPResponse::HTTPStatus status,
                    std::string_view titleRu, std::string_view titleEn, const std::string& logDetail) {
   std::string id = ctx.random.hex(8);
-  ctx.log.warning("error page %d [%s]: %s", static_cast<int>(status), id, logDetail);
+  ctx.log.warning("error page %d [%s]: %s", static_cast<int>(status), id, printable(logDetail, 512));
   std::string body =
       "<!DOCTYPE html>\n<html lang=\"ru\"><head><meta charset=\"utf-8\"><title>" + htmlEscape(titleRu) + " / " +
       htmlEscape(titleEn) + "</title></head><body>\n<h1 lang=\"ru\">" + htmlEscape(titleRu) + "</h1>\n<h1 lang=\"en\">" +

@@ -4,6 +4,7 @@
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/URI.h>
 
+#include "idp/core/printable.h"
 #include "idp/web/health_handler.h"
 #include "idp/web/login_handler.h"
 #include "idp/web/sso_handler.h"
@@ -26,7 +27,7 @@ class Guarded : public Poco::Net::HTTPRequestHandler {
         sendErrorPage(ctx_, resp, Status::HTTP_INTERNAL_SERVER_ERROR, "Внутренняя ошибка сервера",
                       "Internal server error", req.getURI() + ": " + e.what());
       else
-        ctx_.log.error("%s: failed after the response started: %s", req.getURI(), std::string(e.what()));
+        ctx_.log.error("%s: failed after the response started: %s", printable(req.getURI()), std::string(e.what()));
     }
   }
 

@@ -2,6 +2,7 @@
 
 #include "idp/core/base64.h"
 #include "idp/core/json_text.h"
+#include "idp/core/printable.h"
 #include "idp/saml/bindings/redirect.h"
 #include "idp/saml/messages/authn_request.h"
 #include "idp/saml/validation/steps.h"
@@ -21,7 +22,7 @@ constexpr std::size_t kMaxPostBody = 512 * 1024;
 constexpr auto kPendingLifetime = std::chrono::minutes(10);
 
 void badRequest(WebContext& ctx, Poco::Net::HTTPServerResponse& resp, const std::string& detail) {
-  ctx.store.appendAudit({"web", "authn-request.refused", "-", "refused", R"({"step":"binding","detail":)" + jsonString(detail) + "}"});
+  ctx.store.appendAudit({"web", "authn-request.refused", "-", "refused", R"({"step":"binding","detail":)" + jsonString(printable(detail, 200)) + "}"});
   sendErrorPage(ctx, resp, HttpStatus::HTTP_BAD_REQUEST, "Некорректный запрос на вход", "Invalid sign-in request", detail);
 }
 
@@ -89,11 +90,12 @@ void SsoHandler::handleAuthnRequest(Poco::Net::HTTPServerRequest& req, Poco::Net
   rc.sps = &ctx_.sso->sps;
   rc.replay = &ctx_.sso->replay;
   auto ok = saml::runAuthnRequestSteps(*parsed, rc);
-  std::string issuer = parsed->issuer.value_or("-");
+  // What the sender wrote is clipped before it reaches the append-only audit log.
+  std::string issuer = printable(parsed->issuer.value_or("-"), 200);
   if (!ok) {
     ctx_.store.appendAudit({"web", "authn-request.refused", issuer, "refused",
-                            R"({"id":)" + jsonString(parsed->id) + R"(,"step":)" + jsonString(ok.error().step) +
-                                R"(,"detail":)" + jsonString(ok.error().error.detail) + "}"});
+                            R"({"id":)" + jsonString(printable(parsed->id, 100)) + R"(,"step":)" + jsonString(ok.error().step) +
+                                R"(,"detail":)" + jsonString(printable(ok.error().error.detail, 200)) + "}"});
     if (ok.error().acsKnown)
       return sendSamlError(ctx_, resp, *rc.sp, rc.acs->location, parsed->id, relayState, ok.error().error);
     return sendErrorPage(ctx_, resp, HttpStatus::HTTP_BAD_REQUEST, "Запрос на вход отклонён", "Sign-in request refused",
@@ -101,12 +103,12 @@ void SsoHandler::handleAuthnRequest(Poco::Net::HTTPServerRequest& req, Poco::Net
   }
   if (relayState && relayState->size() > kMaxRelayStateBytes) {
     ctx_.store.appendAudit({"web", "authn-request.refused", issuer, "refused",
-                            R"({"id":)" + jsonString(parsed->id) + R"(,"step":"relay-state","detail":"longer than 80 bytes"})"});
+                            R"({"id":)" + jsonString(printable(parsed->id, 100)) + R"(,"step":"relay-state","detail":"longer than 80 bytes"})"});
     return sendSamlError(ctx_, resp, *rc.sp, rc.acs->location, parsed->id, std::nullopt,
                          Error{StatusCode::Requester, status::kRequestDenied, "RelayState longer than 80 bytes"});
   }
   ctx_.store.appendAudit({"web", "authn-request.accepted", issuer, "ok",
-                          R"({"id":)" + jsonString(parsed->id) + R"(,"acs":)" + jsonString(rc.acs->location) +
+                          R"({"id":)" + jsonString(printable(parsed->id, 100)) + R"(,"acs":)" + jsonString(rc.acs->location) +
                               R"(,"signed":)" + (rc.signatureVerified ? "true" : "false") + "}"});
   sso::PendingRequest pending;
   pending.spEntityId = rc.sp->metadata.entityId;
@@ -127,7 +129,7 @@ void SsoHandler::handleUnsolicited(Poco::Net::HTTPServerRequest& req, Poco::Net:
   auto providerId = form->find("providerId");
   if (providerId == form->end()) return badRequest(ctx_, resp, "no providerId");
   auto sp = ctx_.sso->sps.find(providerId->second);
-  if (!sp) return badRequest(ctx_, resp, "providerId '" + providerId->second + "' is not a registered SP");
+  if (!sp) return badRequest(ctx_, resp, "providerId '" + printable(providerId->second, 200) + "' is not a registered SP");
   std::optional<std::string> target;
   if (auto t = form->find("target"); t != form->end()) target = t->second;
   if (target && target->size() > kMaxRelayStateBytes) return badRequest(ctx_, resp, "target longer than 80 bytes");

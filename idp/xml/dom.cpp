@@ -45,6 +45,31 @@ std::optional<std::string> attr(const xmlNode* n, const char* name) {
   return std::nullopt;
 }
 
+std::optional<std::string> collapsedAttr(const xmlNode* n, const char* name) {
+  auto v = attr(n, name);
+  if (!v) return v;
+  std::string out;
+  bool space = false;
+  for (char c : *v) {
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out += ' ';
+    space = false;
+    out += c;
+  }
+  return out;
+}
+
+std::optional<bool> boolAttr(const xmlNode* n, const char* name) {
+  auto v = collapsedAttr(n, name);
+  if (!v) return std::nullopt;
+  if (*v == "true" || *v == "1") return true;
+  if (*v == "false" || *v == "0") return false;
+  return std::nullopt;
+}
+
 std::string text(const xmlNode* n) { return n ? takeString(xmlNodeGetContent(n)) : std::string(); }
 
 std::string trimmedText(const xmlNode* n) {

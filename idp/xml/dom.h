@@ -18,6 +18,12 @@ std::vector<xmlNode*> children(const xmlNode* parent, const char* nsUri, const c
 std::vector<xmlNode*> childElements(const xmlNode* parent);
 // Unqualified attribute.
 std::optional<std::string> attr(const xmlNode* n, const char* name);
+// Attribute value with XML Schema whiteSpace="collapse" applied (xs:boolean, xs:dateTime,
+// xs:anyURI... are collapsed by the schema validator, so code must read them the same way).
+std::optional<std::string> collapsedAttr(const xmlNode* n, const char* name);
+// xs:boolean: "true"/"1"/"false"/"0" after collapsing; nullopt when absent or not a boolean.
+std::optional<bool> boolAttr(const xmlNode* n, const char* name);
+
 // Text content of the element (concatenated, entities already resolved by the parser).
 std::string text(const xmlNode* n);
 std::string trimmedText(const xmlNode* n);

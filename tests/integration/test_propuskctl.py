@@ -702,9 +702,11 @@ class AuditTests(CtlCase):
 
         rc, out, err = ctl(self.data, "audit", "verify")
         self.assertEqual(rc, 0, err)
-        self.assertEqual(out, f"audit chain intact: {len(events)} events\n")
+        # The head (last seq and hash) is printed so an operator can anchor it elsewhere.
+        self.assertEqual(out, f"audit chain intact: {len(events)} events; head {events[-1]['seq']} {events[-1]['hash']}\n")
         v = ctl_json(self.data, "audit", "verify")
-        self.assertEqual(v, {"ok": True, "events_checked": len(events)})
+        self.assertEqual(v, {"ok": True, "events_checked": len(events), "head_seq": events[-1]["seq"],
+                             "head_hash": events[-1]["hash"]})
 
         page = ctl_json(self.data, "audit", "list", "--after", "3", "--limit", "2")
         self.assertEqual([e["seq"] for e in page], [4, 5])

@@ -80,6 +80,11 @@ Result<std::string> buildSuccessResponse(const AssertionInput& in, const Signing
   const std::string issueInstant = formatXsDateTime(in.now);
   const std::string notOnOrAfter = formatXsDateTime(in.now + in.validity);
   xmlNode* assertion = addChild(root, ns.saml, "Assertion");
+  // "xs:string" inside xsi:type is not a visible use of the prefix, so exclusive c14n drops
+  // an ancestor's xmlns:xs; an SP that lifts the Assertion out of the Response must still
+  // resolve it. Declaring both on the Assertion keeps it self-contained (as OpenSAML does).
+  ns.xs = xml::declareNs(assertion, xml::ns::kXs, "xs");
+  ns.xsi = xml::declareNs(assertion, xml::ns::kXsi, "xsi");
   setAttr(assertion, "ID", random.samlId());
   setAttr(assertion, "Version", "2.0");
   setAttr(assertion, "IssueInstant", issueInstant);

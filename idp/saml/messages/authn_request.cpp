@@ -8,7 +8,6 @@ namespace propusk::saml {
 
 namespace {
 namespace ns = xml::ns;
-bool xsBool(const std::optional<std::string>& v) { return v && (*v == "true" || *v == "1"); }
 std::optional<unsigned> xsUnsigned(const std::optional<std::string>& v) {
   if (!v) return std::nullopt;
   return static_cast<unsigned>(std::stoul(*v));  // schema-checked unsignedShort
@@ -30,16 +29,16 @@ Result<AuthnRequest> parseAuthnRequest(std::string_view text, const xml::SchemaS
   r.root = root;
   r.id = *xml::attr(root, "ID");
   r.version = version;
-  auto instant = parseXsDateTime(*xml::attr(root, "IssueInstant"));
+  auto instant = parseXsDateTime(*xml::collapsedAttr(root, "IssueInstant"));
   if (!instant) return invalid("IssueInstant is not a valid time");
   r.issueInstant = *instant;
   r.destination = xml::attr(root, "Destination");
   r.assertionConsumerServiceUrl = xml::attr(root, "AssertionConsumerServiceURL");
-  r.assertionConsumerServiceIndex = xsUnsigned(xml::attr(root, "AssertionConsumerServiceIndex"));
-  r.attributeConsumingServiceIndex = xsUnsigned(xml::attr(root, "AttributeConsumingServiceIndex"));
+  r.assertionConsumerServiceIndex = xsUnsigned(xml::collapsedAttr(root, "AssertionConsumerServiceIndex"));
+  r.attributeConsumingServiceIndex = xsUnsigned(xml::collapsedAttr(root, "AttributeConsumingServiceIndex"));
   r.protocolBinding = xml::attr(root, "ProtocolBinding");
-  r.forceAuthn = xsBool(xml::attr(root, "ForceAuthn"));
-  r.isPassive = xsBool(xml::attr(root, "IsPassive"));
+  r.forceAuthn = xml::boolAttr(root, "ForceAuthn").value_or(false);
+  r.isPassive = xml::boolAttr(root, "IsPassive").value_or(false);
   if (xmlNode* issuer = xml::child(root, ns::kSaml, "Issuer")) {
     r.issuer = xml::trimmedText(issuer);
     r.issuerFormat = xml::attr(issuer, "Format");
@@ -50,12 +49,12 @@ Result<AuthnRequest> parseAuthnRequest(std::string_view text, const xml::SchemaS
     NameIDPolicy pol;
     pol.format = xml::attr(p, "Format");
     pol.spNameQualifier = xml::attr(p, "SPNameQualifier");
-    pol.allowCreate = xsBool(xml::attr(p, "AllowCreate"));
+    pol.allowCreate = xml::boolAttr(p, "AllowCreate").value_or(false);
     r.nameIdPolicy = pol;
   }
   if (xmlNode* rac = xml::child(root, ns::kSamlp, "RequestedAuthnContext")) {
     RequestedAuthnContext c;
-    auto cmp = xml::attr(rac, "Comparison").value_or("exact");
+    auto cmp = xml::collapsedAttr(rac, "Comparison").value_or("exact");
     if (cmp == "minimum") c.comparison = AuthnContextComparison::Minimum;
     else if (cmp == "better") c.comparison = AuthnContextComparison::Better;
     else if (cmp == "maximum") c.comparison = AuthnContextComparison::Maximum;

@@ -19,7 +19,6 @@ using xml::child;
 using xml::children;
 namespace ns = xml::ns;
 
-bool xsBoolean(const std::optional<std::string>& v) { return v && (*v == "true" || *v == "1"); }
 
 bool supportsSaml2(const std::string& enumeration) {
   size_t pos = 0;
@@ -43,8 +42,8 @@ Result<Endpoint> readEndpoint(xmlNode* e, bool indexed, const char* what) {
     return invalid(std::string(what) + " ResponseLocation '" + ep.responseLocation +
                    "' is not an absolute http(s) URL");
   if (indexed) {
-    if (auto idx = attr(e, "index")) ep.index = static_cast<unsigned>(std::stoul(*idx));  // schema-checked
-    if (auto d = attr(e, "isDefault")) ep.isDefault = xsBoolean(d);
+    if (auto idx = xml::collapsedAttr(e, "index")) ep.index = static_cast<unsigned>(std::stoul(*idx));  // schema-checked
+    ep.isDefault = xml::boolAttr(e, "isDefault");
   }
   return ep;
 }
@@ -68,8 +67,15 @@ Status readKeys(xmlNode* role, SpMetadata& md) {
   return {};
 }
 
-void earliest(std::optional<TimePoint>& into, std::optional<TimePoint> t) {
-  if (t && (!into || *t < *into)) into = t;
+// A validUntil the schema accepts but we cannot read (a negative year, a fraction with an
+// offset...) must not pass as "no expiry".
+Status readValidUntil(xmlNode* e, std::optional<TimePoint>& into) {
+  auto v = xml::collapsedAttr(e, "validUntil");
+  if (!v) return {};
+  auto t = parseXsDateTime(*v);
+  if (!t) return invalid("validUntil '" + *v + "' is not a time this IdP can read");
+  if (!into || *t < *into) into = t;
+  return {};
 }
 
 }  // namespace
@@ -82,12 +88,38 @@ bool isAbsoluteHttpUrl(std::string_view url) {
   else if (lower.starts_with("http://")) rest = 7;
   else return false;
   if (url.size() > 2048) return false;
+  // ASCII only: non-ASCII hosts must come IDNA-encoded, which also rules out look-alike
+  // letters and bidi controls in what an operator reads as the SP's address.
   for (unsigned char c : url)
-    if (c <= 0x20 || c == 0x7F || c == '#' || c == '<' || c == '>' || c == '"' || c == '\\') return false;
+    if (c <= 0x20 || c >= 0x7F || c == '#' || c == '<' || c == '>' || c == '"' || c == '\\' || c == '^' ||
+        c == '`' || c == '{' || c == '|' || c == '}')
+      return false;
   std::string_view authority = url.substr(rest);
   authority = authority.substr(0, authority.find_first_of("/?"));
   if (authority.empty() || authority.find('@') != std::string_view::npos) return false;
-  if (authority.front() == ':') return false;
+  std::string_view host = authority, port;
+  if (authority.front() == '[') {
+    auto close = authority.find(']');
+    if (close == std::string_view::npos || close == 1) return false;
+    host = authority.substr(0, close + 1);
+    std::string_view after = authority.substr(close + 1);
+    if (!after.empty() && after.front() != ':') return false;
+    if (!after.empty()) port = after.substr(1);
+  } else {
+    auto colon = authority.find(':');
+    if (colon != std::string_view::npos) {
+      host = authority.substr(0, colon);
+      port = authority.substr(colon + 1);
+      if (port.empty()) return false;
+    }
+    if (host.empty() || host.find_first_of("[]") != std::string_view::npos) return false;
+    for (char c : host)
+      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_')) return false;
+  }
+  if (!port.empty()) {
+    if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string_view::npos) return false;
+    if (std::stoul(std::string(port)) > 65535 || std::stoul(std::string(port)) == 0) return false;
+  }
   return true;
 }
 
@@ -125,7 +157,7 @@ Result<SpMetadata> parseSpMetadata(std::string_view xmlText, const MetadataCheck
   for (unsigned char c : md.entityId)
     if (c <= 0x20 || c == 0x7F) return invalid("entityID must not contain spaces or control characters");
 
-  earliest(md.validUntil, attr(root, "validUntil").and_then(parseXsDateTime));
+  if (auto st = readValidUntil(root, md.validUntil); !st) return std::unexpected(st.error());
 
   xmlNode* sso = nullptr;
   for (xmlNode* d : children(root, ns::kMd, "SPSSODescriptor"))
@@ -134,12 +166,12 @@ Result<SpMetadata> parseSpMetadata(std::string_view xmlText, const MetadataCheck
       break;
     }
   if (!sso) return invalid("no SPSSODescriptor supporting SAML 2.0 (this is not SP metadata)");
-  earliest(md.validUntil, attr(sso, "validUntil").and_then(parseXsDateTime));
+  if (auto st = readValidUntil(sso, md.validUntil); !st) return std::unexpected(st.error());
   if (md.validUntil && *md.validUntil <= check.now)
     return invalid("metadata expired at " + formatXsDateTime(*md.validUntil) + " (validUntil)");
 
-  md.authnRequestsSigned = xsBoolean(attr(sso, "AuthnRequestsSigned"));
-  md.wantAssertionsSigned = xsBoolean(attr(sso, "WantAssertionsSigned"));
+  md.authnRequestsSigned = xml::boolAttr(sso, "AuthnRequestsSigned").value_or(false);
+  md.wantAssertionsSigned = xml::boolAttr(sso, "WantAssertionsSigned").value_or(false);
 
   std::set<unsigned> indexes;
   for (xmlNode* e : children(sso, ns::kMd, "AssertionConsumerService")) {

@@ -195,9 +195,17 @@ TEST_CASE("success Response: content, timestamps and schema", "[saml][build]") {
   // The serializer escaped markup in values; Cyrillic is written as UTF-8, not as references.
   CHECK(text->find("a &lt;b&gt; &amp;") != std::string::npos);
   CHECK(text->find("Иванов Иван Иванович") != std::string::npos);
-  // Prefixes declared once, on the root.
-  for (const char* decl : {"xmlns:samlp=", "xmlns:saml=", "xmlns:xs=", "xmlns:xsi="})
-    CHECK(text->find(decl) == text->rfind(decl));
+  // samlp/saml declared once, on the root.
+  for (const char* decl : {"xmlns:samlp=", "xmlns:saml="}) CHECK(text->find(decl) == text->rfind(decl));
+  // xs/xsi are declared on the Assertion itself, so an SP that lifts the Assertion out of
+  // the Response can still resolve xsi:type="xs:string".
+  auto reparsed = xml::parseSecure(*text);
+  REQUIRE(reparsed);
+  xmlNode* assertionNode = xml::child(xmlDocGetRootElement(reparsed->get()), xml::ns::kSaml, "Assertion");
+  REQUIRE(assertionNode);
+  std::string lifted = xml::serializeNode(assertionNode);
+  CHECK(lifted.find("xmlns:xs=\"http://www.w3.org/2001/XMLSchema\"") != std::string::npos);
+  CHECK(lifted.find("xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"") != std::string::npos);
 }
 
 TEST_CASE("success Response without InResponseTo, attributes or optional fields", "[saml][build]") {

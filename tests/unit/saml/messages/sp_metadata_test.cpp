@@ -146,6 +146,24 @@ TEST_CASE("signed metadata: verified with the trust anchor only", "[saml][metada
   CHECK_FALSE(unchecked->signatureVerified);
 }
 
+TEST_CASE("xs:boolean and xs:dateTime are read the way the schema collapses them", "[saml][metadata]") {
+  std::string md = spMetadata();
+  md.replace(md.find(R"(AuthnRequestsSigned="true")"), 26, R"(AuthnRequestsSigned=" true ")");
+  auto r = saml::parseSpMetadata(md, at("2026-01-10T10:00:00Z"));
+  REQUIRE(r);
+  CHECK(r->authnRequestsSigned);  // not silently false: unsigned requests would pass
+  auto padded = saml::parseSpMetadata(spMetadata("https://sp.example.org/acs", R"( validUntil=" 2026-01-01T00:00:00Z ")"),
+                                      at("2026-01-10T10:00:00Z"));
+  CHECK_FALSE(padded);  // refused (by the schema or as expired), never stored as "no expiry"
+  auto fraction = saml::parseSpMetadata(
+      spMetadata("https://sp.example.org/acs", R"( validUntil="2001-01-01T00:00:00.5+00:00 ")"), at("2026-01-10T10:00:00Z"));
+  CHECK_FALSE(fraction);
+  auto negative = saml::parseSpMetadata(spMetadata("https://sp.example.org/acs", R"( validUntil="-2001-01-01T00:00:00Z")"),
+                                        at("2026-01-10T10:00:00Z"));
+  REQUIRE_FALSE(negative);
+  CHECK(negative.error().detail.find("validUntil") != std::string::npos);
+}
+
 TEST_CASE("isAbsoluteHttpUrl", "[saml][metadata]") {
   CHECK(saml::isAbsoluteHttpUrl("https://sp.example.org/acs?x=1"));
   CHECK(saml::isAbsoluteHttpUrl("http://127.0.0.1:8080/acs"));
@@ -153,4 +171,13 @@ TEST_CASE("isAbsoluteHttpUrl", "[saml][metadata]") {
   CHECK_FALSE(saml::isAbsoluteHttpUrl("https://sp.example.org/a cs"));
   CHECK_FALSE(saml::isAbsoluteHttpUrl("https://:443/acs"));
   CHECK_FALSE(saml::isAbsoluteHttpUrl("data:text/html,x"));
+  CHECK(saml::isAbsoluteHttpUrl("https://[::1]:8443/acs"));
+  CHECK_FALSE(saml::isAbsoluteHttpUrl("https://[::1/acs"));
+  CHECK_FALSE(saml::isAbsoluteHttpUrl("https://sp.example.org:99999999/acs"));
+  CHECK_FALSE(saml::isAbsoluteHttpUrl("https://sp.example.org:0/acs"));
+  CHECK_FALSE(saml::isAbsoluteHttpUrl("https://sp.example.org:/acs"));
+  CHECK_FALSE(saml::isAbsoluteHttpUrl("https://\xd1\x81p.example.org/acs"));  // Cyrillic look-alike
+  CHECK_FALSE(saml::isAbsoluteHttpUrl("https://sp.example.org/\xe2\x80\xae" "acs"));  // bidi override
+  CHECK_FALSE(saml::isAbsoluteHttpUrl("https:/\\sp.example.org/acs"));
+  CHECK_FALSE(saml::isAbsoluteHttpUrl("https://sp;evil.example.org/acs"));
 }
