@@ -21,6 +21,7 @@
 
 #include "idp/core/base64.h"
 #include "idp/core/clock.h"
+#include "idp/core/random.h"
 #include "idp/saml/bindings/redirect.h"
 
 using namespace std::chrono;
@@ -37,6 +38,8 @@ int main(int argc, char** argv) {
   Poco::Net::initializeSSL();
   Poco::Net::Context::Ptr ctx = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", Poco::Net::Context::VERIFY_NONE);
 
+  propusk::SystemRandom random;
+  const std::string runId = random.hex(8);
   std::mutex m;
   std::vector<double> latencies;
   std::atomic<long> failures{0}, seq{0};
@@ -48,7 +51,8 @@ int main(int argc, char** argv) {
       session.setKeepAlive(true);
       std::vector<double> mine;
       while (steady_clock::now() < deadline) {
-        std::string id = "_bench" + std::to_string(t) + "_" + std::to_string(seq++);
+        // Unique across runs too: the IdP's replay cache remembers IDs for minutes.
+        std::string id = "_bench" + runId + "_" + std::to_string(t) + "_" + std::to_string(seq++);
         std::string xml = "<samlp:AuthnRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" "
                           "xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"" + id +
                           "\" Version=\"2.0\" IssueInstant=\"" + propusk::formatXsDateTime(propusk::SystemClock().now()) +
@@ -67,10 +71,16 @@ int main(int argc, char** argv) {
           std::stringstream ss;
           ss << in.rdbuf();
           bool ok = resp.getStatus() == 200 && ss.str().find("name=\"SAMLResponse\"") != std::string::npos;
-          if (!ok) ++failures;
+          if (!ok && failures++ < 3) {
+            std::lock_guard lock(m);
+            std::cerr << "failure: HTTP " << resp.getStatus() << " " << ss.str().substr(0, 300) << "\n";
+          }
           else mine.push_back(duration_cast<microseconds>(steady_clock::now() - start).count() / 1000.0);
         } catch (const std::exception& e) {
-          ++failures;
+          if (failures++ < 3) {
+            std::lock_guard lock(m);
+            std::cerr << "failure: " << e.what() << "\n";
+          }
           session.reset();
         }
       }
