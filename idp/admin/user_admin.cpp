@@ -115,7 +115,10 @@ Result<store::User> setLocked(const UserAdminEnv& env, const std::string& login,
   auto u = findOrFail(env, login);
   if (!u) return u;
   u->locked = locked;
-  if (!locked) u->failedLogins = 0;
+  if (!locked) {  // "unlock" lifts every kind of lock, the automatic backoff too
+    u->failedLogins = 0;
+    u->lockedUntil.reset();
+  }
   u->updatedAt = env.clock.now();
   env.store.updateUser(*u, {env.actor, locked ? "user.lock" : "user.unlock", u->login, "ok", "{}"});
   return u;
@@ -128,6 +131,7 @@ Result<store::User> setPassword(const UserAdminEnv& env, const std::string& logi
     return fieldError("password", pw.error());
   u->passwordHash = auth::hashPassword(password, env.argon2, env.random);
   u->failedLogins = 0;
+  u->lockedUntil.reset();
   u->updatedAt = env.clock.now();
   env.store.updateUser(*u, {env.actor, "user.passwd", u->login, "ok", "{}"});
   return u;

@@ -46,8 +46,13 @@ void LoginHandler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::H
     auto data = flow.empty() || flow.size() > 64 ? std::nullopt : ctx_.store.getPendingRequest(flow, now);
     auto pending = data ? sso::decodePending(*data) : std::nullopt;
     if (!pending) return sendExpired(ctx_, resp);
-    std::string csrf = ctx_.random.token(24);
-    setCookie(resp, kCsrfCookie, csrf, {"/login", ctx_.https(), "Strict", std::nullopt});
+    // One token per browser, not per page: a second login tab must not break the first.
+    std::string csrf = cookie(req, kCsrfCookie).value_or("");
+    if (csrf.size() != 32 || csrf.find_first_not_of(
+                                 "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != std::string::npos) {
+      csrf = ctx_.random.token(24);
+      setCookie(resp, kCsrfCookie, csrf, {"/login", ctx_.https(), "Strict", std::nullopt});
+    }
     return sendLoginPage(ctx_, resp, HttpStatus::HTTP_OK, {flow, csrf, pending->spEntityId, "", std::nullopt, std::nullopt});
   }
 

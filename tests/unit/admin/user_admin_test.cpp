@@ -109,8 +109,14 @@ TEST_CASE("status, lock, password and removal", "[admin][users]") {
 
   REQUIRE(admin::setLocked(f.env, "ivanov", true));
   CHECK(f.store->findUser("ivanov")->locked);
+  auto backoff = *f.store->findUser("ivanov");
+  backoff.failedLogins = 7;
+  backoff.lockedUntil = f.clock.now() + std::chrono::minutes(10);
+  f.store->updateUser(backoff, {"t", "login.failure", "ivanov", "refused", "{}"});
   REQUIRE(admin::setLocked(f.env, "ivanov", false));
   CHECK_FALSE(f.store->findUser("ivanov")->locked);
+  CHECK_FALSE(f.store->findUser("ivanov")->lockedUntil);  // unlock lifts the backoff too
+  CHECK(f.store->findUser("ivanov")->failedLogins == 0);
 
   CHECK(fieldOf(admin::setPassword(f.env, "ivanov", "weak").error()) == "password");
   REQUIRE(admin::setPassword(f.env, "ivanov", "Another-Pass2"));
