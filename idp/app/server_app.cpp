@@ -108,9 +108,18 @@ int ServerApp::main(const std::vector<std::string>& args) {
     SystemClock clock;
     SystemRandom random;
     if (checkOnly_) {
-      if (std::filesystem::exists(config.storeFile())) store::openSqliteStore(config.storeFile(), clock);
+      std::string storeState = "no store yet (created at start)";
+      if (std::filesystem::exists(config.storeFile())) {
+        // Only looks: checking a configuration must not migrate the store.
+        auto v = store::inspectSqliteStore(config.storeFile());
+        if (v.version > v.latest)
+          throw store::StoreError("store schema version " + std::to_string(v.version) + " is newer than this build (" +
+                                  std::to_string(v.latest) + ")");
+        storeState = "store schema " + std::to_string(v.version) +
+                     (v.version < v.latest ? " (" + std::to_string(v.latest - v.version) + " migrations run at start)" : "");
+      }
       std::cout << "configuration OK: data " << config.dataDir.string() << ", listen " << config.listenHost << ":"
-                << config.listenPort << ", entityID " << config.idpEntityId() << "\n";
+                << config.listenPort << ", entityID " << config.idpEntityId() << ", " << storeState << "\n";
       return EXIT_OK;
     }
     if (std::filesystem::create_directories(config.dataDir))  // an existing dir keeps its owner's mode

@@ -79,6 +79,14 @@ class Store {
   virtual std::vector<AuditEvent> listAudit(std::int64_t afterSeq = 0, std::size_t limit = 1000) = 0;
 };
 
+// Reads the schema version of an existing SQLite store without changing anything (no WAL
+// switch, no migration), for `propusk --check-config`. Throws StoreError.
+struct StoreVersion {
+  int version = 0;  // of the file
+  int latest = 0;   // this build's newest migration
+};
+StoreVersion inspectSqliteStore(const std::filesystem::path& file);
+
 // Opens (creating if needed, mode 0600) the SQLite store at `file`, in WAL mode, and runs
 // pending migrations. Throws StoreError (e.g. a schema newer than this build knows).
 std::unique_ptr<Store> openSqliteStore(const std::filesystem::path& file, const Clock& clock);

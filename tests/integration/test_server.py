@@ -336,6 +336,29 @@ class CommandLineTests(Base):
         rc, out, err = lib.run([lib.PROPUSK, "--check-config", "--data", self.data])
         self.assertEqual(rc, 0, err)
 
+    def test_check_config_never_migrates_and_refuses_a_newer_store(self):
+        import sqlite3
+        ctl_json(self.data, "init")
+        db = os.path.join(self.data, "propusk.db")
+        with sqlite3.connect(db) as c:
+            latest = c.execute("PRAGMA user_version").fetchone()[0]
+            c.execute("PRAGMA user_version = 3")
+        rc, out, err = lib.run([lib.PROPUSK, "--check-config", "--data", self.data])
+        self.assertEqual(rc, 0, err)
+        self.assertIn(f"store schema 3 ({latest - 3} migrations run at start)", out)
+        with sqlite3.connect(db) as c:
+            self.assertEqual(c.execute("PRAGMA user_version").fetchone()[0], 3)  # only looked
+            c.execute(f"PRAGMA user_version = {latest + 1}")
+        rc, out, err = lib.run([lib.PROPUSK, "--check-config", "--data", self.data])
+        self.assertNotEqual(rc, 0)
+        self.assertIn("newer than this build", err)
+
+    def test_development_instance_refuses_a_public_address(self):
+        rc, out, err = lib.run([lib.PROPUSK, "--listen", f"0.0.0.0:{lib.free_port()}"], cwd=self.dir, timeout=20)
+        self.assertNotEqual(rc, 0)
+        self.assertIn("loopback only", err)
+        self.assertFalse(os.path.exists(os.path.join(self.dir, "var")))
+
     def test_bad_configuration_is_one_line_and_non_zero(self):
         bad_key = lib.write(os.path.join(self.dir, "bad.ini"), "[server]\nlisten = 127.0.0.1:1\nlistne = x\n")
         cases = [

@@ -846,6 +846,18 @@ class SqliteStore final : public Store {
 
 }  // namespace
 
+StoreVersion inspectSqliteStore(const std::filesystem::path& file) {
+  Poco::Data::SQLite::Connector::registerConnector();
+  if (!std::filesystem::is_regular_file(file)) throw StoreError("store " + file.string() + ": no such file");
+  try {
+    // Immutable, read-only URI: SQLite neither writes nor recovers the WAL for this look.
+    Poco::Data::Session session("SQLite", "file:" + file.string() + "?mode=ro");
+    return {migrations::sqliteSchemaVersion(session), migrations::latestSqliteVersion()};
+  } catch (const Poco::Exception& e) {
+    throw StoreError("store " + file.string() + ": " + e.displayText());
+  }
+}
+
 std::unique_ptr<Store> openSqliteStore(const std::filesystem::path& file, const Clock& clock) {
   return std::make_unique<SqliteStore>(file, clock);
 }
