@@ -1,6 +1,7 @@
 #include "idp/cli/context.h"
 
 #include <Poco/JSON/Array.h>
+#include <csignal>
 #include <termios.h>
 #include <unistd.h>
 
@@ -42,17 +43,30 @@ std::string readLine(std::istream& in) {
   return line;
 }
 
+// Ctrl-C at the prompt must not leave the terminal without echo.
+termios gSavedTerminal{};
+void restoreTerminalAndExit(int sig) {
+  tcsetattr(STDIN_FILENO, TCSANOW, &gSavedTerminal);
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
 std::string readHidden(const std::string& prompt) {
   std::cerr << prompt << std::flush;
-  termios old{};
-  bool restore = tcgetattr(STDIN_FILENO, &old) == 0;
+  bool restore = tcgetattr(STDIN_FILENO, &gSavedTerminal) == 0;
   if (restore) {
-    termios quiet = old;
+    termios quiet = gSavedTerminal;
     quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    signal(SIGINT, restoreTerminalAndExit);
+    signal(SIGTERM, restoreTerminalAndExit);
     tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
   }
   std::string s = readLine(std::cin);
-  if (restore) tcsetattr(STDIN_FILENO, TCSANOW, &old);
+  if (restore) {
+    tcsetattr(STDIN_FILENO, TCSANOW, &gSavedTerminal);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+  }
   std::cerr << "\n";
   return s;
 }

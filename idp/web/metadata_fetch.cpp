@@ -38,9 +38,14 @@ Result<std::string> fetchUrl(const std::string& url, std::size_t maxBytes, std::
       return invalid("server answered HTTP " + std::to_string(resp.getStatus()) + " " + resp.getReason());
     std::string out;
     char buf[8192];
+    // The socket timeout bounds each read; this bounds the whole download, so a server
+    // dripping a byte at a time cannot hold the command for hours.
+    auto deadline = std::chrono::steady_clock::now() + timeout;
     while (body.read(buf, sizeof buf) || body.gcount() > 0) {
       out.append(buf, static_cast<size_t>(body.gcount()));
       if (out.size() > maxBytes) return invalid("document larger than " + std::to_string(maxBytes) + " bytes");
+      if (std::chrono::steady_clock::now() > deadline)
+        return invalid("download took longer than " + std::to_string(timeout.count()) + " s");
     }
     return out;
   } catch (const Poco::Exception& e) {
