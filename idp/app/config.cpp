@@ -65,6 +65,13 @@ Config loadConfigFile(const std::filesystem::path& file) {
       {"server.public_url", [&](auto&, auto& v) { setPublicUrl(c, v); }},
       {"saml.entity_id", [&](auto&, auto& v) { c.entityId = v; }},
       {"saml.clock_skew_seconds", [&](auto& k, auto& v) { c.clockSkew = std::chrono::seconds(toNumber(k, v, 0, 3600)); }},
+      {"saml.want_authn_requests_signed", [&](auto& k, auto& v) {
+         if (v != "true" && v != "false") throw ConfigError(k + ": must be true or false");
+         c.wantAuthnRequestsSigned = v == "true";
+       }},
+      {"session.idle_minutes", [&](auto& k, auto& v) { c.sessionIdle = std::chrono::minutes(toNumber(k, v, 1, 24 * 60)); }},
+      {"session.absolute_minutes", [&](auto& k, auto& v) { c.sessionAbsolute = std::chrono::minutes(toNumber(k, v, 1, 30 * 24 * 60)); }},
+      {"login.lockout_threshold", [&](auto& k, auto& v) { c.lockoutThreshold = static_cast<int>(toNumber(k, v, 1, 100)); }},
       {"keys.algorithm", [&](auto& k, auto& v) {
          auto a = crypto::parseKeyAlgorithm(v);
          if (!a) throw ConfigError(k + ": must be rsa2048, rsa3072 or ec-p256");

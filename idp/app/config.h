@@ -19,6 +19,10 @@ struct Config {
   std::string publicUrl = "https://localhost:8443";
   std::string entityId;  // empty: publicUrl + "/saml/metadata"
   std::chrono::seconds clockSkew{180};
+  bool wantAuthnRequestsSigned = false;  // IdP-wide: refuse unsigned AuthnRequests from every SP
+  std::chrono::seconds sessionIdle = std::chrono::minutes(30);
+  std::chrono::seconds sessionAbsolute = std::chrono::hours(8);
+  int lockoutThreshold = 5;
   crypto::KeyAlgorithm keyAlgorithm = crypto::KeyAlgorithm::Rsa2048;
   int keyValidityDays = 3650;
   auth::PasswordPolicy passwordPolicy;
@@ -33,7 +37,7 @@ class ConfigError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Reads an INI file (sections [server], [store], [keys], [password], [saml]); a relative
+// Reads an INI file (sections [server], [store], [keys], [password], [saml], [session], [login]); a relative
 // store.data_dir is taken relative to the file's directory. Throws ConfigError naming the
 // file, key and reason.
 Config loadConfigFile(const std::filesystem::path& file);

@@ -152,9 +152,11 @@ int ServerApp::main(const std::vector<std::string>& args) {
     store::StoreSpDirectory spDirectory(*store, clock);
     store::MemoryReplayCache replayCache;
     sso::SigningKeys signingKeys(*store, clock);
-    sso::SessionPolicy sessionPolicy;
+    sso::SessionPolicy sessionPolicy{config.sessionIdle, config.sessionAbsolute};
     sso::SessionManager sessions(*store, clock, random, sessionPolicy);
-    sso::LoginService logins(*store, clock, random, config.argon2, sso::LockoutPolicy{});
+    sso::LockoutPolicy lockout;
+    lockout.threshold = config.lockoutThreshold;
+    sso::LoginService logins(*store, clock, random, config.argon2, lockout);
     sso::IssuerSettings issuerSettings;
     issuerSettings.idpEntityId = config.idpEntityId();
     issuerSettings.scope = Poco::URI(config.publicUrl).getHost();

@@ -38,6 +38,7 @@ std::string MetadataCache::get() {
   in.baseUrl = ctx_.config.publicUrl;
   for (auto& c : certs) in.publishedCertificates.push_back(c.get());
   in.now = now;
+  in.wantAuthnRequestsSigned = ctx_.config.wantAuthnRequestsSigned;
   in.signingKey = signingKey.get();
   in.signingCertificate = signingCert.get();
   auto xml = saml::buildIdpMetadata(in, ctx_.random);

@@ -87,6 +87,7 @@ void SsoHandler::handleAuthnRequest(Poco::Net::HTTPServerRequest& req, Poco::Net
   rc.ssoUrl = ctx_.config.publicUrl + "/saml/sso";
   rc.binding = binding;
   rc.querySignature = &qs;
+  rc.requireSignedRequests = ctx_.config.wantAuthnRequestsSigned;
   rc.sps = &ctx_.sso->sps;
   rc.replay = &ctx_.sso->replay;
   auto ok = saml::runAuthnRequestSteps(*parsed, rc);

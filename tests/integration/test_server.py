@@ -393,6 +393,38 @@ class CommandLineTests(Base):
         self.assertTrue(os.path.exists(lib.store_file(self.data)))
         self.assertStopsCleanly(server)
 
+    def test_want_authn_requests_signed_is_published_and_enforced(self):
+        import base64, datetime, zlib, urllib.parse
+        port = lib.free_port()
+        ini = lib.write(os.path.join(self.dir, "propusk.ini"),
+                        f"[store]\ndata_dir = data\n[server]\nlisten = 127.0.0.1:{port}\n"
+                        f"public_url = https://127.0.0.1:{port}\n[saml]\nwant_authn_requests_signed = true\n")
+        ctl_json(self.data, "init")
+        sp = lib.write(os.path.join(self.dir, "sp.xml"),
+                       '<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://sp.test/sp">'
+                       '<md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">'
+                       '<md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" '
+                       'Location="https://sp.test/acs" index="0"/></md:SPSSODescriptor></md:EntityDescriptor>')
+        ctl_ok(self.data, "sp", "add", sp)
+        server = lib.Server(["--config", ini], cwd=self.dir, workdir=self.dir)
+        self.addCleanup(server.stop)
+        server.start()
+        lib.wait_ready(server, port, self.data)
+        self.port = port
+        _, root = self.metadata()
+        self.assertEqual(root.find("md:IDPSSODescriptor", NS).get("WantAuthnRequestsSigned"), "true")
+        now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        xml = ('<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" '
+               'xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_u1" Version="2.0" '
+               f'IssueInstant="{now}"><saml:Issuer>https://sp.test/sp</saml:Issuer></samlp:AuthnRequest>')
+        c = zlib.compressobj(9, zlib.DEFLATED, -15)
+        q = urllib.parse.urlencode({"SAMLRequest": base64.b64encode(c.compress(xml.encode()) + c.flush()).decode()})
+        r = self.get("/saml/sso?" + q)
+        self.assertEqual(r.status, 400)  # the SP itself does not sign, but the IdP requires it
+        events = ctl_json(self.data, "audit", "list")
+        refused = [e for e in events if e["action"] == "authn-request.refused"]
+        self.assertTrue(refused and '"step":"signature"' in refused[-1]["details"], refused)
+
 
 if __name__ == "__main__":
     unittest.main()
