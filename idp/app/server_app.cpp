@@ -169,19 +169,24 @@ int ServerApp::main(const std::vector<std::string>& args) {
     web::WebContext webCtx{config, *store, clock, random, log};
     webCtx.sso = &ssoServices;
 
-    // Expired sessions are purged once a minute (they are also refused when presented).
-    // jthread: stopped and joined on every way out of this scope, exceptions included.
+    // Housekeeping off the request path: a WAL checkpoint every second (not inside some
+    // request's commit), expired sessions purged every minute (they are also refused when
+    // presented). jthread: stopped and joined on every way out of this scope.
+    store->useBackgroundCheckpoints();
     std::jthread purger([&](std::stop_token stop) {
       std::mutex m;
       std::condition_variable_any wake;
       std::unique_lock lock(m);
-      while (!wake.wait_for(lock, stop, std::chrono::minutes(1), [] { return false; })) {
+      for (int tick = 1; !wake.wait_for(lock, stop, std::chrono::seconds(1), [] { return false; }); ++tick) {
         if (stop.stop_requested()) return;
         try {
-          auto now = clock.now();
-          store->purgeSessions(now - sessionPolicy.idle, now - sessionPolicy.absolute);
+          store->checkpoint();
+          if (tick % 60 == 0) {
+            auto now = clock.now();
+            store->purgeSessions(now - sessionPolicy.idle, now - sessionPolicy.absolute);
+          }
         } catch (const std::exception& e) {
-          log.error("session purge failed: %s", std::string(e.what()));
+          log.error("store housekeeping failed: %s", std::string(e.what()));
         }
       }
     });

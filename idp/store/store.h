@@ -74,6 +74,12 @@ class Store {
   virtual std::optional<std::string> getSetting(std::string_view name) = 0;
   virtual void putSetting(std::string_view name, std::string_view value, const AuditRecord& audit) = 0;
 
+  // Housekeeping for a long-running server: stop checkpointing inside commits (a
+  // checkpoint there stalls every request queued behind the writer) and let the server
+  // call checkpoint() from a background thread instead. No-ops where not applicable.
+  virtual void useBackgroundCheckpoints() = 0;
+  virtual void checkpoint() = 0;
+
   // Audit log (append-only, hash-chained)
   virtual AuditEvent appendAudit(const AuditRecord& record) = 0;  // for events that change nothing
   virtual std::vector<AuditEvent> listAudit(std::int64_t afterSeq = 0, std::size_t limit = 1000) = 0;
