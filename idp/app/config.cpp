@@ -69,6 +69,7 @@ Config loadConfigFile(const std::filesystem::path& file) {
          if (v != "true" && v != "false") throw ConfigError(k + ": must be true or false");
          c.wantAuthnRequestsSigned = v == "true";
        }},
+      {"saml.max_relay_state_bytes", [&](auto& k, auto& v) { c.maxRelayStateBytes = static_cast<std::size_t>(toNumber(k, v, 80, 4096)); }},
       {"session.idle_minutes", [&](auto& k, auto& v) { c.sessionIdle = std::chrono::minutes(toNumber(k, v, 1, 24 * 60)); }},
       {"session.absolute_minutes", [&](auto& k, auto& v) { c.sessionAbsolute = std::chrono::minutes(toNumber(k, v, 1, 30 * 24 * 60)); }},
       {"login.lockout_threshold", [&](auto& k, auto& v) { c.lockoutThreshold = static_cast<int>(toNumber(k, v, 1, 100)); }},

@@ -19,7 +19,8 @@ struct Config {
   std::string publicUrl = "https://localhost:8443";
   std::string entityId;  // empty: publicUrl + "/saml/metadata"
   std::chrono::seconds clockSkew{180};
-  bool wantAuthnRequestsSigned = false;  // IdP-wide: refuse unsigned AuthnRequests from every SP
+  bool wantAuthnRequestsSigned = false;
+  std::size_t maxRelayStateBytes = 80;   // bindings §3.4.3 / §3.5.3; some SPs (mod_auth_mellon) send more  // IdP-wide: refuse unsigned AuthnRequests from every SP
   std::chrono::seconds sessionIdle = std::chrono::minutes(30);
   std::chrono::seconds sessionAbsolute = std::chrono::hours(8);
   int lockoutThreshold = 5;

@@ -41,7 +41,7 @@ std::string renderLoginPage(const LoginPage& p, const std::string& styleNonce) {
 
 std::string renderAutoPost(const std::string& action, const std::string& field, const std::string& samlMessageB64,
                            const std::optional<std::string>& relayState, const std::string& scriptNonce) {
-  std::string s = head("Вход выполнен / Signed in");
+  std::string s = head("Возврат в сервис / Returning to the service");
   s += "<form method=\"post\" action=\"" + htmlEscape(action) + "\">\n" + hidden(field, samlMessageB64);
   if (relayState) s += hidden("RelayState", *relayState);
   s += "<noscript><p>Нажмите кнопку, чтобы вернуться в сервис. / Press the button to return to the service.</p>"

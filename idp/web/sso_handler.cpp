@@ -102,11 +102,12 @@ void SsoHandler::handleAuthnRequest(Poco::Net::HTTPServerRequest& req, Poco::Net
     return sendErrorPage(ctx_, resp, HttpStatus::HTTP_BAD_REQUEST, "Запрос на вход отклонён", "Sign-in request refused",
                          std::string(ok.error().step) + ": " + ok.error().error.detail);
   }
-  if (relayState && relayState->size() > kMaxRelayStateBytes) {
+  if (relayState && relayState->size() > ctx_.config.maxRelayStateBytes) {
     ctx_.store.appendAudit({"web", "authn-request.refused", issuer, "refused",
-                            R"({"id":)" + jsonString(printable(parsed->id, 100)) + R"(,"step":"relay-state","detail":"longer than 80 bytes"})"});
+                            R"({"id":)" + jsonString(printable(parsed->id, 100)) + R"(,"step":"relay-state","detail":"longer than the RelayState limit"})"});
     return sendSamlError(ctx_, resp, *rc.sp, rc.acs->location, parsed->id, std::nullopt,
-                         Error{StatusCode::Requester, status::kRequestDenied, "RelayState longer than 80 bytes"});
+                         Error{StatusCode::Requester, status::kRequestDenied,
+                               "RelayState longer than " + std::to_string(ctx_.config.maxRelayStateBytes) + " bytes"});
   }
   ctx_.store.appendAudit({"web", "authn-request.accepted", issuer, "ok",
                           R"({"id":)" + jsonString(printable(parsed->id, 100)) + R"(,"acs":)" + jsonString(rc.acs->location) +
@@ -133,7 +134,8 @@ void SsoHandler::handleUnsolicited(Poco::Net::HTTPServerRequest& req, Poco::Net:
   if (!sp) return badRequest(ctx_, resp, "providerId '" + printable(providerId->second, 200) + "' is not a registered SP");
   std::optional<std::string> target;
   if (auto t = form->find("target"); t != form->end()) target = t->second;
-  if (target && target->size() > kMaxRelayStateBytes) return badRequest(ctx_, resp, "target longer than 80 bytes");
+  if (target && target->size() > ctx_.config.maxRelayStateBytes)
+    return badRequest(ctx_, resp, "target longer than " + std::to_string(ctx_.config.maxRelayStateBytes) + " bytes");
 
   // The ACS: the one named by `shire` if metadata lists it (HTTP-POST), else the default.
   const saml::Endpoint* acs = nullptr;

@@ -20,7 +20,6 @@ class SsoHandler : public Poco::Net::HTTPRequestHandler {
   bool unsolicited_;
 };
 
-inline constexpr std::size_t kMaxRelayStateBytes = 80;  // bindings §3.4.3, §3.5.3
 inline constexpr char kSessionCookie[] = "propusk_session";
 inline constexpr char kCsrfCookie[] = "propusk_csrf";
 

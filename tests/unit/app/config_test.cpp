@@ -10,7 +10,7 @@ TEST_CASE("config file sets values; data_dir is relative to the file", "[app][co
   test::TempDir dir;
   test::writeFile(dir / "p.ini",
                   "[store]\ndata_dir = state\n[server]\nlisten = 0.0.0.0:9443\npublic_url = https://idp.example.ru/\n"
-                  "[saml]\nclock_skew_seconds = 60\nwant_authn_requests_signed = true\n[keys]\nalgorithm = ec-p256\n"
+                  "[saml]\nclock_skew_seconds = 60\nwant_authn_requests_signed = true\nmax_relay_state_bytes = 1024\n[keys]\nalgorithm = ec-p256\n"
                   "[password]\nmin_length = 12\n[session]\nidle_minutes = 15\nabsolute_minutes = 240\n"
                   "[login]\nlockout_threshold = 3\n");
   auto c = app::loadConfigFile(dir / "p.ini");
@@ -23,6 +23,7 @@ TEST_CASE("config file sets values; data_dir is relative to the file", "[app][co
   CHECK(c.keyAlgorithm == crypto::KeyAlgorithm::EcP256);
   CHECK(c.passwordPolicy.minLength == 12);
   CHECK(c.wantAuthnRequestsSigned);
+  CHECK(c.maxRelayStateBytes == 1024);
   CHECK(c.sessionIdle == std::chrono::minutes(15));
   CHECK(c.sessionAbsolute == std::chrono::minutes(240));
   CHECK(c.lockoutThreshold == 3);
