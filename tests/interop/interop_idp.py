@@ -9,6 +9,7 @@ import os
 import shutil
 import sys
 import tempfile
+import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
@@ -114,3 +115,14 @@ class Idp:
 
     def path(self, name):
         return os.path.join(self.dir, name)
+
+
+class IdpTestCase(unittest.TestCase):
+    """A test class with one running IdP (cls.idp), stopped by PID when the class ends."""
+    maxDiff = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.idp = Idp()
+        cls.addClassCleanup(cls.idp.stop)
+        cls.idp.start()

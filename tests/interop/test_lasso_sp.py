@@ -45,14 +45,10 @@ import lasso  # noqa: E402
 from saml2 import BINDING_HTTP_REDIRECT  # noqa: E402
 
 
-class LassoSpTests(unittest.TestCase):
-    maxDiff = None
-
+class LassoSpTests(I.IdpTestCase):
     @classmethod
     def setUpClass(cls):
-        cls.idp = I.Idp()
-        cls.addClassCleanup(cls.idp.stop)
-        cls.idp.start()
+        super().setUpClass()
         cls.sp = S.LassoSp(cls.idp)
         cls.pysaml2_sp = S.PysamlSp(cls.idp)
 

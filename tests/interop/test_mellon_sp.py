@@ -238,14 +238,10 @@ def decode_redirect_request(location):
 
 
 @unittest.skipIf(MISSING, MISSING or "")
-class MellonSpTests(unittest.TestCase):
-    maxDiff = None
-
+class MellonSpTests(I.IdpTestCase):
     @classmethod
     def setUpClass(cls):
-        cls.idp = I.Idp()
-        cls.addClassCleanup(cls.idp.stop)
-        cls.idp.start()
+        super().setUpClass()
         cls.apache = MellonApache(cls.idp).configure()
         cls.idp.register_sp(cls.apache.metadata_file, cls.apache.entity_id)
         cls.addClassCleanup(cls.apache.stop)

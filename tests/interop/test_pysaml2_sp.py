@@ -81,14 +81,10 @@ def check_signed_xml(test, xml_text):
     return root
 
 
-class Pysaml2SpTests(unittest.TestCase):
-    maxDiff = None
-
+class Pysaml2SpTests(I.IdpTestCase):
     @classmethod
     def setUpClass(cls):
-        cls.idp = I.Idp()
-        cls.addClassCleanup(cls.idp.stop)
-        cls.idp.start()
+        super().setUpClass()
         cls.sp = S.PysamlSp(cls.idp)
 
     def browser(self):

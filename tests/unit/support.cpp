@@ -45,6 +45,29 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
+admin::NewUser StoreFixture::ivanov() {
+  admin::NewUser u;
+  u.login = "ivanov";
+  u.surname = "Иванов";
+  u.givenName = "Иван";
+  u.middleName = "Иванович";
+  u.inn = "500100732259";
+  u.snils = "112-233-445 95";
+  u.email = "Ivan@Example.RU";
+  u.phone = "8 (912) 345-67-89";
+  u.status = "confirmed";
+  u.password = "Secret-Pass1";
+  return u;
+}
+
+store::User StoreFixture::addUser(const std::function<void(admin::NewUser&)>& tweak) {
+  auto u = ivanov();
+  if (tweak) tweak(u);
+  auto r = admin::addUser(env, u);
+  if (!r) throw std::runtime_error("test user: " + r.error().detail);
+  return *r;
+}
+
 int run(const std::string& command, std::string* output) {
   FILE* p = popen((command + " 2>&1").c_str(), "r");
   if (!p) return -1;

@@ -2,7 +2,14 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
+#include <memory>
 #include <string>
+
+#include "idp/admin/user_admin.h"
+#include "idp/core/clock.h"
+#include "idp/core/random.h"
+#include "idp/store/store.h"
 
 namespace propusk::test {
 
@@ -22,6 +29,23 @@ class TempDir {
 
  private:
   std::filesystem::path path_;
+};
+
+// A real SQLite store in a temp dir with a fixed clock, fast Argon2 parameters (the
+// production defaults are tested in auth/), and a way to add the usual test account.
+struct StoreFixture {
+  TempDir dir;
+  FixedClock clock{"2026-01-10T10:00:00Z"};
+  SystemRandom rnd;
+  std::unique_ptr<store::Store> store = store::openSqliteStore(dir / "s.db", clock);
+  auth::PasswordPolicy policy;
+  auth::Argon2Params argon{8192, 1, 1, 16, 32};
+  admin::UserAdminEnv env{*store, clock, rnd, policy, argon, "test"};
+
+  // Иванов Иван Иванович, login "ivanov", password "Secret-Pass1", every field valid,
+  // status confirmed; `tweak` may change any field before the account is added.
+  static admin::NewUser ivanov();
+  store::User addUser(const std::function<void(admin::NewUser&)>& tweak = {});
 };
 
 // Runs a shell command, returns its exit code; stdout+stderr go to *output if given.

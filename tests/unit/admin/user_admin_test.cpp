@@ -7,29 +7,8 @@
 using namespace propusk;
 
 namespace {
-struct Fixture {
-  test::TempDir dir;
-  FixedClock clock{"2026-01-10T10:00:00Z"};
-  SystemRandom rnd;
-  std::unique_ptr<store::Store> store = store::openSqliteStore(dir / "s.db", clock);
-  auth::PasswordPolicy policy;
-  auth::Argon2Params argon{8192, 1, 1, 16, 32};  // fast for tests; production defaults are tested elsewhere
-  admin::UserAdminEnv env{*store, clock, rnd, policy, argon, "test"};
-
-  admin::NewUser ivanov() {
-    admin::NewUser u;
-    u.login = "Ivanov";
-    u.surname = "Иванов";
-    u.givenName = "Иван";
-    u.middleName = "Иванович";
-    u.inn = "500100732259";
-    u.snils = "112-233-445 95";
-    u.email = "Ivan@Example.RU";
-    u.phone = "8 (912) 345-67-89";
-    u.status = "confirmed";
-    u.password = "Secret-Pass1";
-    return u;
-  }
+struct Fixture : test::StoreFixture {
+  admin::NewUser ivanov() { return StoreFixture::ivanov(); }
 };
 std::string fieldOf(const Error& e) { return e.detail.substr(0, e.detail.find(':')); }
 }  // namespace

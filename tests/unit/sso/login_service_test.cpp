@@ -8,24 +8,9 @@
 using namespace propusk;
 
 namespace {
-struct Fixture {
-  test::TempDir dir;
-  FixedClock clock{"2026-01-10T10:00:00Z"};
-  SystemRandom rnd;
-  std::unique_ptr<store::Store> store = store::openSqliteStore(dir / "s.db", clock);
-  auth::Argon2Params argon{8192, 1, 1, 16, 32};
+struct Fixture : test::StoreFixture {
   sso::LoginService logins{*store, clock, rnd, argon, sso::LockoutPolicy{3, std::chrono::seconds(30), std::chrono::seconds(100)}};
-  Fixture() {
-    auth::PasswordPolicy pol;
-    admin::UserAdminEnv env{*store, clock, rnd, pol, argon, "test"};
-    admin::NewUser u;
-    u.login = "ivanov";
-    u.surname = "Иванов";
-    u.givenName = "Иван";
-    u.email = "i@example.ru";
-    u.password = "Secret-Pass1";
-    REQUIRE(admin::addUser(env, u));
-  }
+  Fixture() { addUser(); }
 };
 }  // namespace
 

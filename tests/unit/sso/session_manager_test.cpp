@@ -8,25 +8,9 @@
 using namespace propusk;
 
 namespace {
-struct Fixture {
-  test::TempDir dir;
-  FixedClock clock{"2026-01-10T10:00:00Z"};
-  SystemRandom rnd;
-  std::unique_ptr<store::Store> store = store::openSqliteStore(dir / "s.db", clock);
+struct Fixture : test::StoreFixture {
   sso::SessionManager sessions{*store, clock, rnd, {std::chrono::minutes(30), std::chrono::hours(8)}};
-  store::User user;
-  Fixture() {
-    auth::PasswordPolicy pol;
-    auth::Argon2Params argon{8192, 1, 1, 16, 32};
-    admin::UserAdminEnv env{*store, clock, rnd, pol, argon, "test"};
-    admin::NewUser u;
-    u.login = "ivanov";
-    u.surname = "Иванов";
-    u.givenName = "Иван";
-    u.email = "i@example.ru";
-    u.password = "Secret-Pass1";
-    user = *admin::addUser(env, u);
-  }
+  store::User user = addUser();
 };
 }  // namespace
 
