@@ -17,6 +17,7 @@ std::string digest(const EVP_MD* md, std::string_view data) {
 }  // namespace
 
 std::string sha256(std::string_view data) { return digest(EVP_sha256(), data); }
+std::string sha512(std::string_view data) { return digest(EVP_sha512(), data); }
 std::string sha1(std::string_view data) { return digest(EVP_sha1(), data); }
 
 std::string toHex(std::string_view bytes) {

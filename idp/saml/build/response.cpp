@@ -1,5 +1,12 @@
 #include "idp/saml/build/response.h"
 
+#include <algorithm>
+
+#include "idp/core/base64.h"
+#include "idp/crypto/digest.h"
+#include "idp/crypto/keys.h"
+#include "idp/crypto/query_signature.h"
+
 #include "idp/xml/builder.h"
 #include "idp/xml/dom.h"
 #include "idp/xml/ids.h"
@@ -52,76 +59,250 @@ Status sign(xmlNode* element, xmlNode* issuer, const SigningOptions& signing) {
   return crypto::signEnveloped(element, issuer, signing.key, signing.cert, opts);
 }
 
-void addAttributeStatement(xmlNode* assertion, const Namespaces& ns, const std::vector<AttributeOut>& attributes) {
-  xmlNode* statement = xml::addChild(assertion, ns.saml, "AttributeStatement");
-  for (const AttributeOut& a : attributes) {
-    xmlNode* attr = xml::addChild(statement, ns.saml, "Attribute");
-    xml::setAttr(attr, "Name", a.name);
-    xml::setAttr(attr, "NameFormat", kAttrNameFormatUri);
-    if (!a.friendlyName.empty()) xml::setAttr(attr, "FriendlyName", a.friendlyName);
-    for (const std::string& v : a.values) {
-      // An empty string is still a value: keep the element, with no text child.
-      xmlNode* value = xml::addChild(attr, ns.saml, "AttributeValue", v);
-      xmlSetNsProp(value, ns.xsi, BAD_CAST "type", BAD_CAST "xs:string");
+}  // namespace
+
+// ---- The success Response is written as text in its exclusive-c14n form (xml-exc-c14n,
+// c14n §2.3 escaping, attributes sorted, no empty-element tags, every namespace declared
+// where exc-c14n renders it), so the digests are taken over the very bytes we emit and the
+// SignedInfo is signed directly: no DOM, no xmlsec on the hottest path (issuance is one
+// Response per login at every SP). Verified by the same tests that verify any signature:
+// our verifier, the xmlsec1 CLI, pysaml2, Lasso and mod_auth_mellon.
+namespace {
+
+constexpr std::string_view kNsSamlp = "urn:oasis:names:tc:SAML:2.0:protocol";
+constexpr std::string_view kNsSaml = "urn:oasis:names:tc:SAML:2.0:assertion";
+constexpr std::string_view kNsDs = "http://www.w3.org/2000/09/xmldsig#";
+constexpr std::string_view kNsXs = "http://www.w3.org/2001/XMLSchema";
+constexpr std::string_view kNsXsi = "http://www.w3.org/2001/XMLSchema-instance";
+constexpr std::string_view kExcC14n = "http://www.w3.org/2001/10/xml-exc-c14n#";
+constexpr std::string_view kEnveloped = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
+
+// c14n §2.3: text escapes & < > and CR; attribute values escape & < " TAB LF CR.
+void appendText(std::string& o, std::string_view s) {
+  for (char c : s) {
+    switch (c) {
+      case '&': o += "&amp;"; break;
+      case '<': o += "&lt;"; break;
+      case '>': o += "&gt;"; break;
+      case '\r': o += "&#xD;"; break;
+      default: o += c;
     }
   }
 }
+void appendAttr(std::string& o, std::string_view name, std::string_view value) {
+  o += ' ';
+  o += name;
+  o += "=\"";
+  for (char c : value) {
+    switch (c) {
+      case '&': o += "&amp;"; break;
+      case '<': o += "&lt;"; break;
+      case '"': o += "&quot;"; break;
+      case '\t': o += "&#x9;"; break;
+      case '\n': o += "&#xA;"; break;
+      case '\r': o += "&#xD;"; break;
+      default: o += c;
+    }
+  }
+  o += '"';
+}
+
+using Attrs = std::vector<std::pair<std::string_view, std::string_view>>;
+
+// <qname [xmlns:p="uri"] a="v"...> with unqualified attributes sorted by name (exc-c14n
+// orders namespace declarations first, then attributes by namespace URI and local name;
+// unqualified ones have the empty URI).
+void open(std::string& o, std::string_view qname, Attrs attrs, std::string_view nsPrefix = {},
+          std::string_view nsUri = {}) {
+  o += '<';
+  o += qname;
+  if (!nsPrefix.empty()) appendAttr(o, std::string("xmlns:") + std::string(nsPrefix), nsUri);
+  std::sort(attrs.begin(), attrs.end());
+  for (auto& [n, v] : attrs) appendAttr(o, n, v);
+  o += '>';
+}
+void close(std::string& o, std::string_view qname) {
+  o += "</";
+  o += qname;
+  o += '>';
+}
+void leaf(std::string& o, std::string_view qname, std::string_view text, Attrs attrs = {}) {
+  open(o, qname, std::move(attrs));
+  appendText(o, text);
+  close(o, qname);
+}
+
+std::string_view digestUri(crypto::SignatureAlgorithm a) {
+  switch (a) {
+    case crypto::SignatureAlgorithm::RsaSha512: return "http://www.w3.org/2001/04/xmlenc#sha512";
+    case crypto::SignatureAlgorithm::RsaSha1:
+    case crypto::SignatureAlgorithm::EcdsaSha1: return "http://www.w3.org/2000/09/xmldsig#sha1";
+    default: return "http://www.w3.org/2001/04/xmlenc#sha256";
+  }
+}
+std::string digest(crypto::SignatureAlgorithm a, std::string_view data) {
+  switch (a) {
+    case crypto::SignatureAlgorithm::RsaSha512: return crypto::sha512(data);
+    case crypto::SignatureAlgorithm::RsaSha1:
+    case crypto::SignatureAlgorithm::EcdsaSha1: return crypto::sha1(data);
+    default: return crypto::sha256(data);
+  }
+}
+
+// The enveloped ds:Signature over `canonical` (the signed element without this signature,
+// already in exc-c14n form). Its own exc-c14n form is the text returned: ds is declared on
+// ds:Signature, where exc-c14n renders it.
+Result<std::string> signatureFor(std::string_view id, std::string_view canonical, const SigningOptions& s) {
+  if (!s.key) return responderError("signing requested without a key");
+  std::string inner;
+  open(inner, "ds:CanonicalizationMethod", {{"Algorithm", kExcC14n}});
+  close(inner, "ds:CanonicalizationMethod");
+  open(inner, "ds:SignatureMethod", {{"Algorithm", crypto::signatureAlgorithmUri(s.algorithm)}});
+  close(inner, "ds:SignatureMethod");
+  std::string uri = "#" + std::string(id);
+  open(inner, "ds:Reference", {{"URI", uri}});
+  open(inner, "ds:Transforms", {});
+  open(inner, "ds:Transform", {{"Algorithm", kEnveloped}});
+  close(inner, "ds:Transform");
+  open(inner, "ds:Transform", {{"Algorithm", kExcC14n}});
+  close(inner, "ds:Transform");
+  close(inner, "ds:Transforms");
+  open(inner, "ds:DigestMethod", {{"Algorithm", digestUri(s.algorithm)}});
+  close(inner, "ds:DigestMethod");
+  leaf(inner, "ds:DigestValue", base64Encode(digest(s.algorithm, canonical)));
+  close(inner, "ds:Reference");
+
+  std::string signedInfo;  // exc-c14n of SignedInfo: the apex renders xmlns:ds itself
+  open(signedInfo, "ds:SignedInfo", {}, "ds", kNsDs);
+  signedInfo += inner;
+  close(signedInfo, "ds:SignedInfo");
+  auto value = crypto::signDetached(signedInfo, s.key, s.algorithm);
+  if (!value) return std::unexpected(value.error());
+
+  std::string sig;
+  open(sig, "ds:Signature", {}, "ds", kNsDs);
+  open(sig, "ds:SignedInfo", {});
+  sig += inner;
+  close(sig, "ds:SignedInfo");
+  leaf(sig, "ds:SignatureValue", base64Encode(*value));
+  if (s.cert) {
+    open(sig, "ds:KeyInfo", {});
+    open(sig, "ds:X509Data", {});
+    leaf(sig, "ds:X509Certificate", crypto::certificateBase64Der(s.cert));
+    close(sig, "ds:X509Data");
+    close(sig, "ds:KeyInfo");
+  }
+  close(sig, "ds:Signature");
+  return sig;
+}
+
 }  // namespace
 
 Result<std::string> buildSuccessResponse(const AssertionInput& in, const SigningOptions& signing, Random& random) {
-  using xml::addChild;
-  using xml::setAttr;
-  xmlNode* root = nullptr;
-  xmlNode* responseIssuer = nullptr;
-  Namespaces ns{};
-  auto doc = newResponse(in.issuer, in.recipient, in.inResponseTo, in.now, random, &root, &responseIssuer, ns);
-  addStatus(root, ns.samlp, StatusCode::Success, status::kNone);
-
+  if ((signing.signAssertion || signing.signResponse) &&
+      (!signing.key || (signing.cert && !crypto::keyMatchesCertificate(signing.key, signing.cert))))
+    return responderError("signing key missing or not matching its certificate");
   const std::string issueInstant = formatXsDateTime(in.now);
   const std::string notOnOrAfter = formatXsDateTime(in.now + in.validity);
-  xmlNode* assertion = addChild(root, ns.saml, "Assertion");
-  // "xs:string" inside xsi:type is not a visible use of the prefix, so exclusive c14n drops
-  // an ancestor's xmlns:xs; an SP that lifts the Assertion out of the Response must still
-  // resolve it. Declaring both on the Assertion keeps it self-contained (as OpenSAML does).
-  ns.xs = xml::declareNs(assertion, xml::ns::kXs, "xs");
-  ns.xsi = xml::declareNs(assertion, xml::ns::kXsi, "xsi");
-  setAttr(assertion, "ID", random.samlId());
-  setAttr(assertion, "Version", "2.0");
-  setAttr(assertion, "IssueInstant", issueInstant);
-  xmlNode* assertionIssuer = addChild(assertion, ns.saml, "Issuer", in.issuer);
+  const std::string assertionId = random.samlId();
+  const std::string responseId = random.samlId();
 
-  xmlNode* subject = addChild(assertion, ns.saml, "Subject");
-  xmlNode* nameId = addChild(subject, ns.saml, "NameID", in.nameId);
-  if (in.nameQualifier) setAttr(nameId, "NameQualifier", *in.nameQualifier);
-  if (in.spNameQualifier) setAttr(nameId, "SPNameQualifier", *in.spNameQualifier);
-  if (!in.nameIdFormat.empty()) setAttr(nameId, "Format", in.nameIdFormat);
-  xmlNode* confirmation = addChild(subject, ns.saml, "SubjectConfirmation");
-  setAttr(confirmation, "Method", kBearer);
+  // The Assertion: `head` is the start tag and Issuer, `body` the rest; the signature (if
+  // any) goes between them, and the digest is over head + body (enveloped transform).
+  std::string head, body;
+  open(head, "saml:Assertion", {{"ID", assertionId}, {"IssueInstant", issueInstant}, {"Version", "2.0"}}, "saml", kNsSaml);
+  leaf(head, "saml:Issuer", in.issuer);
+
+  open(body, "saml:Subject", {});
+  Attrs nameIdAttrs;
+  if (!in.nameIdFormat.empty()) nameIdAttrs.emplace_back("Format", in.nameIdFormat);
+  if (in.nameQualifier) nameIdAttrs.emplace_back("NameQualifier", *in.nameQualifier);
+  if (in.spNameQualifier) nameIdAttrs.emplace_back("SPNameQualifier", *in.spNameQualifier);
+  leaf(body, "saml:NameID", in.nameId, nameIdAttrs);
+  open(body, "saml:SubjectConfirmation", {{"Method", kBearer}});
   // profiles §4.1.4.2: Recipient, NotOnOrAfter and InResponseTo; no NotBefore for bearer.
-  xmlNode* data = addChild(confirmation, ns.saml, "SubjectConfirmationData");
-  setAttr(data, "NotOnOrAfter", notOnOrAfter);
-  setAttr(data, "Recipient", in.recipient);
-  if (in.inResponseTo) setAttr(data, "InResponseTo", *in.inResponseTo);
+  Attrs scd{{"NotOnOrAfter", notOnOrAfter}, {"Recipient", in.recipient}};
+  if (in.inResponseTo) scd.emplace_back("InResponseTo", *in.inResponseTo);
+  open(body, "saml:SubjectConfirmationData", scd);
+  close(body, "saml:SubjectConfirmationData");
+  close(body, "saml:SubjectConfirmation");
+  close(body, "saml:Subject");
 
-  xmlNode* conditions = addChild(assertion, ns.saml, "Conditions");
-  setAttr(conditions, "NotBefore", formatXsDateTime(in.now - in.clockSkew));
-  setAttr(conditions, "NotOnOrAfter", notOnOrAfter);
-  addChild(addChild(conditions, ns.saml, "AudienceRestriction"), ns.saml, "Audience", in.audience);
+  const std::string notBefore = formatXsDateTime(in.now - in.clockSkew);
+  open(body, "saml:Conditions", {{"NotBefore", notBefore}, {"NotOnOrAfter", notOnOrAfter}});
+  open(body, "saml:AudienceRestriction", {});
+  leaf(body, "saml:Audience", in.audience);
+  close(body, "saml:AudienceRestriction");
+  close(body, "saml:Conditions");
 
-  xmlNode* authn = addChild(assertion, ns.saml, "AuthnStatement");
-  setAttr(authn, "AuthnInstant", formatXsDateTime(in.authnInstant));
-  if (!in.sessionIndex.empty()) setAttr(authn, "SessionIndex", in.sessionIndex);
-  if (in.sessionNotOnOrAfter) setAttr(authn, "SessionNotOnOrAfter", formatXsDateTime(*in.sessionNotOnOrAfter));
-  addChild(addChild(authn, ns.saml, "AuthnContext"), ns.saml, "AuthnContextClassRef", in.authnContextClassRef);
+  const std::string authnInstant = formatXsDateTime(in.authnInstant);
+  std::string sessionEnd = in.sessionNotOnOrAfter ? formatXsDateTime(*in.sessionNotOnOrAfter) : std::string();
+  Attrs authnAttrs{{"AuthnInstant", authnInstant}};
+  if (!in.sessionIndex.empty()) authnAttrs.emplace_back("SessionIndex", in.sessionIndex);
+  if (in.sessionNotOnOrAfter) authnAttrs.emplace_back("SessionNotOnOrAfter", sessionEnd);
+  open(body, "saml:AuthnStatement", authnAttrs);
+  open(body, "saml:AuthnContext", {});
+  leaf(body, "saml:AuthnContextClassRef", in.authnContextClassRef);
+  close(body, "saml:AuthnContext");
+  close(body, "saml:AuthnStatement");
 
-  if (!in.attributes.empty()) addAttributeStatement(assertion, ns, in.attributes);
+  // Each AttributeValue declares xs and xsi itself, so an Assertion lifted out of the
+  // Response still resolves xsi:type="xs:string". exc-c14n renders xsi there (xsi:type uses
+  // it) but not xs (a QName inside a value is not a visible use), hence two forms.
+  std::string bodyEmitted = body;
+  if (!in.attributes.empty()) {
+    std::string canon, emitted;
+    for (std::string* o : {&canon, &emitted}) open(*o, "saml:AttributeStatement", {});
+    for (const AttributeOut& a : in.attributes) {
+      Attrs attrs{{"Name", a.name}, {"NameFormat", kAttrNameFormatUri}};
+      if (!a.friendlyName.empty()) attrs.emplace_back("FriendlyName", a.friendlyName);
+      for (std::string* o : {&canon, &emitted}) open(*o, "saml:Attribute", attrs);
+      for (const std::string& v : a.values) {
+        canon += "<saml:AttributeValue xmlns:xsi=\"" + std::string(kNsXsi) + "\" xsi:type=\"xs:string\">";
+        emitted += "<saml:AttributeValue xmlns:xs=\"" + std::string(kNsXs) + "\" xmlns:xsi=\"" + std::string(kNsXsi) +
+                   "\" xsi:type=\"xs:string\">";
+        for (std::string* o : {&canon, &emitted}) {
+          appendText(*o, v);
+          close(*o, "saml:AttributeValue");
+        }
+      }
+      for (std::string* o : {&canon, &emitted}) close(*o, "saml:Attribute");
+    }
+    for (std::string* o : {&canon, &emitted}) close(*o, "saml:AttributeStatement");
+    body += canon;
+    bodyEmitted += emitted;
+  }
 
-  // The Assertion first, so that the Response digest covers its signature.
-  if (signing.signAssertion)
-    if (auto st = sign(assertion, assertionIssuer, signing); !st) return std::unexpected(st.error());
-  if (signing.signResponse)
-    if (auto st = sign(root, responseIssuer, signing); !st) return std::unexpected(st.error());
-  return xml::serialize(doc.get());
+  std::string assertionSig;
+  if (signing.signAssertion) {
+    auto sig = signatureFor(assertionId, head + body + "</saml:Assertion>", signing);
+    if (!sig) return std::unexpected(sig.error());
+    assertionSig = std::move(*sig);
+  }
+  // Canonical and emitted Assertion, each with its signature after the Issuer.
+  std::string assertionCanon = head + assertionSig + body + "</saml:Assertion>";
+  std::string assertionEmitted = head + assertionSig + bodyEmitted + "</saml:Assertion>";
+
+  std::string rhead, rtail;
+  Attrs rattrs{{"Destination", in.recipient}, {"ID", responseId}, {"IssueInstant", issueInstant}, {"Version", "2.0"}};
+  if (in.inResponseTo) rattrs.emplace_back("InResponseTo", *in.inResponseTo);
+  open(rhead, "samlp:Response", rattrs, "samlp", kNsSamlp);
+  open(rhead, "saml:Issuer", {}, "saml", kNsSaml);  // exc-c14n renders saml here, not on Response
+  appendText(rhead, in.issuer);
+  close(rhead, "saml:Issuer");
+  open(rtail, "samlp:Status", {});
+  open(rtail, "samlp:StatusCode", {{"Value", statusCodeUri(StatusCode::Success)}});
+  close(rtail, "samlp:StatusCode");
+  close(rtail, "samlp:Status");
+
+  std::string responseSig;
+  if (signing.signResponse) {
+    auto sig = signatureFor(responseId, rhead + rtail + assertionCanon + "</samlp:Response>", signing);
+    if (!sig) return std::unexpected(sig.error());
+    responseSig = std::move(*sig);
+  }
+  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + rhead + responseSig + rtail + assertionEmitted +
+         "</samlp:Response>";
 }
 
 Result<std::string> buildErrorResponse(const ErrorResponseInput& in, const SigningOptions& signing, Random& random) {

@@ -195,8 +195,10 @@ TEST_CASE("success Response: content, timestamps and schema", "[saml][build]") {
   // The serializer escaped markup in values; Cyrillic is written as UTF-8, not as references.
   CHECK(text->find("a &lt;b&gt; &amp;") != std::string::npos);
   CHECK(text->find("Иванов Иван Иванович") != std::string::npos);
-  // samlp/saml declared once, on the root.
-  for (const char* decl : {"xmlns:samlp=", "xmlns:saml="}) CHECK(text->find(decl) == text->rfind(decl));
+  // Written in exclusive-c14n form: samlp declared once (on the Response), saml where
+  // exc-c14n renders it (the Response's Issuer and the Assertion), nothing self-closed.
+  CHECK(text->find("xmlns:samlp=") == text->rfind("xmlns:samlp="));
+  CHECK(text->find("/>") == std::string::npos);
   // xs/xsi are declared on the Assertion itself, so an SP that lifts the Assertion out of
   // the Response can still resolve xsi:type="xs:string".
   auto reparsed = xml::parseSecure(*text);
@@ -315,6 +317,48 @@ TEST_CASE("success Response signatures for every key and signing combination", "
       }
     }
   }
+}
+
+TEST_CASE("canonical writer: c14n escaping edge cases still verify (ours and xmlsec1)", "[saml][build]") {
+  // The Response is written in exclusive-c14n form by hand: CR, TAB, LF, quotes and markup
+  // characters in text and attribute values must be escaped exactly as c14n §2.3 says, or
+  // every verifier would compute another digest.
+  auto in = sampleInput();
+  in.issuer = "https://idp.example.ru/saml/metadata?a=1&b=\"2\"";
+  in.recipient = "https://sp.example.org/acs?x=<1>&y='2'";
+  in.attributes = {{"urn:oid:2.5.4.4", "sn", {"line1\r\nline2\ttab \"q\" 'a' <&>", "", "Ёжиков"}}};
+  SystemRandom rnd;
+  auto text = saml::buildSuccessResponse(in, signingWith(rsaKey(), true, true), rnd);
+  REQUIRE(text);
+  auto doc = parseValid(*text);
+  xmlNode* root = xmlDocGetRootElement(doc.get());
+  xmlNode* assertion = xml::child(root, ns::kSaml, "Assertion");
+  X509* trusted[] = {rsaKey().cert.get()};
+  auto va = crypto::verifyEnveloped(assertion, trusted);
+  INFO((va ? std::string() : va.error().detail));
+  CHECK(va);
+  auto vr = crypto::verifyEnveloped(root, trusted);
+  INFO((vr ? std::string() : vr.error().detail));
+  CHECK(vr);
+  // The parsed values are what was put in (CR survives as &#xD;, not normalised away).
+  auto values = xml::children(path(assertion, {"AttributeStatement", "Attribute"}), ns::kSaml, "AttributeValue");
+  REQUIRE(values.size() == 3);
+  CHECK(xml::text(values[0]) == "line1\r\nline2\ttab \"q\" 'a' <&>");
+  CHECK(xml::text(values[1]).empty());
+  CHECK(xml::attr(root, "Destination") == in.recipient);
+
+  test::TempDir dir;
+  test::writeFile(dir / "cert.pem", crypto::certificatePem(rsaKey().cert.get()));
+  test::writeFile(dir / "resp.xml", *text);
+  std::string out;
+  int rc = test::run("xmlsec1 --verify --pubkey-cert-pem " + (dir / "cert.pem").string() +
+                         " --id-attr:ID urn:oasis:names:tc:SAML:2.0:protocol:Response"
+                         " --id-attr:ID urn:oasis:names:tc:SAML:2.0:assertion:Assertion"
+                         " --node-xpath \"/*/*[local-name()='Assertion']/*[local-name()='Signature']\" " +
+                         (dir / "resp.xml").string(),
+                     &out);
+  INFO(out);
+  CHECK(rc == 0);
 }
 
 TEST_CASE("success Response refuses to sign without a usable key", "[saml][build]") {
