@@ -79,12 +79,13 @@ Result<std::string> AssertionIssuer::issue(const store::User& user, const store:
   auto xml = saml::buildSuccessResponse(in, signingFor(sp, *key), random_);
   if (!xml) return xml;
 
-  store_.addSessionParticipant({session.idHash, spId, in.nameId, in.nameIdFormat, in.sessionIndex, in.now});
   std::string names;
   for (auto& a : in.attributes) names += (names.empty() ? "" : ",") + jsonString(a.friendlyName);
-  store_.appendAudit({user.login, "assertion.issue", spId, "ok",
-                      R"({"name_id_format":)" + jsonString(in.nameIdFormat) + R"(,"name_id":)" + jsonString(in.nameId) +
-                          R"(,"attributes":[)" + names + R"(],"key":)" + jsonString(key->id) + "}"});
+  store_.addSessionParticipant(
+      {session.idHash, spId, in.nameId, in.nameIdFormat, in.sessionIndex, in.now},
+      {user.login, "assertion.issue", spId, "ok",
+       R"({"name_id_format":)" + jsonString(in.nameIdFormat) + R"(,"name_id":)" + jsonString(in.nameId) +
+           R"(,"attributes":[)" + names + R"(],"key":)" + jsonString(key->id) + "}"});
   return xml;
 }
 

@@ -59,8 +59,9 @@ class Store {
   virtual std::vector<Session> listSessions(std::optional<std::string_view> login = std::nullopt) = 0;
   // Removes sessions idle since before idleBefore or created before createdBefore; returns how many.
   virtual std::size_t purgeSessions(TimePoint idleBefore, TimePoint createdBefore) = 0;
-  // Upsert by (session, SP): a second assertion to the same SP replaces the first.
-  virtual void addSessionParticipant(const SessionParticipant& p) = 0;
+  // Upsert by (session, SP): a second assertion to the same SP replaces the first. Written
+  // with its audit record (the assertion.issue event) in one transaction.
+  virtual void addSessionParticipant(const SessionParticipant& p, const AuditRecord& audit) = 0;
   virtual std::vector<SessionParticipant> listSessionParticipants(std::string_view idHash) = 0;
 
   // AuthnRequests waiting for the person to log in (shared by every instance that uses this

@@ -22,6 +22,8 @@ void sendBody(Poco::Net::HTTPServerResponse& resp, Poco::Net::HTTPResponse::HTTP
 }
 
 std::string htmlEscape(std::string_view s) {
+  // Most of what passes through here (base64 SAML messages, IDs) needs no escaping.
+  if (s.find_first_of("&<>\"'") == std::string_view::npos) return std::string(s);
   std::string out;
   out.reserve(s.size());
   for (char c : s) {

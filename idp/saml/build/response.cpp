@@ -79,6 +79,10 @@ constexpr std::string_view kEnveloped = "http://www.w3.org/2000/09/xmldsig#envel
 
 // c14n §2.3: text escapes & < > and CR; attribute values escape & < " TAB LF CR.
 void appendText(std::string& o, std::string_view s) {
+  if (s.find_first_of("&<>\r") == std::string_view::npos) {  // the usual case: copy at once
+    o += s;
+    return;
+  }
   for (char c : s) {
     switch (c) {
       case '&': o += "&amp;"; break;
@@ -93,6 +97,11 @@ void appendAttr(std::string& o, std::string_view name, std::string_view value) {
   o += ' ';
   o += name;
   o += "=\"";
+  if (value.find_first_of("&<\"\t\n\r") == std::string_view::npos) {
+    o += value;
+    o += '"';
+    return;
+  }
   for (char c : value) {
     switch (c) {
       case '&': o += "&amp;"; break;

@@ -624,17 +624,18 @@ class SqliteStore final : public Store {
     });
   }
 
-  void addSessionParticipant(const SessionParticipant& p) override {
+  void addSessionParticipant(const SessionParticipant& p, const AuditRecord& audit) override {
     std::string idHash = p.sessionIdHash, sp = p.spEntityId, nameId = p.nameId,
                 format = p.nameIdFormat, index = p.sessionIndex;
     Int64 issued = unixSeconds(p.issuedAt);
-    read("add session participant", [&] {
+    write("add session participant", [&] {
       session_ << "INSERT INTO session_participants (session_id_hash, sp_entity_id, name_id, "
                   "name_id_format, session_index, issued_at) VALUES (?, ?, ?, ?, ?, ?) "
                   "ON CONFLICT (session_id_hash, sp_entity_id) DO UPDATE SET "
                   "name_id = excluded.name_id, name_id_format = excluded.name_id_format, "
                   "session_index = excluded.session_index, issued_at = excluded.issued_at",
           use(idHash), use(sp), use(nameId), use(format), use(index), use(issued), now;
+      appendLocked(audit);
     });
   }
 

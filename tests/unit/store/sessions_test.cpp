@@ -16,6 +16,8 @@ using namespace Poco::Data::Keywords;
 
 namespace {
 
+const AuditRecord kIssued{"test", "assertion.issue", "https://sp1/", "ok", "{}"};
+
 AuditRecord rec(std::string action, std::string target) {
   return {"web", std::move(action), std::move(target), "ok", "{}"};
 }
@@ -163,9 +165,9 @@ TEST_CASE("sessions: remove takes the participants; unknown is false and unaudit
   const auto uid = f.addUser("ivanov");
   f.store->createSession(session(kHashA, uid, "ivanov", 100, 100), rec("session.create", "ivanov"));
   f.store->createSession(session(kHashB, uid, "ivanov", 100, 100), rec("session.create", "ivanov"));
-  f.store->addSessionParticipant(participant(kHashA, "https://sp1/", "n1", 110));
-  f.store->addSessionParticipant(participant(kHashA, "https://sp2/", "n2", 120));
-  f.store->addSessionParticipant(participant(kHashB, "https://sp1/", "n3", 130));
+  f.store->addSessionParticipant(participant(kHashA, "https://sp1/", "n1", 110), kIssued);
+  f.store->addSessionParticipant(participant(kHashA, "https://sp2/", "n2", 120), kIssued);
+  f.store->addSessionParticipant(participant(kHashB, "https://sp1/", "n3", 130), kIssued);
   REQUIRE(f.rows("session_participants") == 3);
   const auto auditBefore = f.store->listAudit().size();
 
@@ -239,9 +241,9 @@ TEST_CASE("sessions: purge by idle time and by absolute age, one audit event wit
   f.store->createSession(session(kHashB, uid, "ivanov", 3000, 3000), rec("session.create", "b"));  // idle
   f.store->createSession(session(kHashC, uid, "ivanov", 4000, 5000), rec("session.create", "c"));  // fresh
   f.store->createSession(session(kHashD, uid, "ivanov", 2000, 2000), rec("session.create", "d"));  // both
-  f.store->addSessionParticipant(participant(kHashA, "https://sp1/", "n1", 1000));
-  f.store->addSessionParticipant(participant(kHashD, "https://sp1/", "n2", 2000));
-  f.store->addSessionParticipant(participant(kHashC, "https://sp1/", "n3", 4000));
+  f.store->addSessionParticipant(participant(kHashA, "https://sp1/", "n1", 1000), kIssued);
+  f.store->addSessionParticipant(participant(kHashD, "https://sp1/", "n2", 2000), kIssued);
+  f.store->addSessionParticipant(participant(kHashC, "https://sp1/", "n3", 4000), kIssued);
   const auto auditBefore = f.store->listAudit().size();
 
   // Exactly at either limit is not before it: nothing goes, nothing is audited.
@@ -289,8 +291,8 @@ TEST_CASE("sessions: participants are upserted per SP and listed by issuedAt",
   f.store->createSession(session(kHashA, uid, "ivanov", 100, 100), rec("session.create", "ivanov"));
   const auto auditBefore = f.store->listAudit().size();
 
-  f.store->addSessionParticipant(participant(kHashA, "https://sp1/", "n1", 200));
-  f.store->addSessionParticipant(participant(kHashA, "https://sp2/", "n2", 150));
+  f.store->addSessionParticipant(participant(kHashA, "https://sp1/", "n1", 200), kIssued);
+  f.store->addSessionParticipant(participant(kHashA, "https://sp2/", "n2", 150), kIssued);
   auto ps = f.store->listSessionParticipants(kHashA);
   REQUIRE(ps.size() == 2);
   CHECK(ps[0].spEntityId == "https://sp2/");
@@ -304,7 +306,7 @@ TEST_CASE("sessions: participants are upserted per SP and listed by issuedAt",
   // A second assertion to sp2 replaces the first.
   auto again = participant(kHashA, "https://sp2/", "n2-new", 300);
   again.nameIdFormat = "urn:oasis:names:tc:SAML:2.0:nameid-format:transient";
-  f.store->addSessionParticipant(again);
+  f.store->addSessionParticipant(again, kIssued);
   ps = f.store->listSessionParticipants(kHashA);
   REQUIRE(ps.size() == 2);
   CHECK(ps[0].spEntityId == "https://sp1/");
@@ -317,9 +319,10 @@ TEST_CASE("sessions: participants are upserted per SP and listed by issuedAt",
 
   CHECK(f.store->listSessionParticipants(kHashB).empty());
   // A participant needs its session.
-  CHECK_THROWS_AS(f.store->addSessionParticipant(participant(kHashB, "https://sp1/", "x", 1)),
+  CHECK_THROWS_AS(f.store->addSessionParticipant(participant(kHashB, "https://sp1/", "x", 1), kIssued),
                   StoreError);
-  CHECK(f.store->listAudit().size() == auditBefore);
+  // Each participant came with its audit event; the refused one wrote neither.
+  CHECK(f.store->listAudit().size() == auditBefore + 3);
 }
 
 TEST_CASE("sessions: removing a user removes their sessions and participants",
@@ -330,9 +333,9 @@ TEST_CASE("sessions: removing a user removes their sessions and participants",
   f.store->createSession(session(kHashA, ivanov, "ivanov", 100, 100), rec("session.create", "ivanov"));
   f.store->createSession(session(kHashB, ivanov, "ivanov", 100, 100), rec("session.create", "ivanov"));
   f.store->createSession(session(kHashC, petrov, "petrov", 100, 100), rec("session.create", "petrov"));
-  f.store->addSessionParticipant(participant(kHashA, "https://sp1/", "n1", 110));
-  f.store->addSessionParticipant(participant(kHashB, "https://sp1/", "n2", 110));
-  f.store->addSessionParticipant(participant(kHashC, "https://sp1/", "n3", 110));
+  f.store->addSessionParticipant(participant(kHashA, "https://sp1/", "n1", 110), kIssued);
+  f.store->addSessionParticipant(participant(kHashB, "https://sp1/", "n2", 110), kIssued);
+  f.store->addSessionParticipant(participant(kHashC, "https://sp1/", "n3", 110), kIssued);
 
   REQUIRE(f.store->removeUser("ivanov", {"cli:root", "user.remove", "ivanov", "ok", "{}"}));
   CHECK_FALSE(f.store->findSession(kHashA));
@@ -408,7 +411,7 @@ TEST_CASE("sessions: many threads on one store", "[store][sessions]") {
         const std::string id = std::to_string(t) + "-" + std::to_string(i);
         f.store->createSession(session(id, uid, "ivanov", 100 + i, 100 + i), rec("session.create", id));
         f.store->touchSession(id, at(1000 + i));
-        f.store->addSessionParticipant(participant(id, "https://sp1/", id, 200));
+        f.store->addSessionParticipant(participant(id, "https://sp1/", id, 200), kIssued);
         f.store->putPendingRequest(id, id, at(5000));
         if (f.store->getPendingRequest(id, at(1000)) != id) ++failures;
         if (i % 2 && !f.store->removeSession(id, rec("session.remove", id))) ++failures;
@@ -428,6 +431,7 @@ TEST_CASE("sessions: many threads on one store", "[store][sessions]") {
   CHECK(f.rows("session_participants") == kThreads * kPerThread / 2);
   CHECK(f.rows("pending_requests") == kThreads * kPerThread);
   auto events = f.store->listAudit(0, 100000);
-  CHECK(events.size() == 1 + kThreads * kPerThread * 3 / 2);
+  // user.add + per thread: create, participant (with its audit event) each time, remove every other time.
+  CHECK(events.size() == 1 + kThreads * kPerThread * 5 / 2);
   CHECK_FALSE(audit::firstBrokenLink(events));
 }
