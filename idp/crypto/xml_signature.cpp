@@ -1,5 +1,7 @@
 #include "idp/crypto/xml_signature.h"
 
+#include "idp/crypto/digest.h"
+
 #include <openssl/err.h>
 #include <xmlsec/crypto.h>
 #include <xmlsec/errors.h>
@@ -25,14 +27,13 @@ namespace {
 
 using xml::ns::kDs;
 
-// xmldsig-core §6 and RFC 6931 identifiers.
-constexpr std::string_view kExcC14n = "http://www.w3.org/2001/10/xml-exc-c14n#";
-constexpr std::string_view kExcC14nWithComments = "http://www.w3.org/2001/10/xml-exc-c14n#WithComments";
-constexpr std::string_view kC14n10 = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315";
-constexpr std::string_view kEnveloped = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
-constexpr std::string_view kSha1 = "http://www.w3.org/2000/09/xmldsig#sha1";
-constexpr std::string_view kSha256 = "http://www.w3.org/2001/04/xmlenc#sha256";
-constexpr std::string_view kSha512 = "http://www.w3.org/2001/04/xmlenc#sha512";
+constexpr std::string_view kExcC14n = kExcC14nUri;
+constexpr std::string_view kExcC14nWithComments = kExcC14nWithCommentsUri;
+constexpr std::string_view kC14n10 = kC14n10Uri;
+constexpr std::string_view kEnveloped = kEnvelopedSignatureUri;
+constexpr std::string_view kSha1 = kSha1Uri;
+constexpr std::string_view kSha256 = kSha256Uri;
+constexpr std::string_view kSha512 = kSha512Uri;
 // enveloped + c14n is what SAML uses (core §5.4.4); a little slack for odd but harmless signers.
 constexpr std::size_t kMaxTransforms = 4;
 
@@ -470,6 +471,24 @@ Result<VerifiedSignature> verifyEnveloped(xmlNode* element, std::span<X509* cons
   if (sigs.size() > 1)
     return invalid("element has " + std::to_string(sigs.size()) + " ds:Signature children");
   return verifyImpl(sigs[0], trusted, options, element);
+}
+
+std::string_view digestUriFor(SignatureAlgorithm a) {
+  switch (a) {
+    case SignatureAlgorithm::RsaSha512: return kSha512Uri;
+    case SignatureAlgorithm::RsaSha1:
+    case SignatureAlgorithm::EcdsaSha1: return kSha1Uri;
+    default: return kSha256Uri;
+  }
+}
+
+std::string digestFor(SignatureAlgorithm a, std::string_view data) {
+  switch (a) {
+    case SignatureAlgorithm::RsaSha512: return sha512(data);
+    case SignatureAlgorithm::RsaSha1:
+    case SignatureAlgorithm::EcdsaSha1: return sha1(data);
+    default: return sha256(data);
+  }
 }
 
 }  // namespace propusk::crypto

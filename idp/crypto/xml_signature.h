@@ -16,6 +16,19 @@ namespace propusk::crypto {
 
 enum class SignatureAlgorithm { RsaSha256, RsaSha512, EcdsaSha256, RsaSha1, EcdsaSha1 };
 
+// xmldsig-core §6 and RFC 6931 identifiers shared by every signer and verifier here.
+inline constexpr std::string_view kExcC14nUri = "http://www.w3.org/2001/10/xml-exc-c14n#";
+inline constexpr std::string_view kExcC14nWithCommentsUri = "http://www.w3.org/2001/10/xml-exc-c14n#WithComments";
+inline constexpr std::string_view kC14n10Uri = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315";
+inline constexpr std::string_view kEnvelopedSignatureUri = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
+inline constexpr std::string_view kSha1Uri = "http://www.w3.org/2000/09/xmldsig#sha1";
+inline constexpr std::string_view kSha256Uri = "http://www.w3.org/2001/04/xmlenc#sha256";
+inline constexpr std::string_view kSha512Uri = "http://www.w3.org/2001/04/xmlenc#sha512";
+// The DigestMethod that goes with a signature algorithm (SHA-512 with RSA-SHA512, SHA-1 with
+// the SHA-1 ones, else SHA-256), and the raw digest of data with it.
+std::string_view digestUriFor(SignatureAlgorithm a);
+std::string digestFor(SignatureAlgorithm a, std::string_view data);
+
 std::string_view signatureAlgorithmUri(SignatureAlgorithm a);
 std::optional<SignatureAlgorithm> signatureAlgorithmFromUri(std::string_view uri);
 bool isSha1(SignatureAlgorithm a);

@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "idp/core/base64.h"
-#include "idp/crypto/digest.h"
 #include "idp/crypto/keys.h"
 #include "idp/crypto/query_signature.h"
 
@@ -74,8 +73,6 @@ constexpr std::string_view kNsSaml = "urn:oasis:names:tc:SAML:2.0:assertion";
 constexpr std::string_view kNsDs = "http://www.w3.org/2000/09/xmldsig#";
 constexpr std::string_view kNsXs = "http://www.w3.org/2001/XMLSchema";
 constexpr std::string_view kNsXsi = "http://www.w3.org/2001/XMLSchema-instance";
-constexpr std::string_view kExcC14n = "http://www.w3.org/2001/10/xml-exc-c14n#";
-constexpr std::string_view kEnveloped = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
 
 // c14n §2.3: text escapes & < > and CR; attribute values escape & < " TAB LF CR.
 void appendText(std::string& o, std::string_view s) {
@@ -141,44 +138,27 @@ void leaf(std::string& o, std::string_view qname, std::string_view text, Attrs a
   close(o, qname);
 }
 
-std::string_view digestUri(crypto::SignatureAlgorithm a) {
-  switch (a) {
-    case crypto::SignatureAlgorithm::RsaSha512: return "http://www.w3.org/2001/04/xmlenc#sha512";
-    case crypto::SignatureAlgorithm::RsaSha1:
-    case crypto::SignatureAlgorithm::EcdsaSha1: return "http://www.w3.org/2000/09/xmldsig#sha1";
-    default: return "http://www.w3.org/2001/04/xmlenc#sha256";
-  }
-}
-std::string digest(crypto::SignatureAlgorithm a, std::string_view data) {
-  switch (a) {
-    case crypto::SignatureAlgorithm::RsaSha512: return crypto::sha512(data);
-    case crypto::SignatureAlgorithm::RsaSha1:
-    case crypto::SignatureAlgorithm::EcdsaSha1: return crypto::sha1(data);
-    default: return crypto::sha256(data);
-  }
-}
-
 // The enveloped ds:Signature over `canonical` (the signed element without this signature,
 // already in exc-c14n form). Its own exc-c14n form is the text returned: ds is declared on
 // ds:Signature, where exc-c14n renders it.
 Result<std::string> signatureFor(std::string_view id, std::string_view canonical, const SigningOptions& s) {
   if (!s.key) return responderError("signing requested without a key");
   std::string inner;
-  open(inner, "ds:CanonicalizationMethod", {{"Algorithm", kExcC14n}});
+  open(inner, "ds:CanonicalizationMethod", {{"Algorithm", crypto::kExcC14nUri}});
   close(inner, "ds:CanonicalizationMethod");
   open(inner, "ds:SignatureMethod", {{"Algorithm", crypto::signatureAlgorithmUri(s.algorithm)}});
   close(inner, "ds:SignatureMethod");
   std::string uri = "#" + std::string(id);
   open(inner, "ds:Reference", {{"URI", uri}});
   open(inner, "ds:Transforms", {});
-  open(inner, "ds:Transform", {{"Algorithm", kEnveloped}});
+  open(inner, "ds:Transform", {{"Algorithm", crypto::kEnvelopedSignatureUri}});
   close(inner, "ds:Transform");
-  open(inner, "ds:Transform", {{"Algorithm", kExcC14n}});
+  open(inner, "ds:Transform", {{"Algorithm", crypto::kExcC14nUri}});
   close(inner, "ds:Transform");
   close(inner, "ds:Transforms");
-  open(inner, "ds:DigestMethod", {{"Algorithm", digestUri(s.algorithm)}});
+  open(inner, "ds:DigestMethod", {{"Algorithm", crypto::digestUriFor(s.algorithm)}});
   close(inner, "ds:DigestMethod");
-  leaf(inner, "ds:DigestValue", base64Encode(digest(s.algorithm, canonical)));
+  leaf(inner, "ds:DigestValue", base64Encode(crypto::digestFor(s.algorithm, canonical)));
   close(inner, "ds:Reference");
 
   std::string signedInfo;  // exc-c14n of SignedInfo: the apex renders xmlns:ds itself
