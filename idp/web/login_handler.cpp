@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 
+#include "idp/saml/sp_directory.h"
 #include "idp/sso/login_service.h"
 #include "idp/sso/pending_request.h"
 #include "idp/sso/session_manager.h"
@@ -32,6 +33,12 @@ void sendExpired(WebContext& ctx, Poco::Net::HTTPServerResponse& resp) {
                              "Вернитесь в сервис и начните вход заново.", "Go back to the service and sign in again."));
 }
 
+// What the person is signing in to, as the SP names itself (mdui:DisplayName).
+std::string serviceName(WebContext& ctx, const sso::PendingRequest& p) {
+  auto sp = ctx.sso->sps.find(p.spEntityId);
+  return sp ? saml::displayNameFor(sp->metadata) : p.spEntityId;
+}
+
 bool sameToken(const std::string& a, const std::string& b) {
   return !a.empty() && a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
@@ -53,7 +60,7 @@ void LoginHandler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::H
       csrf = ctx_.random.token(24);
       setCookie(resp, kCsrfCookie, csrf, {"/login", ctx_.https(), "Strict", std::nullopt});
     }
-    return sendLoginPage(ctx_, resp, HttpStatus::HTTP_OK, {flow, csrf, pending->spEntityId, "", std::nullopt, std::nullopt});
+    return sendLoginPage(ctx_, resp, HttpStatus::HTTP_OK, {flow, csrf, serviceName(ctx_, *pending), "", std::nullopt, std::nullopt});
   }
 
   auto body = readBody(req, 16 * 1024);
@@ -74,7 +81,7 @@ void LoginHandler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::H
   std::string username = field("username");
   if (username.size() > 256) username.resize(256);
   auto result = ctx_.sso->logins.authenticate(username, field("password"), remoteAddress(req));
-  LoginPage page{flow, csrf, pending->spEntityId, username, std::nullopt, std::nullopt};
+  LoginPage page{flow, csrf, serviceName(ctx_, *pending), username, std::nullopt, std::nullopt};
   switch (result.outcome) {
     case sso::LoginOutcome::BadCredentials:
       page.errorRu = "Неверный логин или пароль.";

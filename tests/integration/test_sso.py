@@ -474,6 +474,9 @@ class HappyPaths(SsoBase):
         loc = self.assertRedirectedToLogin(self.send_redirect(b, xml, relay))
 
         page, form = self.login_form(b, loc)
+        # The SP is named as its metadata names itself (mdui:DisplayName, Russian first), escaped.
+        self.assertIn("Тестовый сервис &amp; &lt;b&gt;", page.text)
+        self.assertNotIn("<b>", page.text.split("Тестовый сервис")[1][:20])
         self.assertLessEqual({"flow", "csrf", "username", "password"}, set(form["fields"]), form)
         self.assertEqual(form["types"]["flow"], "hidden")
         self.assertEqual(form["types"]["csrf"], "hidden")

@@ -78,7 +78,18 @@ Status readValidUntil(xmlNode* e, std::optional<TimePoint>& into) {
   return {};
 }
 
+std::string takeLang(xmlNode* n) {
+  return xml::takeString(xmlNodeGetLang(n));
+}
+
 }  // namespace
+
+std::string displayNameFor(const SpMetadata& md) {
+  for (const char* want : {"ru", "en"})
+    for (auto& [lang, name] : md.displayNames)
+      if (lang == want) return name;
+  return md.displayNames.empty() ? md.entityId : md.displayNames.front().second;
+}
 
 bool isAbsoluteHttpUrl(std::string_view url) {
   std::string lower;
@@ -188,6 +199,12 @@ Result<SpMetadata> parseSpMetadata(std::string_view xmlText, const MetadataCheck
     md.singleLogoutServices.push_back(std::move(*ep));
   }
   for (xmlNode* e : children(sso, ns::kMd, "NameIDFormat")) md.nameIdFormats.push_back(xml::trimmedText(e));
+  if (xmlNode* ui = child(child(sso, ns::kMd, "Extensions"), ns::kMdui, "UIInfo"))
+    for (xmlNode* dn : children(ui, ns::kMdui, "DisplayName")) {
+      auto lang = takeLang(dn);
+      std::string name = xml::trimmedText(dn);
+      if (!name.empty() && name.size() <= 256) md.displayNames.emplace_back(lang, name);
+    }
   if (auto st = readKeys(sso, md); !st) return std::unexpected(st.error());
   return md;
 }

@@ -36,6 +36,8 @@ struct SpMetadata {
   std::vector<Endpoint> assertionConsumerServices;  // document order
   std::vector<Endpoint> singleLogoutServices;
   std::vector<std::string> nameIdFormats;
+  // mdui:UIInfo/mdui:DisplayName (metadata-ui §2.1.2) as (xml:lang, name), document order.
+  std::vector<std::pair<std::string, std::string>> displayNames;
   std::vector<crypto::X509Ptr> signingCertificates;     // KeyDescriptor use="signing" or no use
   std::vector<crypto::X509Ptr> encryptionCertificates;  // use="encryption" or no use
   bool signed_ = false;             // carries an enveloped ds:Signature
@@ -53,6 +55,10 @@ struct MetadataCheck {
 // an ACS that is not an absolute http(s) URL, duplicate ACS indexes, an expired validUntil,
 // an unreadable certificate, and — when trust anchors are given — a missing or bad signature.
 Result<SpMetadata> parseSpMetadata(std::string_view xmlText, const MetadataCheck& check);
+
+// The name to show a person: the Russian DisplayName, else the English one, else any, else
+// the entityID.
+std::string displayNameFor(const SpMetadata& md);
 
 // An absolute http:// or https:// URL with a host, no user info, no fragment, no whitespace.
 bool isAbsoluteHttpUrl(std::string_view url);

@@ -181,3 +181,22 @@ TEST_CASE("isAbsoluteHttpUrl", "[saml][metadata]") {
   CHECK_FALSE(saml::isAbsoluteHttpUrl("https:/\\sp.example.org/acs"));
   CHECK_FALSE(saml::isAbsoluteHttpUrl("https://sp;evil.example.org/acs"));
 }
+
+TEST_CASE("mdui:DisplayName: Russian first, then English, else the entityID", "[saml][metadata]") {
+  auto withNames = [](const std::string& names) {
+    std::string md = spMetadata();
+    md.replace(md.find("<md:SingleLogoutService"), 0,
+               R"(<md:Extensions><mdui:UIInfo xmlns:mdui="urn:oasis:names:tc:SAML:metadata:ui">)" + names +
+                   "</mdui:UIInfo></md:Extensions>");
+    auto r = saml::parseSpMetadata(md, at("2026-01-10T10:00:00Z"));
+    INFO(detailOf(r));
+    REQUIRE(r);
+    return saml::displayNameFor(*r);
+  };
+  CHECK(withNames(R"(<mdui:DisplayName xml:lang="en">Portal</mdui:DisplayName><mdui:DisplayName xml:lang="ru">Портал</mdui:DisplayName>)") == "Портал");
+  CHECK(withNames(R"(<mdui:DisplayName xml:lang="de">Portal DE</mdui:DisplayName><mdui:DisplayName xml:lang="en">Portal</mdui:DisplayName>)") == "Portal");
+  CHECK(withNames(R"(<mdui:DisplayName xml:lang="de">Portal DE</mdui:DisplayName>)") == "Portal DE");
+  auto plain = saml::parseSpMetadata(spMetadata(), at("2026-01-10T10:00:00Z"));
+  REQUIRE(plain);
+  CHECK(saml::displayNameFor(*plain) == "https://sp.example.org/sp");
+}
