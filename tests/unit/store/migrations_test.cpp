@@ -16,10 +16,6 @@ using namespace Poco::Data::Keywords;
 
 namespace {
 
-Poco::Data::Session rawSession(const std::filesystem::path& file) {
-  Poco::Data::SQLite::Connector::registerConnector();
-  return Poco::Data::Session("SQLite", file.string());
-}
 
 int sqliteObjects(Poco::Data::Session& s, const std::string& type, const std::string& name) {
   int n = 0;
@@ -89,7 +85,7 @@ TEST_CASE("a new file is created 0600 at the latest version with every table", "
     REQUIRE(std::filesystem::exists(dir / "propusk.db-wal"));
     CHECK(mode(dir / "propusk.db-wal") == 0600);
   }
-  auto raw = rawSession(file);
+  auto raw = test::rawSqliteSession(file);
   for (auto t : {"users", "service_providers", "signing_keys", "settings", "audit_log", "sessions",
                  "session_participants", "pending_requests"})
     CHECK(sqliteObjects(raw, "table", t) == 1);
@@ -107,7 +103,7 @@ TEST_CASE("a file at version 1 is migrated and keeps its rows", "[store]") {
   test::TempDir dir;
   const auto file = dir / "old.db";
   {
-    auto raw = rawSession(file);
+    auto raw = test::rawSqliteSession(file);
     CHECK(migrations::migrateSqlite(raw, file, 1) == 1);
     CHECK(migrations::sqliteSchemaVersion(raw) == 1);
     CHECK(sqliteObjects(raw, "trigger", "audit_log_no_update") == 0);
@@ -130,7 +126,7 @@ TEST_CASE("a file at version 1 is migrated and keeps its rows", "[store]") {
   CHECK_FALSE(u->middleName);
 
   // Migration 2's trigger now guards the pre-existing row.
-  auto raw = rawSession(file);
+  auto raw = test::rawSqliteSession(file);
   CHECK_THROWS(raw << "DELETE FROM audit_log WHERE seq = 1", now);
   CHECK(store->listAudit().size() == 1);
 }
@@ -139,7 +135,7 @@ TEST_CASE("a file at version 3 with a user migrates to 4", "[store]") {
   test::TempDir dir;
   const auto file = dir / "v3.db";
   {
-    auto raw = rawSession(file);
+    auto raw = test::rawSqliteSession(file);
     CHECK(migrations::migrateSqlite(raw, file, 3) == 3);
     CHECK(sqliteObjects(raw, "table", "sessions") == 0);
     raw << "INSERT INTO users (uid, login, surname, given_name, status, password_hash, locked, "
@@ -176,7 +172,7 @@ TEST_CASE("a file at version 3 with a user migrates to 4", "[store]") {
 TEST_CASE("running the migrations again changes nothing", "[store]") {
   test::TempDir dir;
   const auto file = dir / "p.db";
-  auto raw = rawSession(file);
+  auto raw = test::rawSqliteSession(file);
   const int latest = migrations::latestSqliteVersion();
   CHECK(migrations::migrateSqlite(raw, file) == latest);
   CHECK(migrations::migrateSqlite(raw, file) == latest);
@@ -205,14 +201,14 @@ TEST_CASE("a schema newer than this build is refused", "[store]") {
   test::TempDir dir;
   const auto file = dir / "future.db";
   {
-    auto raw = rawSession(file);
+    auto raw = test::rawSqliteSession(file);
     CHECK(migrations::migrateSqlite(raw, file) == migrations::latestSqliteVersion());
     raw << "PRAGMA user_version = 999", now;
   }
   auto msg = storeErrorOf(file);
   CHECK_THAT(msg, Catch::Contains("newer") && Catch::Contains("999") &&
                       Catch::Contains(file.string()));
-  auto raw = rawSession(file);
+  auto raw = test::rawSqliteSession(file);
   CHECK(migrations::sqliteSchemaVersion(raw) == 999);  // left as it was
 }
 

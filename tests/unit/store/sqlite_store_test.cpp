@@ -15,10 +15,6 @@ using namespace Poco::Data::Keywords;
 
 namespace {
 
-Poco::Data::Session rawSession(const std::filesystem::path& file) {
-  Poco::Data::SQLite::Connector::registerConnector();
-  return Poco::Data::Session("SQLite", file.string());
-}
 
 AuditRecord rec(std::string action, std::string target) {
   return {"cli:root", std::move(action), std::move(target), "ok", "{}"};
@@ -477,7 +473,7 @@ TEST_CASE("audit: SQL edits are refused; a forced edit is found", "[store][audit
   Fixture f;
   for (int i = 0; i < 4; ++i) f.store->appendAudit(rec("test", std::to_string(i)));
 
-  auto raw = rawSession(f.file);
+  auto raw = test::rawSqliteSession(f.file);
   auto refused = [&](const std::string& sql) {
     try {
       raw << sql, now;
