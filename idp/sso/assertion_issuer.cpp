@@ -76,7 +76,14 @@ Result<std::string> AssertionIssuer::issue(const store::User& user, const store:
   in.attributes = policy::releaseAttributes(person, sp.release);
 
   auto key = keys_.active();
-  auto xml = saml::buildSuccessResponse(in, signingFor(sp, *key), random_);
+  auto xml = [&] {
+    signers_.acquire();
+    struct Release {
+      std::counting_semaphore<1024>& s;
+      ~Release() { s.release(); }
+    } release{signers_};
+    return saml::buildSuccessResponse(in, signingFor(sp, *key), random_);
+  }();
   if (!xml) return xml;
 
   std::string names;

@@ -27,6 +27,9 @@
 #include <thread>
 #include <cerrno>
 #include <cstring>
+#include <condition_variable>
+#include <exception>
+#include <functional>
 #include <mutex>
 #include <sstream>
 #include <type_traits>
@@ -832,28 +835,102 @@ class SqliteStore final : public Store {
     return readers_[std::hash<std::thread::id>{}(std::this_thread::get_id()) % kReaders];
   }
 
-  // Runs f inside BEGIN IMMEDIATE ... COMMIT; any exception rolls everything back.
+  // Runs f inside BEGIN IMMEDIATE ... COMMIT; an exception from f undoes f's changes and
+  // reaches the caller. Group commit: while one thread commits, the changes other threads
+  // submit queue up, and the next of them commits the whole queue in one transaction (each
+  // change in a savepoint of its own, so one failure undoes only that change). Every caller
+  // still returns only after its change is committed. Measured at concurrency 32: 29 of 32
+  // server threads were waiting for the writer mutex before this.
   template <class F>
   auto write(std::string_view op, F&& f) -> std::invoke_result_t<F&> {
     using R = std::invoke_result_t<F&>;
+    if constexpr (std::is_void_v<R>) {
+      PendingWrite w{op, [&] { f(); }, nullptr, false};
+      submit(w);
+    } else {
+      std::optional<R> result;
+      PendingWrite w{op, [&] { result.emplace(f()); }, nullptr, false};
+      submit(w);
+      return std::move(*result);
+    }
+  }
+
+  struct PendingWrite {
+    std::string_view op;
+    std::function<void()> run;
+    std::exception_ptr error;
+    bool done = false;
+  };
+
+  void submit(PendingWrite& w) {
+    std::unique_lock lk(queueMutex_);
+    queue_.push_back(&w);
+    queueCv_.wait(lk, [&] { return w.done || !committing_; });
+    if (!w.done) {  // no commit under way: this thread commits everything queued so far
+      committing_ = true;
+      std::vector<PendingWrite*> batch;
+      batch.swap(queue_);
+      lk.unlock();
+      commitBatch(batch);
+      lk.lock();
+      committing_ = false;
+      for (auto* b : batch) b->done = true;
+      queueCv_.notify_all();
+    }
+    if (w.error) std::rethrow_exception(w.error);
+  }
+
+  // Never throws: every failure lands in the error of the change(s) it concerns.
+  void commitBatch(const std::vector<PendingWrite*>& batch) noexcept {
     std::lock_guard lock(mu_);
+    // The chain head is remembered only inside this transaction (BEGIN IMMEDIATE holds the
+    // write lock, so no other process can append meanwhile) and forgotten on any undo.
+    struct ForgetHead {
+      std::optional<std::pair<Int64, std::string>>& head;
+      ~ForgetHead() { head.reset(); }
+    } forget{chainHead_};
+    chainHead_.reset();
+    auto failAll = [&](std::string_view what, const Poco::Exception& e) {
+      for (auto* w : batch)
+        if (!w->error) w->error = std::make_exception_ptr(fail(std::string(w->op) + " (" + std::string(what) + ")", e));
+    };
     try {
       session_ << "BEGIN IMMEDIATE", now;
-      try {
-        if constexpr (std::is_void_v<R>) {
-          f();
-          session_ << "COMMIT", now;
-        } else {
-          R r = f();
-          session_ << "COMMIT", now;
-          return r;
-        }
-      } catch (...) {
-        rollbackQuietly();
-        throw;
-      }
     } catch (const Poco::Exception& e) {
-      throw fail(op, e);
+      failAll("begin", e);
+      return;
+    }
+    const bool alone = batch.size() == 1;
+    for (auto* w : batch) {
+      try {
+        if (!alone) session_ << "SAVEPOINT change", now;
+        w->run();
+        if (!alone) session_ << "RELEASE change", now;
+        continue;
+      } catch (const Poco::Exception& e) {
+        w->error = std::make_exception_ptr(fail(w->op, e));
+      } catch (...) {
+        w->error = std::current_exception();
+      }
+      if (alone) {
+        rollbackQuietly();
+        return;
+      }
+      chainHead_.reset();
+      try {
+        session_ << "ROLLBACK TO change", now;
+        session_ << "RELEASE change", now;
+      } catch (const Poco::Exception& e) {
+        rollbackQuietly();
+        failAll("rollback to savepoint", e);
+        return;
+      }
+    }
+    try {
+      session_ << "COMMIT", now;
+    } catch (const Poco::Exception& e) {
+      rollbackQuietly();
+      failAll("commit", e);
     }
   }
 
@@ -881,7 +958,10 @@ class SqliteStore final : public Store {
     e.time = clock_.now();
     e.seq = 1;
     e.prevHash = audit::kGenesisHash;
-    {
+    if (chainHead_) {  // appended earlier in this same transaction
+      e.seq = chainHead_->first + 1;
+      e.prevHash = chainHead_->second;
+    } else {
       Statement st(session_);
       st << "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1";
       st.execute();
@@ -900,6 +980,7 @@ class SqliteStore final : public Store {
                 "prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         use(seq), use(time), use(actor), use(action), use(target), use(outcome), use(details),
         use(prev), use(hash), now;
+    chainHead_.emplace(e.seq, e.hash);
     return e;
   }
 
@@ -910,6 +991,11 @@ class SqliteStore final : public Store {
   std::array<Reader, kReaders> readers_;
   std::mutex checkpointMutex_;
   std::optional<Poco::Data::Session> checkpointer_;
+  std::optional<std::pair<Int64, std::string>> chainHead_;  // seq, hash; see commitBatch
+  std::mutex queueMutex_;  // guards queue_, committing_ and each queued PendingWrite's done/error
+  std::condition_variable queueCv_;
+  std::vector<PendingWrite*> queue_;
+  bool committing_ = false;
 };
 
 }  // namespace

@@ -435,3 +435,36 @@ TEST_CASE("sessions: many threads on one store", "[store][sessions]") {
   CHECK(events.size() == 1 + kThreads * kPerThread * 5 / 2);
   CHECK_FALSE(audit::firstBrokenLink(events));
 }
+
+// Group commit: changes from many threads share transactions; a failing change must undo
+// only itself (its savepoint), reach only its own caller, and leave no audit event behind.
+TEST_CASE("sessions: concurrent failing changes undo only themselves", "[store][sessions]") {
+  Fixture f;
+  const auto uid = f.addUser("ivanov");
+  f.store->createSession(session("taken", uid, "ivanov", 1, 1), rec("session.create", "taken"));
+  constexpr int kThreads = 8, kPerThread = 30;
+  std::atomic<int> refused{0}, unexpected{0};
+  auto work = [&](int t) {
+    for (int i = 0; i < kPerThread; ++i) {
+      const std::string id = std::to_string(t) + "-" + std::to_string(i);
+      const bool dup = i % 3 == 0;  // every third change collides with an existing session
+      try {
+        f.store->createSession(session(dup ? "taken" : id, uid, "ivanov", 100, 100), rec("session.create", id));
+        if (dup) ++unexpected;
+      } catch (const StoreError&) {
+        (dup ? refused : unexpected)++;
+      }
+      f.store->appendAudit(rec("probe", id));  // a change that always succeeds, interleaved
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) threads.emplace_back(work, t);
+  for (auto& th : threads) th.join();
+  CHECK(unexpected == 0);
+  CHECK(refused == kThreads * kPerThread / 3);
+  CHECK(f.rows("sessions") == 1 + kThreads * kPerThread * 2 / 3);
+  auto events = f.store->listAudit(0, 100000);
+  // user.add, the first session, one create per accepted change, one probe per change.
+  CHECK(events.size() == 2 + kThreads * kPerThread * 2 / 3 + kThreads * kPerThread);
+  CHECK_FALSE(audit::firstBrokenLink(events));
+}
