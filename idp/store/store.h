@@ -63,6 +63,10 @@ class Store {
   // with its audit record (the assertion.issue event) in one transaction.
   virtual void addSessionParticipant(const SessionParticipant& p, const AuditRecord& audit) = 0;
   virtual std::vector<SessionParticipant> listSessionParticipants(std::string_view idHash) = 0;
+  // Single Logout without the IdP's cookie: the participations of one SP under one NameID,
+  // across all sessions, ordered by issuedAt.
+  virtual std::vector<SessionParticipant> findSessionParticipants(std::string_view spEntityId,
+                                                                  std::string_view nameId) = 0;
 
   // AuthnRequests waiting for the person to log in (shared by every instance that uses this
   // store). `data` is opaque to the store.

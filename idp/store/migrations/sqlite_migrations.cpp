@@ -124,6 +124,13 @@ const std::vector<Migration> kMigrations = {
               expires_at INTEGER NOT NULL))",
          R"(CREATE INDEX pending_requests_expires_at ON pending_requests (expires_at))",
      }},
+    {5,
+     "Single Logout: find a session by the NameID an SP was given",
+     {
+         // A LogoutRequest without the IdP's cookie (SOAP back channel, or a browser that
+         // did not send it) names the session only by SP, NameID and SessionIndex.
+         R"(CREATE INDEX session_participants_sp_name_id ON session_participants (sp_entity_id, name_id))",
+     }},
 };
 
 std::string oneLine(std::string s) {

@@ -660,6 +660,25 @@ class SqliteStore final : public Store {
     });
   }
 
+  std::vector<SessionParticipant> findSessionParticipants(std::string_view spEntityId,
+                                                          std::string_view nameId) override {
+    std::string sp(spEntityId), name(nameId);
+    const std::string sql = "SELECT " + std::string(kParticipantColumns) +
+                            " FROM session_participants WHERE sp_entity_id = ? AND name_id = ? "
+                            "ORDER BY issued_at, session_id_hash";
+    return query("find session participants", [&](Poco::Data::Session& reader) {
+      Statement st(reader);
+      st << sql, use(sp), use(name);
+      st.execute();
+      RecordSet rs(st);
+      std::vector<SessionParticipant> out;
+      out.reserve(rs.rowCount());
+      for (std::size_t i = 0; i < rs.rowCount(); ++i)
+        out.push_back(participantFrom(Row(rs, i, file_)));
+      return out;
+    });
+  }
+
   // ---- pending AuthnRequests
 
   void putPendingRequest(std::string_view id, std::string_view data, TimePoint expiresAt) override {

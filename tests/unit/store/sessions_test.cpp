@@ -468,3 +468,22 @@ TEST_CASE("sessions: concurrent failing changes undo only themselves", "[store][
   CHECK(events.size() == 2 + kThreads * kPerThread * 2 / 3 + kThreads * kPerThread);
   CHECK_FALSE(audit::firstBrokenLink(events));
 }
+
+TEST_CASE("sessions: participants found by SP and NameID across sessions", "[store][sessions]") {
+  Fixture f;
+  const auto uid = f.addUser("ivanov");
+  f.store->createSession(session(kHashA, uid, "ivanov", 100, 100), rec("session.create", "a"));
+  f.store->createSession(session(kHashB, uid, "ivanov", 110, 110), rec("session.create", "b"));
+  f.store->addSessionParticipant(participant(kHashA, "https://sp1/", "n1", 300), kIssued);
+  f.store->addSessionParticipant(participant(kHashB, "https://sp1/", "n1", 200), kIssued);
+  f.store->addSessionParticipant(participant(kHashB, "https://sp2/", "n1", 250), kIssued);
+  auto ps = f.store->findSessionParticipants("https://sp1/", "n1");
+  REQUIRE(ps.size() == 2);
+  CHECK(ps[0].sessionIdHash == kHashB);  // by issuedAt
+  CHECK(ps[1].sessionIdHash == kHashA);
+  CHECK(f.store->findSessionParticipants("https://sp2/", "n1").size() == 1);
+  CHECK(f.store->findSessionParticipants("https://sp1/", "n2").empty());
+  CHECK(f.store->findSessionParticipants("https://sp3/", "n1").empty());
+  f.store->removeSession(kHashB, rec("session.remove", "b"));
+  CHECK(f.store->findSessionParticipants("https://sp1/", "n1").size() == 1);
+}
