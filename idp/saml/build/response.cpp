@@ -5,10 +5,10 @@
 #include "idp/core/base64.h"
 #include "idp/crypto/keys.h"
 #include "idp/crypto/query_signature.h"
+#include "idp/saml/build/message_parts.h"
 
 #include "idp/xml/builder.h"
 #include "idp/xml/dom.h"
-#include "idp/xml/ids.h"
 #include "idp/xml/namespaces.h"
 
 namespace propusk::saml {
@@ -40,22 +40,6 @@ xml::XmlDocPtr newResponse(const std::string& issuer, const std::string& destina
   if (inResponseTo) xml::setAttr(*root, "InResponseTo", *inResponseTo);
   *issuerNode = xml::addChild(*root, ns.saml, "Issuer", issuer);
   return doc;
-}
-
-void addStatus(xmlNode* root, xmlNs* samlp, StatusCode top, std::string_view second) {
-  xmlNode* status = xml::addChild(root, samlp, "Status");
-  xmlNode* code = xml::addChild(status, samlp, "StatusCode");
-  xml::setAttr(code, "Value", statusCodeUri(top));
-  if (!second.empty()) xml::setAttr(xml::addChild(code, samlp, "StatusCode"), "Value", second);
-}
-
-// core §5.4.1: the ds:Signature follows the element's Issuer.
-Status sign(xmlNode* element, xmlNode* issuer, const SigningOptions& signing) {
-  if (auto st = xml::markId(element); !st) return st;
-  crypto::SignOptions opts;
-  opts.algorithm = signing.algorithm;
-  opts.includeCertificate = signing.cert != nullptr;
-  return crypto::signEnveloped(element, issuer, signing.key, signing.cert, opts);
 }
 
 }  // namespace
@@ -301,7 +285,8 @@ Result<std::string> buildErrorResponse(const ErrorResponseInput& in, const Signi
   auto doc = newResponse(in.issuer, in.destination, in.inResponseTo, in.now, random, &root, &issuer, ns);
   addStatus(root, ns.samlp, in.top, in.second);
   if (signing.key && signing.signResponse)
-    if (auto st = sign(root, issuer, signing); !st) return std::unexpected(st.error());
+    if (auto st = signAfterIssuer(root, issuer, {signing.key, signing.cert, signing.algorithm}); !st)
+      return std::unexpected(st.error());
   return xml::serialize(doc.get());
 }
 

@@ -1,14 +1,26 @@
+#include "idp/saml/validation/logout_steps.h"
+#include "idp/saml/validation/message_checks.h"
 #include "idp/saml/validation/steps.h"
 
 namespace propusk::saml {
 
-// A request is accepted from IssueInstant - skew until IssueInstant + lifetime + skew.
-Status checkIssueInstant(const AuthnRequest& req, RequestContext& ctx) {
-  if (req.issueInstant > ctx.now + ctx.clockSkew)
-    return requestDenied("IssueInstant " + formatXsDateTime(req.issueInstant) + " is in the future");
-  if (req.issueInstant + ctx.messageLifetime + ctx.clockSkew < ctx.now)
-    return requestDenied("IssueInstant " + formatXsDateTime(req.issueInstant) + " is too old");
+// A message is accepted from IssueInstant - skew until IssueInstant + lifetime + skew.
+Status checkFreshness(TimePoint issueInstant, std::string_view what, const RequestContext& ctx) {
+  if (issueInstant > ctx.now + ctx.clockSkew)
+    return requestDenied(std::string(what) + " IssueInstant " + formatXsDateTime(issueInstant) + " is in the future");
+  if (issueInstant + ctx.messageLifetime + ctx.clockSkew < ctx.now)
+    return requestDenied(std::string(what) + " IssueInstant " + formatXsDateTime(issueInstant) + " is too old");
   return {};
+}
+
+Status checkIssueInstant(const AuthnRequest& req, RequestContext& ctx) {
+  return checkFreshness(req.issueInstant, "AuthnRequest", ctx);
+}
+Status checkIssueInstant(const LogoutRequest& req, RequestContext& ctx) {
+  return checkFreshness(req.issueInstant, "LogoutRequest", ctx);
+}
+Status checkIssueInstant(const LogoutResponse& resp, RequestContext& ctx) {
+  return checkFreshness(resp.issueInstant, "LogoutResponse", ctx);
 }
 
 }  // namespace propusk::saml

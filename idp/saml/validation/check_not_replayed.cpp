@@ -1,14 +1,27 @@
+#include "idp/saml/validation/logout_steps.h"
+#include "idp/saml/validation/message_checks.h"
 #include "idp/saml/validation/steps.h"
 
 namespace propusk::saml {
 
-// An ID is remembered for as long as freshness would accept the request, so a replay
-// inside that window is caught and one outside it fails freshness.
-Status checkNotReplayed(const AuthnRequest& req, RequestContext& ctx) {
-  std::string key = ctx.sp->metadata.entityId + "\n" + req.id;
-  if (!ctx.replay->remember(key, req.issueInstant + ctx.messageLifetime + 2 * ctx.clockSkew, ctx.now))
-    return requestDenied("AuthnRequest ID " + req.id + " was already used");
+// An ID is remembered for as long as freshness would accept the message, so a replay
+// inside that window is caught and one outside it fails freshness. One namespace per SP for
+// every message type: core §1.3.4 makes an ID unique, whatever carries it.
+Status checkIdNotReplayed(std::string_view id, TimePoint issueInstant, std::string_view what, RequestContext& ctx) {
+  std::string key = ctx.sp->metadata.entityId + "\n" + std::string(id);
+  if (!ctx.replay->remember(key, issueInstant + ctx.messageLifetime + 2 * ctx.clockSkew, ctx.now))
+    return requestDenied(std::string(what) + " ID " + std::string(id) + " was already used");
   return {};
+}
+
+Status checkNotReplayed(const AuthnRequest& req, RequestContext& ctx) {
+  return checkIdNotReplayed(req.id, req.issueInstant, "AuthnRequest", ctx);
+}
+Status checkNotReplayed(const LogoutRequest& req, RequestContext& ctx) {
+  return checkIdNotReplayed(req.id, req.issueInstant, "LogoutRequest", ctx);
+}
+Status checkNotReplayed(const LogoutResponse& resp, RequestContext& ctx) {
+  return checkIdNotReplayed(resp.id, resp.issueInstant, "LogoutResponse", ctx);
 }
 
 }  // namespace propusk::saml

@@ -1,5 +1,6 @@
-// The state the AuthnRequest steps read and fill in; steps run in the order of
-// kAuthnRequestSteps (steps.h) and the first failure stops the run.
+// The state the validation steps read and fill in: the AuthnRequest steps (steps.h) and the
+// LogoutRequest/LogoutResponse steps (logout_steps.h). Steps run in the order of their
+// table and the first failure stops the run.
 #pragma once
 
 #include <chrono>
@@ -12,7 +13,9 @@
 
 namespace propusk::saml {
 
-enum class Binding { Redirect, Post };
+// How the message arrived: front-channel HTTP-Redirect (bindings §3.4) or HTTP-POST (§3.5),
+// or back-channel SOAP (§3.2).
+enum class Binding { Redirect, Post, Soap };
 
 // For the Redirect binding: the detached signature and the exact octets it covers.
 struct QuerySignature {
@@ -36,9 +39,12 @@ struct RequestContext {
   std::chrono::seconds clockSkew{180};
   std::chrono::seconds messageLifetime{300};  // how old an IssueInstant may be, beyond skew
   std::string ssoUrl;                         // our SingleSignOnService Location
+  // Our SingleLogoutService Location for the binding the logout message came in on (the
+  // front-channel /saml/slo, or /saml/soap for SOAP): a Destination must name it.
+  std::string sloUrl;
   Binding binding = Binding::Post;
   const QuerySignature* querySignature = nullptr;  // Redirect only
-  bool requireSignedRequests = false;              // IdP-wide WantAuthnRequestsSigned
+  bool requireSignedRequests = false;              // IdP-wide WantAuthnRequestsSigned (logout too)
   SpDirectory* sps = nullptr;
   ReplayCache* replay = nullptr;
 

@@ -1,12 +1,18 @@
+#include "idp/saml/validation/logout_steps.h"
 #include "idp/saml/validation/steps.h"
 
 namespace propusk::saml {
 
 std::expected<void, StepFailure> runAuthnRequestSteps(const AuthnRequest& req, RequestContext& ctx) {
-  for (const Step& s : kAuthnRequestSteps) {
-    if (auto st = s.fn(req, ctx); !st) return std::unexpected(StepFailure{s.name, st.error(), ctx.acs.has_value()});
-  }
-  return {};
+  return runSteps<AuthnRequest>(kAuthnRequestSteps, req, ctx);
+}
+
+std::expected<void, StepFailure> runLogoutRequestSteps(const LogoutRequest& req, RequestContext& ctx) {
+  return runSteps<LogoutRequest>(kLogoutRequestSteps, req, ctx);
+}
+
+std::expected<void, StepFailure> runLogoutResponseSteps(const LogoutResponse& resp, RequestContext& ctx) {
+  return runSteps<LogoutResponse>(kLogoutResponseSteps, resp, ctx);
 }
 
 }  // namespace propusk::saml

@@ -1,6 +1,8 @@
-// The AuthnRequest checks, one per file, in the one order that matters (STYLE.md).
+// The AuthnRequest checks, one per file, in the one order that matters (STYLE.md). The
+// logout messages' tables are in logout_steps.h; what the tables share, in message_checks.h.
 #pragma once
 
+#include <expected>
 #include <span>
 #include <string_view>
 
@@ -10,11 +12,14 @@
 
 namespace propusk::saml {
 
-using StepFn = Status (*)(const AuthnRequest&, RequestContext&);
-struct Step {
+// A named check of one message type; a table of them is the order in which they run.
+template <class Message>
+struct StepFor {
   std::string_view name;
-  StepFn fn;
+  Status (*fn)(const Message&, RequestContext&);
 };
+using StepFn = Status (*)(const AuthnRequest&, RequestContext&);
+using Step = StepFor<AuthnRequest>;
 
 Status checkVersion(const AuthnRequest&, RequestContext&);
 Status resolveIssuer(const AuthnRequest&, RequestContext&);      // sets ctx.sp
@@ -41,10 +46,21 @@ std::string defaultNameIdFormat(const SpMetadata& md);
 struct StepFailure {
   std::string_view step;
   Error error;
-  bool acsKnown = false;  // true: answer the SP with a SAML error; false: error page only
+  // AuthnRequest: true — answer the SP with a SAML error; false — error page only.
+  // Always false for the logout tables (logout_steps.h says where those answers go).
+  bool acsKnown = false;
 };
 
-// Runs the steps in order; the first failure is returned with its step name.
+// Runs `steps` in order over `message`; the first failure is returned with its step name.
+template <class Message>
+std::expected<void, StepFailure> runSteps(std::span<const StepFor<Message>> steps, const Message& message,
+                                          RequestContext& ctx) {
+  for (const StepFor<Message>& s : steps)
+    if (auto st = s.fn(message, ctx); !st) return std::unexpected(StepFailure{s.name, st.error(), ctx.acs.has_value()});
+  return {};
+}
+
+// Runs kAuthnRequestSteps; the first failure is returned with its step name.
 std::expected<void, StepFailure> runAuthnRequestSteps(const AuthnRequest& req, RequestContext& ctx);
 
 }  // namespace propusk::saml
