@@ -46,6 +46,7 @@ void setPublicUrl(Config& c, const std::string& url) {
   if (!saml::isAbsoluteHttpUrl(u) || u.find('?') != std::string::npos)
     throw ConfigError("public-url: must be an absolute http(s) URL without query, got '" + url + "'");
   c.publicUrl = u;
+  c.publicUrlGiven = true;
 }
 
 Config loadConfigFile(const std::filesystem::path& file) {
@@ -72,6 +73,7 @@ Config loadConfigFile(const std::filesystem::path& file) {
       {"saml.max_relay_state_bytes", [&](auto& k, auto& v) { c.maxRelayStateBytes = static_cast<std::size_t>(toNumber(k, v, 80, 4096)); }},
       {"session.idle_minutes", [&](auto& k, auto& v) { c.sessionIdle = std::chrono::minutes(toNumber(k, v, 1, 24 * 60)); }},
       {"session.absolute_minutes", [&](auto& k, auto& v) { c.sessionAbsolute = std::chrono::minutes(toNumber(k, v, 1, 30 * 24 * 60)); }},
+      {"logout.back_channel_timeout_seconds", [&](auto& k, auto& v) { c.backChannelTimeout = std::chrono::seconds(toNumber(k, v, 1, 60)); }},
       {"login.lockout_threshold", [&](auto& k, auto& v) { c.lockoutThreshold = static_cast<int>(toNumber(k, v, 1, 100)); }},
       {"keys.algorithm", [&](auto& k, auto& v) {
          auto a = crypto::parseKeyAlgorithm(v);

@@ -17,6 +17,7 @@ struct Config {
   std::string listenHost = "127.0.0.1";
   unsigned listenPort = 8443;
   std::string publicUrl = "https://localhost:8443";
+  bool publicUrlGiven = false;  // by the config file or --public-url (else the default above)
   std::string entityId;  // empty: publicUrl + "/saml/metadata"
   std::chrono::seconds clockSkew{180};
   bool wantAuthnRequestsSigned = false;
@@ -24,6 +25,7 @@ struct Config {
   std::chrono::seconds sessionIdle = std::chrono::minutes(30);
   std::chrono::seconds sessionAbsolute = std::chrono::hours(8);
   int lockoutThreshold = 5;
+  std::chrono::seconds backChannelTimeout{5};  // per SP, for SOAP Single Logout
   crypto::KeyAlgorithm keyAlgorithm = crypto::KeyAlgorithm::Rsa2048;
   int keyValidityDays = 3650;
   auth::PasswordPolicy passwordPolicy;
@@ -32,6 +34,12 @@ struct Config {
   std::filesystem::path storeFile() const { return dataDir / "propusk.db"; }
   std::string idpEntityId() const { return entityId.empty() ? publicUrl + "/saml/metadata" : entityId; }
 };
+
+// The server records the public URL and entityID it runs with in the store, so that
+// propuskctl (which may be given only --data) speaks as the same IdP when it signs messages
+// (session kill's LogoutRequests).
+inline constexpr char kServedPublicUrlSetting[] = "server.public_url";
+inline constexpr char kServedEntityIdSetting[] = "server.entity_id";
 
 class ConfigError : public std::runtime_error {
  public:

@@ -29,6 +29,8 @@
 #include "idp/store/store.h"
 #include "idp/store/store_sp_directory.h"
 #include "idp/web/router.h"
+#include "idp/web/soap_client.h"
+#include "idp/sso/logout_service.h"
 #include "idp/xml/schema.h"
 
 namespace propusk::app {
@@ -128,6 +130,9 @@ int ServerApp::main(const std::vector<std::string>& args) {
     admin::KeySettings ks{config.keyAlgorithm, config.keyValidityDays, "Propusk IdP signing"};
     auto boot = admin::ensureInitialised(*store, ks, clock, random, "propusk");
     if (boot.createdKey) log.information("created signing key %s (%s)", boot.activeKey.id, boot.activeKey.algorithm);
+    for (auto [name, value] : {std::pair{kServedPublicUrlSetting, config.publicUrl},
+                               std::pair{kServedEntityIdSetting, config.idpEntityId()}})
+      if (store->getSetting(name) != value) store->putSetting(name, value, {"propusk", "setting.change", name, "ok", "{}"});
     auto tls = ensureTlsCertificate(config, clock);
     if (tls.created) log.information("created self-signed TLS certificate %s", tls.cert.string());
 
@@ -163,7 +168,16 @@ int ServerApp::main(const std::vector<std::string>& args) {
     issuerSettings.clockSkew = config.clockSkew;
     issuerSettings.sessionAbsolute = sessionPolicy.absolute;
     sso::AssertionIssuer issuer(*store, signingKeys, clock, random, issuerSettings);
-    web::SsoServices ssoServices{spDirectory, replayCache, sessions, logins, issuer};
+    web::SoapClient soapClient;
+    sso::LogoutSettings logoutSettings;
+    logoutSettings.idpEntityId = config.idpEntityId();
+    logoutSettings.sloUrl = config.publicUrl + "/saml/slo";
+    logoutSettings.soapUrl = config.publicUrl + "/saml/soap";
+    logoutSettings.clockSkew = config.clockSkew;
+    logoutSettings.soapTimeout = config.backChannelTimeout;
+    sso::LogoutService logoutService(*store, spDirectory, replayCache, signingKeys, clock, random, soapClient,
+                                     logoutSettings);
+    web::SsoServices ssoServices{spDirectory, replayCache, sessions, logins, issuer, &logoutService};
     signingKeys.active();  // fail at start, not at the first login, if the key is unusable
 
     web::WebContext webCtx{config, *store, clock, random, log};

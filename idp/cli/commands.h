@@ -25,6 +25,8 @@ int cmdUserLock(Context&, const ParsedArgs&);
 int cmdUserUnlock(Context&, const ParsedArgs&);
 int cmdUserPasswd(Context&, const ParsedArgs&);
 int cmdUserRemove(Context&, const ParsedArgs&);
+int cmdSessionList(Context&, const ParsedArgs&);
+int cmdSessionKill(Context&, const ParsedArgs&);
 int cmdAuditList(Context&, const ParsedArgs&);
 int cmdAuditVerify(Context&, const ParsedArgs&);
 

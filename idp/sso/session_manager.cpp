@@ -22,6 +22,22 @@ SessionManager::Created SessionManager::create(const store::User& user, std::str
   return c;
 }
 
+std::optional<SessionManager::Created> SessionManager::reauthenticate(const store::Session& old, std::string classRef,
+                                                                      const std::string& remote) {
+  Created c;
+  c.token = random_.token(32);
+  auto now = clock_.now();
+  c.session = old;
+  c.session.idHash = hashToken(c.token);
+  c.session.lastSeenAt = c.session.authnInstant = now;
+  c.session.authnContextClassRef = std::move(classRef);
+  if (!store_.renewSession(old.idHash, c.session,
+                           {old.login, "session.reauthenticate", c.session.idHash.substr(0, 16), "ok",
+                            R"({"previous":)" + jsonString(old.idHash.substr(0, 16)) + R"(,"remote":)" + jsonString(remote) + "}"}))
+    return std::nullopt;
+  return c;
+}
+
 std::optional<store::Session> SessionManager::resolve(std::string_view token) {
   if (token.empty() || token.size() > 128) return std::nullopt;
   auto hash = hashToken(token);

@@ -26,6 +26,12 @@ class SessionManager {
     store::Session session;
   };
   Created create(const store::User& user, std::string authnContextClassRef, const std::string& remote);
+  // ForceAuthn inside a live session of the same user: a new token and id (no fixation),
+  // a new AuthnInstant, the same participants (Single Logout must still reach them) and the
+  // same creation time (the absolute timeout still counts from the first login).
+  // nullopt when `old` is gone meanwhile.
+  std::optional<Created> reauthenticate(const store::Session& old, std::string authnContextClassRef,
+                                        const std::string& remote);
   // The live session for a cookie token; expired ones are removed and yield nullopt.
   std::optional<store::Session> resolve(std::string_view token);
   void destroy(std::string_view token, const std::string& reason);

@@ -56,6 +56,10 @@ class Store {
   virtual std::optional<Session> findSession(std::string_view idHash) = 0;
   virtual void touchSession(std::string_view idHash, TimePoint lastSeenAt) = 0;
   virtual bool removeSession(std::string_view idHash, const AuditRecord& audit) = 0;  // and its participants
+  // Re-authentication inside a session (ForceAuthn): `renewed` (a new id, the same user)
+  // replaces the session `oldIdHash` and takes over its participants, in one transaction;
+  // false (nothing changed) when the old session is gone.
+  virtual bool renewSession(std::string_view oldIdHash, const Session& renewed, const AuditRecord& audit) = 0;
   virtual std::vector<Session> listSessions(std::optional<std::string_view> login = std::nullopt) = 0;
   // Removes sessions idle since before idleBefore or created before createdBefore; returns how many.
   virtual std::size_t purgeSessions(TimePoint idleBefore, TimePoint createdBefore) = 0;

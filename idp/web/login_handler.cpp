@@ -4,6 +4,7 @@
 
 #include "idp/saml/sp_directory.h"
 #include "idp/sso/login_service.h"
+#include "idp/sso/logout_service.h"
 #include "idp/sso/pending_request.h"
 #include "idp/sso/session_manager.h"
 #include "idp/web/http_util.h"
@@ -100,16 +101,30 @@ void LoginHandler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::H
     }
     case sso::LoginOutcome::Ok: break;
   }
-  // A new session id at every login (session fixation); the old session, if any, ends.
-  if (auto old = cookie(req, kSessionCookie)) ctx_.sso->sessions.destroy(*old, "replaced by a new login");
-  auto created = ctx_.sso->sessions.create(*result.user, pending->authnContextClassRef, remoteAddress(req));
+  // A new session id at every login (session fixation). The same person re-authenticating
+  // (ForceAuthn) keeps the session's SPs for Single Logout; a different person's old session
+  // ends, with back-channel logout to its SPs.
+  std::optional<sso::SessionManager::Created> created;
+  if (auto oldToken = cookie(req, kSessionCookie)) {
+    if (auto old = ctx_.sso->sessions.resolve(*oldToken)) {
+      if (old->userId == result.user->id) {
+        created = ctx_.sso->sessions.reauthenticate(*old, pending->authnContextClassRef, remoteAddress(req));
+      } else if (ctx_.sso->logout) {
+        auto flow = ctx_.sso->logout->begin(*old, std::nullopt, result.user->login, false, false);
+        ctx_.sso->logout->finish(flow);
+      } else {
+        ctx_.sso->sessions.destroy(*oldToken, "replaced by another person's login");
+      }
+    }
+  }
+  if (!created) created = ctx_.sso->sessions.create(*result.user, pending->authnContextClassRef, remoteAddress(req));
   // SameSite=None: the SP's POST-binding AuthnRequest is a cross-site POST that must carry
   // the session; browsers accept None only with Secure.
-  setCookie(resp, kSessionCookie, created.token,
+  setCookie(resp, kSessionCookie, created->token,
             {"/", ctx_.https(), ctx_.https() ? "None" : "Lax", std::nullopt});
   setCookie(resp, kCsrfCookie, "", {"/login", ctx_.https(), "Strict", 0});
   ctx_.store.removePendingRequest(flow);
-  completeSso(ctx_, req, resp, created.session, *pending);
+  completeSso(ctx_, req, resp, created->session, *pending);
 }
 
 }  // namespace propusk::web

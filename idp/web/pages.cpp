@@ -67,6 +67,35 @@ std::string renderStatusTooLow(const std::string& have, const std::string& need,
   return s;
 }
 
+std::string renderLogoutConfirm(const std::string& csrf, const std::string& styleNonce) {
+  return head("Выход / Sign out", styleNonce) +
+         "<h1>Выход <span class=\"en\">/ Sign out</span></h1>\n"
+         "<p>Выйти из учётной записи и из всех сервисов, в которые вы вошли через неё?<br>"
+         "<span class=\"en\">Sign out of your account and of every service you signed in to with it?</span></p>\n"
+         "<form method=\"post\" action=\"/logout\">\n" +
+         hidden("csrf", csrf) + "<button type=\"submit\">Выйти / Sign out</button>\n</form>\n</body></html>\n";
+}
+
+std::string renderLoggedOut(const std::vector<LogoutResultLine>& lines, const std::string& styleNonce) {
+  bool all = true;
+  for (auto& l : lines) all = all && l.reached;
+  std::string s = head("Вы вышли / Signed out", styleNonce);
+  s += "<h1>Вы вышли <span class=\"en\">/ You are signed out</span></h1>\n";
+  if (!all)
+    s += "<p class=\"err\">Не все сервисы подтвердили выход: закройте браузер, чтобы завершить их сеансы.<br>"
+         "<span class=\"en\">Not every service confirmed the sign-out: close the browser to end their sessions.</span></p>\n";
+  if (!lines.empty()) {
+    s += "<ul>\n";
+    for (auto& l : lines)
+      s += "<li>" + htmlEscape(l.service) + " — " +
+           (l.reached ? "выход выполнен <span class=\"en\">/ signed out</span>"
+                      : "<b>не подтвердил выход</b> <span class=\"en\">/ did not confirm</span>") +
+           "</li>\n";
+    s += "</ul>\n";
+  }
+  return s + "</body></html>\n";
+}
+
 std::string renderMessagePage(const std::string& titleRu, const std::string& titleEn, const std::string& textRu,
                               const std::string& textEn) {
   return head(titleRu + " / " + titleEn) + "<h1>" + htmlEscape(titleRu) + "</h1>\n<p>" + htmlEscape(textRu) +

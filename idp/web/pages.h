@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace propusk::web {
 
@@ -25,6 +26,16 @@ std::string renderAutoPost(const std::string& action, const std::string& field, 
 // and offers to return to the service (which receives a SAML error).
 std::string renderStatusTooLow(const std::string& have, const std::string& need, const std::string& action,
                                const std::string& samlMessageB64, const std::optional<std::string>& relayState);
+
+// IdP-initiated logout: "sign out of every service?" with a POST button (CSRF token).
+std::string renderLogoutConfirm(const std::string& csrf, const std::string& styleNonce);
+
+// The end of a logout the IdP itself started: which services were told, which could not be.
+struct LogoutResultLine {
+  std::string service;  // display name
+  bool reached = false;
+};
+std::string renderLoggedOut(const std::vector<LogoutResultLine>& lines, const std::string& styleNonce);
 
 std::string renderMessagePage(const std::string& titleRu, const std::string& titleEn, const std::string& textRu,
                               const std::string& textEn);

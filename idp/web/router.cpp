@@ -7,6 +7,7 @@
 #include "idp/core/printable.h"
 #include "idp/web/health_handler.h"
 #include "idp/web/login_handler.h"
+#include "idp/web/slo_handler.h"
 #include "idp/web/sso_handler.h"
 #include "idp/web/respond.h"
 
@@ -72,10 +73,14 @@ Poco::Net::HTTPRequestHandler* Router::createRequestHandler(const Poco::Net::HTT
   else if (path == "/saml/sso") h = (get || m == "POST") ? new SsoHandler(ctx_, false) : nullptr;
   else if (path == "/saml/sso/unsolicited") h = get ? new SsoHandler(ctx_, true) : nullptr;
   else if (path == "/login") h = (get || m == "POST") ? new LoginHandler(ctx_) : nullptr;
+  else if (path == "/saml/slo") h = (get || m == "POST") ? new SloHandler(ctx_) : nullptr;
+  else if (path == "/saml/soap") h = m == "POST" ? new SoapHandler(ctx_) : nullptr;
+  else if (path == "/logout") h = (get || m == "POST") ? new LogoutHandler(ctx_) : nullptr;
   else return new Guarded(ctx_, new ErrorPage(ctx_, Status::HTTP_NOT_FOUND));
   if (!h) {
-    bool postToo = path == "/saml/sso" || path == "/login";
-    return new Guarded(ctx_, new ErrorPage(ctx_, Status::HTTP_METHOD_NOT_ALLOWED, postToo ? "GET, HEAD, POST" : "GET, HEAD"));
+    bool postToo = path == "/saml/sso" || path == "/login" || path == "/saml/slo" || path == "/logout";
+    return new Guarded(ctx_, new ErrorPage(ctx_, Status::HTTP_METHOD_NOT_ALLOWED,
+                                           path == "/saml/soap" ? "POST" : postToo ? "GET, HEAD, POST" : "GET, HEAD"));
   }
   return new Guarded(ctx_, h);
 }

@@ -19,6 +19,7 @@ namespace propusk::sso {
 class SessionManager;
 class LoginService;
 class AssertionIssuer;
+class LogoutService;
 }  // namespace propusk::sso
 
 namespace propusk::web {
@@ -30,6 +31,7 @@ struct SsoServices {
   sso::SessionManager& sessions;
   sso::LoginService& logins;
   sso::AssertionIssuer& issuer;
+  sso::LogoutService* logout = nullptr;  // Single Logout (set by the server)
 };
 
 struct WebContext {

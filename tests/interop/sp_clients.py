@@ -64,8 +64,12 @@ def encode(xml_text):
 # ------------------------------------------------------------------------------------ pysaml2
 
 class PysamlSp:
+    """slo: [(Location, binding)] for the SP's SingleLogoutService (none by default); with it
+    pysaml2 signs its LogoutRequests and LogoutResponses (logout_requests_signed,
+    logout_responses_signed) and trusts the IdP's TLS certificate for its own SOAP calls."""
+
     def __init__(self, idp, name="pysaml2-sp", entity_id="https://pysaml2.sp.test/saml2/metadata",
-                 base="https://pysaml2.sp.test/saml2"):
+                 base="https://pysaml2.sp.test/saml2", slo=None):
         from saml2 import BINDING_HTTP_POST
         from saml2.client import Saml2Client
         from saml2.config import SPConfig
@@ -102,6 +106,15 @@ class PysamlSp:
                 },
             },
         }
+        if slo:
+            sp = self.settings["service"]["sp"]
+            sp["endpoints"]["single_logout_service"] = list(slo)
+            sp["logout_requests_signed"] = True
+            sp["logout_responses_signed"] = True
+            # pysaml2's own SOAP calls to the IdP (requests): trust the IdP's self-signed cert.
+            self.settings["verify_ssl_cert"] = True
+            self.settings["ca_certs"] = idp.tls_cert
+        self.slo = list(slo or [])
         self.config = SPConfig()
         self.config.load(self.settings)
         self.client = Saml2Client(config=self.config)
@@ -135,18 +148,27 @@ class PysamlSp:
 # ------------------------------------------------------------------------------------ Lasso
 
 class LassoSp:
+    """slo: [(binding URI, Location)] replacing the template's one SingleLogoutService
+    (HTTP-Redirect at BASE/slo) when given."""
+
     def __init__(self, idp, name="lasso-sp", entity_id="https://lasso.sp.test/saml/metadata",
-                 base="https://lasso.sp.test/saml"):
+                 base="https://lasso.sp.test/saml", slo=None):
         import lasso
 
         self.idp = idp
         self.entity_id = entity_id
+        self.base = base
         self.acs = base + "/acs/post"
         key, cert = idp.sp_keys(name)
         self.metadata = (I.read_template("lasso-sp-metadata.xml")
                          .replace("@ENTITY_ID@", entity_id)
                          .replace("@BASE@", base)
                          .replace("@CERT@", I.pem_body(cert)))
+        if slo is not None:
+            services = "".join(f'<md:SingleLogoutService Binding="{b}" Location="{loc}"/>\n    ' for b, loc in slo)
+            self.metadata, n = re.subn(r"<md:SingleLogoutService\b[^>]*/>\s*", services, self.metadata, count=1)
+            if n != 1:
+                raise AssertionError("lasso-sp-metadata.xml: no SingleLogoutService to replace")
         self.metadata_file = idp.path(name + "-metadata.xml")
         with open(self.metadata_file, "w", encoding="utf-8") as f:
             f.write(self.metadata)
@@ -202,3 +224,53 @@ def lasso_attributes(assertion):
                 raise AssertionError(f"attribute {attr.name} sent twice")
             out[attr.name] = (attr.nameFormat, attr.friendlyName, values)
     return out
+
+
+# ------------------------------------------------------------------------------------ SOAP SLO
+
+class SoapEndpoint:
+    """A loopback http.server (a thread) standing in for SPs' SOAP SingleLogoutService:
+    every POST body goes to handler(path, body: bytes) -> (status, content_type, body: bytes);
+    each call is recorded in `calls` as (path, body). start() / stop()."""
+
+    def __init__(self, handler):
+        import http.server
+        import threading
+
+        outer = self
+        self.calls = []
+        self.errors = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 (http.server's naming)
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                outer.calls.append((self.path, body))
+                try:
+                    status, ctype, out = handler(self.path, body)
+                except Exception as e:  # the test reads `errors`; the IdP sees a 500
+                    import traceback
+                    outer.errors.append(f"{e!r}\n{traceback.format_exc()}")
+                    status, ctype, out = 500, "text/plain", b"handler failed"
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(out)))
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.wfile.write(out)
+
+            def log_message(self, *a):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(5)

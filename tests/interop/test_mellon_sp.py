@@ -61,6 +61,16 @@ mod_auth_mellon quirks (0.18.1 with Lasso 2.8.1, Apache 2.4 on Debian 12):
 - A Response whose signature does not verify: HTTP 400 ("Lasso error: [-111] Failed to
   verify signature" in error.log), no session. An error Response (e.g. RequestDenied):
   HTTP 401 unless MellonNoSuccessErrorPage is set.
+- Single Logout: Mellon's SingleLogoutService is MellonEndpointPath + /logout (HTTP-Redirect
+  in its metadata). SP-initiated: GET /mellon/logout?ReturnTo=URL (a URL on the same host)
+  sends a signed HTTP-Redirect LogoutRequest (rsa-sha256, RelayState = ReturnTo, may be over
+  80 bytes: Propusk does not limit a logout RelayState) and, on Propusk's signed
+  LogoutResponse, ends the Mellon session and redirects to ReturnTo. IdP-initiated: Mellon
+  checks the signed LogoutRequest, ends the session and answers over HTTP-Redirect.
+- Mellon finds the session a LogoutRequest ends by NameID alone; with several Mellon
+  sessions under one persistent NameID (one person, several browsers) it can check the
+  request against another session's assertion: "Unknown principal on logout" and HTTP 500,
+  no LogoutResponse (test_idp_initiated_logout_with_several_mellon_sessions).
 """
 
 import base64
@@ -465,6 +475,117 @@ class MellonSpTests(I.IdpTestCase):
         self.assertEqual(final.status, 401, self.diagnose(repr(final)))
         # A short link works with the same browser: nothing else was wrong.
         self.login(browser)
+
+    # ------------------------------------------------------------------ Single Logout
+
+    def bye_page(self):
+        path = os.path.join(self.apache.dir, "htdocs", "bye.html")
+        if not os.path.exists(path):
+            with open(path, "w", encoding="utf-8") as f:
+                f.write("<html><body>bye</body></html>\n")
+            os.chmod(path, 0o644)
+        return self.apache.origin + "/bye.html"
+
+    def assertMellonSessionGone(self, browser):
+        location, _ = self.redirect_to_idp(browser)
+        self.assertTrue(location.startswith(self.idp.sso_url + "?"), location)
+
+    def test_sp_initiated_logout(self):
+        """/mellon/logout?ReturnTo=URL: Mellon (Lasso) sends a signed HTTP-Redirect
+        LogoutRequest to /saml/slo, Propusk answers Mellon's SingleLogoutService with a
+        signed LogoutResponse, Mellon ends its session and returns to ReturnTo."""
+        browser, _, _, _, env = self.login()
+        bye = self.bye_page()
+        start = len(browser.history)
+        page = browser.navigate(self.apache.base + "/logout?ReturnTo=" + urllib.parse.quote(bye, safe=""))
+        hops = browser.history[start:]
+        self.assertEqual(page.url, bye, self.diagnose(f"{[(p.url[:120], p.status) for p in hops]}"))
+        self.assertEqual(page.status, 200)
+        to_idp = [p for p in hops if p.url.startswith(self.idp.base + "/saml/slo?")]
+        self.assertEqual(len(to_idp), 1, [p.url[:120] for p in hops])
+        query, req = decode_redirect_request(to_idp[0].url)
+        self.assertEqual(req.tag, f"{{{S.SAMLP}}}LogoutRequest")
+        self.assertEqual(req.find("saml:NameID", NS).text, env["REMOTE_USER"])
+        self.assertEqual(query.get("SigAlg"), S.RSA_SHA256)
+        back = [p for p in hops if p.url.startswith(self.apache.base + "/logout?SAMLResponse=")]
+        self.assertEqual(len(back), 1, [p.url[:120] for p in hops])
+        response = ET.fromstring(zlib.decompress(base64.b64decode(
+            dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(back[0].url).query))["SAMLResponse"]), -15))
+        self.assertEqual(response.get("InResponseTo"), req.get("ID"))
+        self.assertEqual([c.get("Value") for c in response.iter(f"{{{S.SAMLP}}}StatusCode")],
+                         ["urn:oasis:names:tc:SAML:2.0:status:Success"])
+        self.assertMellonSessionGone(browser)
+        # and the IdP session is over: the IdP shows its login form again
+        self.to_idp(browser)
+
+    def login_as_new_user(self, login):
+        """A user of its own (so no other Mellon session holds the same persistent NameID,
+        see test_idp_initiated_logout_with_several_mellon_sessions) logged in at Mellon."""
+        I.lib.ctl_ok(self.idp.data, "user", "add", login, *I.USER_ARGS[:-10], "--email", f"{login}@example.ru",
+                     "--status", "simplified", input=I.PASSWORD + "\n")
+        browser = self.browser()
+        post, _, _ = browser.sso(self.secret, username=login, password=I.PASSWORD)
+        env = self.env_of(self.to_sp(browser, post))
+        return browser, env
+
+    def idp_initiated_logout(self, browser):
+        """Sign out at the IdP's /logout; returns (last page, the pages on the way)."""
+        page = browser.navigate(self.idp.base + "/logout")
+        confirm = [f for f in page.forms if f.action == "/logout"][0]
+        start = len(browser.history)
+        page = browser.navigate(self.idp.base + "/logout", "POST", confirm.values())
+        return page, browser.history[start:]
+
+    def test_idp_initiated_logout_reaches_mellon(self):
+        """/logout at the IdP: Mellon gets the signed LogoutRequest through the browser,
+        ends its session and answers; the IdP's signed-out page says Mellon confirmed."""
+        browser, _ = self.login_as_new_user("mellon-slo")
+        page, hops = self.idp_initiated_logout(browser)
+        self.assertTrue(any(p.url.startswith(self.apache.base + "/logout?SAMLRequest=") for p in hops),
+                        [p.url[:120] for p in hops])
+        self.assertTrue(page.url.startswith(self.idp.base + "/saml/slo?SAMLResponse="),
+                        self.diagnose(f"{page!r} {[(p.url[:120], p.status) for p in hops]}"))
+        self.assertEqual(page.status, 200, self.diagnose(f"{page!r} {page.visible_text[:400]!r}"))
+        self.assertIn("signed out", page.visible_text)
+        self.assertNotIn("did not confirm", page.visible_text, page.visible_text)
+        self.assertMellonSessionGone(browser)
+
+    def test_idp_initiated_logout_with_several_mellon_sessions(self):
+        """Mellon looks up the session a LogoutRequest ends by the NameID alone
+        (am_get_request_session_by_nameid) and Lasso then compares the SessionIndex: with
+        several Mellon sessions of one person (three browsers here, one persistent NameID) the
+        IdP's request — for this browser's NameID and SessionIndex, checked below — is checked
+        against another session's assertion; Mellon answers HTTP 500 ("Unknown principal on
+        logout" in error.log) and sends no LogoutResponse. (With two sessions Mellon happened
+        to pick the right one.) Propusk's part: the person is not stuck — back at /logout the
+        logout goes on and the page says that Mellon did not confirm."""
+        login = "mellon-three"
+        first, _ = self.login_as_new_user(login)
+        others = []
+        for _ in range(2):
+            b = self.browser()
+            post, _, _ = b.sso(self.secret, username=login, password=I.PASSWORD)
+            self.env_of(self.to_sp(b, post))
+            others.append(b)
+        last = others[-1]
+        assertion = ET.fromstring(S.decode_response(post.saml_response).encode("utf-8")).find("saml:Assertion", NS)
+        page, hops = self.idp_initiated_logout(last)
+        at_mellon = [p for p in hops if p.url.startswith(self.apache.base + "/logout?SAMLRequest=")]
+        self.assertEqual(len(at_mellon), 1, [p.url[:120] for p in hops])
+        # what the IdP asked is right: this browser's NameID and SessionIndex at Mellon
+        _, req = decode_redirect_request(at_mellon[0].url)
+        self.assertEqual(req.find("saml:NameID", NS).text, assertion.find("saml:Subject/saml:NameID", NS).text)
+        self.assertEqual([s.text for s in req.findall("samlp:SessionIndex", NS)],
+                         [assertion.find("saml:AuthnStatement", NS).get("SessionIndex")])
+        if page.status == 200 and page.url.startswith(self.idp.base + "/saml/slo?"):
+            self.assertNotIn("did not confirm", page.visible_text)  # Mellon picked the right session
+            return
+        self.assertEqual(page.status, 500, self.diagnose(repr(page)))
+        self.assertIn("Unknown principal on logout", self.apache.log())
+        page = last.navigate(self.idp.base + "/logout")
+        self.assertEqual(page.status, 200, repr(page))
+        self.assertIn("did not confirm", page.visible_text)
+        self.assertIsNotNone(first)
 
 
 if __name__ == "__main__":

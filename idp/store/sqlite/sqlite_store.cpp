@@ -20,6 +20,7 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/Nullable.h>
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <array>
@@ -297,7 +298,13 @@ void prepareFile(const std::filesystem::path& file) {
 
 void registerSqliteOnce() {
   static std::once_flag once;
-  std::call_once(once, [] { Poco::Data::SQLite::Connector::registerConnector(); });
+  std::call_once(once, [] {
+    // SQLite's allocation statistics take one process-wide mutex on every malloc and free;
+    // the server's readers and writer contended on it. Nothing here reads the statistics.
+    // Only possible before SQLite initialises; harmless (SQLITE_MISUSE) if it already has.
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    Poco::Data::SQLite::Connector::registerConnector();
+  });
 }
 
 class SqliteStore final : public Store {
@@ -585,6 +592,25 @@ class SqliteStore final : public Store {
       Statement st(session_);
       st << "DELETE FROM sessions WHERE id_hash = ?", use(id);
       if (st.execute() == 0) return false;  // participants follow by ON DELETE CASCADE
+      appendLocked(audit);
+      return true;
+    });
+  }
+
+  bool renewSession(std::string_view oldIdHash, const Session& s, const AuditRecord& audit) override {
+    std::string old(oldIdHash), idHash = s.idHash, login = s.login, context = s.authnContextClassRef;
+    Int64 userId = s.userId, created = unixSeconds(s.createdAt), seen = unixSeconds(s.lastSeenAt),
+          authn = unixSeconds(s.authnInstant);
+    return write("renew session", [&] {
+      Int64 n = 0;
+      session_ << "SELECT COUNT(*) FROM sessions WHERE id_hash = ? AND user_id = ?", use(old), use(userId), into(n), now;
+      if (n == 0) return false;
+      session_ << "INSERT INTO sessions (id_hash, user_id, login, created_at, last_seen_at, "
+                  "authn_instant, authn_context) VALUES (?, ?, ?, ?, ?, ?, ?)",
+          use(idHash), use(userId), use(login), use(created), use(seen), use(authn), use(context), now;
+      session_ << "UPDATE session_participants SET session_id_hash = ? WHERE session_id_hash = ?", use(idHash),
+          use(old), now;
+      session_ << "DELETE FROM sessions WHERE id_hash = ?", use(old), now;
       appendLocked(audit);
       return true;
     });

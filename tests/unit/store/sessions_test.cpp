@@ -487,3 +487,31 @@ TEST_CASE("sessions: participants found by SP and NameID across sessions", "[sto
   f.store->removeSession(kHashB, rec("session.remove", "b"));
   CHECK(f.store->findSessionParticipants("https://sp1/", "n1").size() == 1);
 }
+
+TEST_CASE("sessions: renew moves the participants to the new id, atomically", "[store][sessions]") {
+  Fixture f;
+  const auto uid = f.addUser("ivanov");
+  const auto other = f.addUser("petrov");
+  f.store->createSession(session(kHashA, uid, "ivanov", 100, 100), rec("session.create", "a"));
+  f.store->addSessionParticipant(participant(kHashA, "https://sp1/", "n1", 200), kIssued);
+  f.store->addSessionParticipant(participant(kHashA, "https://sp2/", "n2", 210), kIssued);
+  const auto events = f.store->listAudit().size();
+
+  auto renewed = session(kHashB, uid, "ivanov", 100, 500);
+  CHECK(f.store->renewSession(kHashA, renewed, rec("session.reauthenticate", "b")));
+  CHECK_FALSE(f.store->findSession(kHashA));
+  REQUIRE(f.store->findSession(kHashB));
+  CHECK(f.store->findSession(kHashB)->lastSeenAt == at(500));
+  auto ps = f.store->listSessionParticipants(kHashB);
+  REQUIRE(ps.size() == 2);
+  CHECK(ps[0].spEntityId == "https://sp1/");
+  CHECK(f.store->listSessionParticipants(kHashA).empty());
+  CHECK(f.store->listAudit().size() == events + 1);
+
+  // Gone, or another user's: nothing changes, nothing audited.
+  CHECK_FALSE(f.store->renewSession(kHashA, session(kHashC, uid, "ivanov", 1, 1), rec("session.reauthenticate", "c")));
+  CHECK_FALSE(f.store->renewSession(kHashB, session(kHashC, other, "petrov", 1, 1), rec("session.reauthenticate", "c")));
+  CHECK_FALSE(f.store->findSession(kHashC));
+  CHECK(f.store->listSessionParticipants(kHashB).size() == 2);
+  CHECK(f.store->listAudit().size() == events + 1);
+}

@@ -1,0 +1,74 @@
+#include <openssl/crypto.h>
+
+#include "idp/sso/logout_service.h"
+#include "idp/sso/session_manager.h"
+#include "idp/web/http_util.h"
+#include "idp/web/pages.h"
+#include "idp/web/respond.h"
+#include "idp/web/slo_flow.h"
+#include "idp/web/slo_handler.h"
+#include "idp/web/sso_handler.h"
+
+namespace propusk::web {
+
+namespace {
+
+using HttpStatus = Poco::Net::HTTPResponse::HTTPStatus;
+
+bool sameToken(const std::string& a, const std::string& b) {
+  return !a.empty() && a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+void sendPage(WebContext& ctx, Poco::Net::HTTPServerResponse& resp, HttpStatus status, const std::string& html) {
+  addSecurityHeaders(resp, ctx.https());
+  sendBody(resp, status, "text/html; charset=utf-8", html);
+}
+
+void notSignedIn(WebContext& ctx, Poco::Net::HTTPServerResponse& resp) {
+  clearSessionCookie(ctx, resp);
+  sendPage(ctx, resp, HttpStatus::HTTP_OK,
+           renderMessagePage("Вы не вошли", "You are not signed in", "Сеанс уже завершён.", "There is no session to end."));
+}
+
+}  // namespace
+
+void LogoutHandler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) {
+  auto& logout = *ctx_.sso->logout;
+  if (req.getMethod() != "POST") {
+    // Back from an SP that never answered: note it and go on with the next one.
+    if (auto id = cookie(req, kLogoutCookie); id && id->size() <= 64) {
+      if (auto flow = logout.load(*id)) {
+        logout.abandonAwaiting(*flow, "the browser came back to /logout without the SP's LogoutResponse");
+        return continueLogout(ctx_, resp, *flow);
+      }
+    }
+    std::optional<store::Session> session;
+    if (auto token = cookie(req, kSessionCookie)) session = ctx_.sso->sessions.resolve(*token);
+    if (!session) return notSignedIn(ctx_, resp);
+    std::string csrf = ctx_.random.token(24);
+    setCookie(resp, kLogoutCsrfCookie, csrf, {"/logout", ctx_.https(), "Strict", std::nullopt});
+    std::string nonce = ctx_.random.token(16);
+    resp.set("Content-Security-Policy", "default-src 'none'; style-src 'nonce-" + nonce +
+                                            "'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+    return sendPage(ctx_, resp, HttpStatus::HTTP_OK, renderLogoutConfirm(csrf, nonce));
+  }
+
+  auto body = readBody(req, 16 * 1024);
+  auto form = body ? parseForm(*body) : Result<Form>(std::unexpected(body.error()));
+  if (!form) return sendErrorPage(ctx_, resp, HttpStatus::HTTP_BAD_REQUEST, "Некорректная форма", "Invalid form", form.error().detail);
+  std::string csrf = form->contains("csrf") ? form->at("csrf") : "";
+  if (!sameToken(cookie(req, kLogoutCsrfCookie).value_or(""), csrf)) {
+    ctx_.store.appendAudit({"web", "logout.csrf-refused", "-", "refused", "{}"});
+    return sendErrorPage(ctx_, resp, HttpStatus::HTTP_FORBIDDEN, "Форма устарела или подделана",
+                         "The form is stale or forged", "logout CSRF token mismatch");
+  }
+  setCookie(resp, kLogoutCsrfCookie, "", {"/logout", ctx_.https(), "Strict", 0});
+  std::optional<store::Session> session;
+  if (auto token = cookie(req, kSessionCookie)) session = ctx_.sso->sessions.resolve(*token);
+  if (!session) return notSignedIn(ctx_, resp);
+  clearSessionCookie(ctx_, resp);
+  auto flow = logout.begin(*session, std::nullopt, session->login, false, true);
+  continueLogout(ctx_, resp, flow);
+}
+
+}  // namespace propusk::web

@@ -1,0 +1,83 @@
+#include "idp/web/slo_flow.h"
+
+#include "idp/core/base64.h"
+#include "idp/saml/sp_directory.h"
+#include "idp/sso/logout_service.h"
+#include "idp/web/http_util.h"
+#include "idp/web/pages.h"
+#include "idp/web/respond.h"
+#include "idp/web/sso_flow.h"
+#include "idp/web/sso_handler.h"
+
+namespace propusk::web {
+
+using HttpStatus = Poco::Net::HTTPResponse::HTTPStatus;
+
+void sendOutgoing(WebContext& ctx, Poco::Net::HTTPServerResponse& resp, const saml::OutgoingMessage& msg,
+                  const std::string& destination) {
+  addSecurityHeaders(resp, ctx.https());
+  if (msg.binding == saml::Binding::Redirect) {
+    resp.setStatusAndReason(HttpStatus::HTTP_SEE_OTHER);
+    resp.set("Location", msg.redirectUrl);
+    resp.setContentLength(0);
+    resp.send();
+    return;
+  }
+  std::string nonce = ctx.random.token(16);
+  std::string page = renderAutoPost(destination, std::string(msg.formField), base64Encode(msg.xml), msg.relayState, nonce);
+  resp.set("Content-Security-Policy", "default-src 'none'; script-src 'nonce-" + nonce + "'; form-action " +
+                                          cspOrigin(destination) + "; frame-ancestors 'none'; base-uri 'none'");
+  sendBody(resp, HttpStatus::HTTP_OK, "text/html; charset=utf-8", page);
+}
+
+void clearSessionCookie(WebContext& ctx, Poco::Net::HTTPServerResponse& resp) {
+  setCookie(resp, kSessionCookie, "", {"/", ctx.https(), ctx.https() ? "None" : "Lax", 0});
+}
+
+void continueLogout(WebContext& ctx, Poco::Net::HTTPServerResponse& resp, sso::LogoutFlow& flow) {
+  auto& logout = *ctx.sso->logout;
+  if (auto next = logout.nextFrontChannelMessage(flow)) {
+    setCookie(resp, kLogoutCookie, flow.id, {"/logout", ctx.https(), "Lax", std::nullopt});
+    return sendOutgoing(ctx, resp, next->message, next->destination);
+  }
+  logout.finish(flow);
+  setCookie(resp, kLogoutCookie, "", {"/logout", ctx.https(), "Lax", 0});
+  if (flow.initiator) {
+    auto sp = ctx.sso->sps.find(flow.initiator->spEntityId);
+    if (sp) {
+      auto out = logout.respond(*sp, flow.initiator->binding, flow.initiator->requestId, StatusCode::Success,
+                                flow.partial() ? status::kPartialLogout : std::string_view(), flow.initiator->relayState);
+      if (out) return sendOutgoing(ctx, resp, out->message, out->destination);
+      ctx.log.warning("logout: cannot answer %s: %s", flow.initiator->spEntityId, out.error().detail);
+    }
+  }
+  std::vector<LogoutResultLine> lines;
+  for (auto& t : flow.targets) {
+    auto sp = ctx.sso->sps.find(t.spEntityId);
+    lines.push_back({sp ? saml::displayNameFor(sp->metadata) : t.spEntityId, t.outcome == sso::LogoutOutcome::Done});
+  }
+  std::string nonce = ctx.random.token(16);
+  addSecurityHeaders(resp, ctx.https());
+  resp.set("Content-Security-Policy", "default-src 'none'; style-src 'nonce-" + nonce + "'; frame-ancestors 'none'; base-uri 'none'");
+  sendBody(resp, HttpStatus::HTTP_OK, "text/html; charset=utf-8", renderLoggedOut(lines, nonce));
+}
+
+}  // namespace propusk::web
+
+namespace propusk::web {
+
+saml::RequestContext logoutStepContext(WebContext& ctx, saml::Binding binding, const std::string& endpointUrl,
+                                       const saml::QuerySignature* qs) {
+  saml::RequestContext rc;
+  rc.now = ctx.clock.now();
+  rc.clockSkew = ctx.config.clockSkew;
+  rc.sloUrl = endpointUrl;
+  rc.binding = binding;
+  rc.querySignature = qs;
+  rc.requireSignedRequests = ctx.config.wantAuthnRequestsSigned;
+  rc.sps = &ctx.sso->sps;
+  rc.replay = &ctx.sso->replay;
+  return rc;
+}
+
+}  // namespace propusk::web

@@ -1,0 +1,77 @@
+#include "idp/core/json_text.h"
+#include "idp/core/printable.h"
+#include "idp/saml/bindings/soap.h"
+#include "idp/saml/validation/logout_steps.h"
+#include "idp/sso/logout_service.h"
+#include "idp/web/http_util.h"
+#include "idp/web/respond.h"
+#include "idp/web/slo_flow.h"
+#include "idp/web/slo_handler.h"
+#include "idp/xml/schema.h"
+
+namespace propusk::web {
+
+namespace {
+
+using HttpStatus = Poco::Net::HTTPResponse::HTTPStatus;
+
+// bindings §3.2.3.3: SAML answers travel with 200, faults with 500.
+void sendSoap(WebContext& ctx, Poco::Net::HTTPServerResponse& resp, HttpStatus status, const std::string& envelope) {
+  addSecurityHeaders(resp, ctx.https());
+  resp.set("Cache-Control", "no-cache, no-store");
+  sendBody(resp, status, saml::kSoapContentType, envelope);
+}
+
+void fault(WebContext& ctx, Poco::Net::HTTPServerResponse& resp, saml::SoapFaultCode code, const std::string& issuer,
+           const std::string& detail) {
+  ctx.store.appendAudit({"soap", "logout.request.refused", printable(issuer, 200), "refused",
+                         R"({"step":"soap","detail":)" + jsonString(printable(detail, 200)) + "}"});
+  ctx.log.notice("soap: fault: %s", printable(detail, 300));
+  sendSoap(ctx, resp, HttpStatus::HTTP_INTERNAL_SERVER_ERROR, saml::buildSoapFault(code));
+}
+
+}  // namespace
+
+void SoapHandler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) {
+  auto& logout = *ctx_.sso->logout;
+  auto body = readBody(req, 256 * 1024);
+  if (!body) return fault(ctx_, resp, saml::SoapFaultCode::Client, "-", body.error().detail);
+  auto inner = saml::unwrapSoap(*body);
+  if (!inner) return fault(ctx_, resp, inner.error().code, "-", inner.error().detail);
+  if (inner->localName != "LogoutRequest" || inner->namespaceUri != "urn:oasis:names:tc:SAML:2.0:protocol")
+    return fault(ctx_, resp, saml::SoapFaultCode::Client, "-",
+                 "unsupported SOAP request " + printable(inner->localName, 60) + " (only LogoutRequest)");
+  auto parsed = saml::parseLogoutRequest(inner->xml, *xml::SchemaSet::shared());
+  if (!parsed) return fault(ctx_, resp, saml::SoapFaultCode::Client, "-", parsed.error().detail);
+
+  auto rc = logoutStepContext(ctx_, saml::Binding::Soap, ctx_.config.publicUrl + "/saml/soap", nullptr);
+  auto ok = saml::runLogoutRequestSteps(*parsed, rc);
+  const std::string issuer = parsed->issuer.value_or("-");
+  auto answer = [&](StatusCode top, std::string_view second) {
+    auto out = logout.respond(*rc.sp, saml::Binding::Soap, parsed->id, top, second, std::nullopt);
+    if (!out) return fault(ctx_, resp, saml::SoapFaultCode::Server, issuer, out.error().detail);
+    sendSoap(ctx_, resp, HttpStatus::HTTP_OK, saml::wrapSoap(out->message.xml));
+  };
+  if (!ok) {
+    if (!rc.sp) return fault(ctx_, resp, saml::SoapFaultCode::Client, issuer, std::string(ok.error().step) + ": " + ok.error().error.detail);
+    ctx_.store.appendAudit({"soap", "logout.request.refused", printable(issuer, 200), "refused",
+                            R"({"id":)" + jsonString(printable(parsed->id, 100)) + R"(,"step":)" + jsonString(ok.error().step) +
+                                R"(,"detail":)" + jsonString(printable(ok.error().error.detail, 200)) + "}"});
+    return answer(ok.error().error.top, ok.error().error.second);
+  }
+  const std::string spId = rc.sp->metadata.entityId;
+  auto match = logout.matchSessions(*parsed, spId, std::nullopt);
+  ctx_.store.appendAudit({spId, "logout.request.accepted", "-", "ok",
+                          R"({"id":)" + jsonString(printable(parsed->id, 100)) + R"(,"binding":"soap","sessions":)" +
+                              std::to_string(match.sessions.size()) + "}"});
+  bool partial = false;
+  for (auto& s : match.sessions) {
+    sso::LogoutInitiator initiator{spId, parsed->id, saml::Binding::Soap, std::nullopt};
+    auto flow = logout.begin(s, initiator, spId, false, false);
+    partial = partial || flow.partial();
+    logout.finish(flow);
+  }
+  answer(StatusCode::Success, partial ? status::kPartialLogout : std::string_view());
+}
+
+}  // namespace propusk::web
