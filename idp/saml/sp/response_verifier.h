@@ -1,0 +1,93 @@
+// The Web Browser SSO Response checked the way a strict SP checks it (profiles §4.1.4.3,
+// core §2.5, §3.2.2), as named steps in one order. samlflow uses it for `login`, `verify`
+// and `replay`; nothing here trusts a key carried in the message.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <set>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "idp/core/clock.h"
+#include "idp/core/result.h"
+#include "idp/crypto/openssl_handles.h"
+
+namespace propusk::saml::sp {
+
+// What the SP expects. An unset expectation skips its check (reported as skipped), so that
+// `samlflow verify` can check a message without knowing the request it answered.
+struct ResponseExpectations {
+  std::optional<std::string> idpEntityId;  // Issuer of the Response and the Assertion
+  std::span<X509* const> idpCertificates;  // from the IdP's metadata (or --cert)
+  std::optional<std::string> spEntityId;   // must be in every AudienceRestriction
+  std::optional<std::string> acsUrl;       // Destination and bearer Recipient
+  std::optional<std::string> requestId;    // InResponseTo of the Response and the bearer data
+  TimePoint now{};
+  std::chrono::seconds clockSkew{60};
+  bool checkTime = true;                   // false: the time-window step is skipped
+  bool allowSha1 = false;
+  const std::set<std::string, std::less<>>* seenIds = nullptr;  // Response/Assertion IDs already accepted
+};
+
+struct CheckReport {
+  std::string_view step;
+  bool skipped = false;
+  std::string note;  // what was checked, or why it was skipped
+};
+
+struct SamlAttribute {
+  std::string name;
+  std::string nameFormat;
+  std::string friendlyName;
+  std::vector<std::string> values;
+};
+
+struct ResponseVerification {
+  std::vector<CheckReport> checks;  // the steps that passed or were skipped, in order
+  std::optional<std::string_view> failedStep;
+  std::string failure;              // why failedStep failed
+
+  // Read from the message as far as the steps got.
+  bool isResponse = false;          // false: a bare saml:Assertion was given
+  std::string responseId;
+  std::string assertionId;
+  std::string issuer;
+  std::optional<std::string> inResponseTo;
+  std::vector<std::string> statusCodes;  // top-level first, then nested
+  std::optional<std::string> statusMessage;
+  std::string nameId;
+  std::string nameIdFormat;
+  std::optional<std::string> sessionIndex;
+  std::optional<std::string> authnContextClassRef;
+  std::optional<TimePoint> notOnOrAfter;  // the earliest of Conditions and the bearer data
+  std::vector<SamlAttribute> attributes;
+
+  bool ok() const { return !failedStep; }
+  bool statusNotSuccess() const { return failedStep && *failedStep == "status"; }
+};
+
+// Runs, in this order, stopping at the first failure:
+//   parse           secure parse, schema-valid samlp:Response (or saml:Assertion), Version 2.0,
+//                   at most one Assertion, no EncryptedAssertion
+//   issuer          Response Issuer (if present, Format entity) and Assertion Issuer = the IdP
+//   signature       every ds:Signature present verifies with an IdP key and covers its own
+//                   element; the Assertion used is covered (its own or the Response's)
+//   destination     Response Destination = our ACS (required when the Response is signed)
+//   status          top-level StatusCode Success
+//   assertion       a Success Response carries exactly one Assertion
+//   subject         NameID, a bearer SubjectConfirmation with SubjectConfirmationData, no NotBefore
+//   recipient       a bearer SubjectConfirmationData Recipient = our ACS
+//   in-response-to  Response and bearer InResponseTo = our request ID
+//   time-window     Conditions NotBefore/NotOnOrAfter and bearer NotOnOrAfter, with the skew
+//   audience        every AudienceRestriction names our entityID (at least one present)
+//   authn-statement an AuthnStatement, SessionNotOnOrAfter not past
+//   replay          neither the Response nor the Assertion ID was accepted before
+ResponseVerification verifyResponse(std::string_view xml, const ResponseExpectations& expect);
+
+// The step names above, in order (for help texts and tests).
+std::vector<std::string_view> responseStepNames();
+
+}  // namespace propusk::saml::sp

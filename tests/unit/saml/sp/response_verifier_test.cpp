@@ -1,0 +1,329 @@
+#include "idp/saml/sp/response_verifier.h"
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <functional>
+
+#include "idp/crypto/keys.h"
+#include "idp/crypto/xml_signature.h"
+#include "idp/saml/build/response.h"
+#include "idp/saml/validation/request_context.h"
+#include "idp/xml/builder.h"
+#include "idp/xml/dom.h"
+#include "idp/xml/namespaces.h"
+#include "idp/xml/parser.h"
+
+using namespace propusk;
+using namespace std::chrono_literals;
+namespace ns = propusk::xml::ns;
+
+namespace {
+
+const crypto::KeyPair& idpKey() {
+  static const crypto::KeyPair kp = crypto::generateKeyPair(crypto::KeyAlgorithm::Rsa2048, "idp.example.ru", 30, SystemClock());
+  return kp;
+}
+const crypto::KeyPair& otherKey() {
+  static const crypto::KeyPair kp = crypto::generateKeyPair(crypto::KeyAlgorithm::Rsa2048, "attacker.example", 30, SystemClock());
+  return kp;
+}
+
+constexpr char kIdp[] = "https://idp.example.ru/saml/metadata";
+constexpr char kSp[] = "https://sp.example.org/metadata";
+constexpr char kAcs[] = "https://sp.example.org/saml/acs";
+constexpr char kRequestId[] = "_req-42";
+const FixedClock kClock("2026-01-10T10:00:00Z");
+
+saml::AssertionInput input() {
+  saml::AssertionInput in;
+  in.issuer = kIdp;
+  in.audience = kSp;
+  in.recipient = kAcs;
+  in.inResponseTo = kRequestId;
+  in.nameId = "opaque-id-1";
+  in.nameIdFormat = std::string(saml::kNameIdPersistent);
+  in.now = kClock.now();
+  in.authnInstant = kClock.now() - 10s;
+  in.sessionIndex = "_s1";
+  in.authnContextClassRef = std::string(saml::kAcPasswordProtectedTransport);
+  in.attributes = {{"urn:oid:2.5.4.4", "sn", {"Иванов"}}, {"urn:oid:2.5.4.42", "givenName", {"Иван"}}};
+  return in;
+}
+
+std::string build(const saml::AssertionInput& in, bool signAssertion = true, bool signResponse = true,
+                  const crypto::KeyPair& kp = idpKey()) {
+  SystemRandom rnd;
+  auto r = saml::buildSuccessResponse(in, {signAssertion, signResponse, kp.key.get(), kp.cert.get(),
+                                           crypto::SignatureAlgorithm::RsaSha256}, rnd);
+  REQUIRE(r);
+  return *r;
+}
+
+// An unsigned Response changed by `mutate` on its DOM, then signed as the IdP signs
+// (Assertion first, then Response), so that only the mutated check can fail.
+std::string mutateAndSign(const std::function<void(xmlNode* response, xmlNode* assertion)>& mutate) {
+  auto doc = xml::parseSecure(build(input(), false, false));
+  REQUIRE(doc);
+  xmlNode* response = xmlDocGetRootElement(doc->get());
+  xmlNode* assertion = xml::child(response, ns::kSaml, "Assertion");
+  mutate(response, assertion);
+  crypto::SignOptions opts;
+  REQUIRE(crypto::signEnveloped(assertion, xml::child(assertion, ns::kSaml, "Issuer"), idpKey().key.get(),
+                                idpKey().cert.get(), opts));
+  REQUIRE(crypto::signEnveloped(response, xml::child(response, ns::kSaml, "Issuer"), idpKey().key.get(),
+                                idpKey().cert.get(), opts));
+  return xml::serialize(doc->get());
+}
+
+xmlNode* bearerData(xmlNode* assertion) {
+  return xml::child(xml::child(xml::child(assertion, ns::kSaml, "Subject"), ns::kSaml, "SubjectConfirmation"), ns::kSaml,
+                    "SubjectConfirmationData");
+}
+
+struct Fixture {
+  std::vector<X509*> certs{idpKey().cert.get()};
+  saml::sp::ResponseExpectations expect() const {
+    saml::sp::ResponseExpectations e;
+    e.idpEntityId = kIdp;
+    e.idpCertificates = certs;
+    e.spEntityId = kSp;
+    e.acsUrl = kAcs;
+    e.requestId = kRequestId;
+    e.now = kClock.now() + 5s;
+    return e;
+  }
+};
+
+std::string failedStep(const saml::sp::ResponseVerification& v) {
+  INFO(v.failure);
+  return v.failedStep ? std::string(*v.failedStep) : "";
+}
+
+}  // namespace
+
+TEST_CASE("a correct Response passes every check and yields the subject", "[saml][sp][samlflow]") {
+  Fixture f;
+  auto v = saml::sp::verifyResponse(build(input()), f.expect());
+  INFO(v.failure);
+  REQUIRE(v.ok());
+  std::vector<std::string_view> steps;
+  for (auto& c : v.checks) steps.push_back(c.step);
+  auto names = saml::sp::responseStepNames();
+  CHECK(steps == names);
+  for (auto& c : v.checks) CHECK((c.skipped == (c.step == "replay")));  // no replay cache given
+  CHECK(v.nameId == "opaque-id-1");
+  CHECK(v.nameIdFormat == saml::kNameIdPersistent);
+  CHECK(v.sessionIndex == "_s1");
+  CHECK(v.statusCodes == std::vector<std::string>{"urn:oasis:names:tc:SAML:2.0:status:Success"});
+  REQUIRE(v.attributes.size() == 2);
+  CHECK(v.attributes[0].friendlyName == "sn");
+  CHECK(v.attributes[0].values == std::vector<std::string>{"Иванов"});
+  CHECK(v.notOnOrAfter == kClock.now() + 5min);
+}
+
+TEST_CASE("only the Assertion or only the Response signed is enough", "[saml][sp][samlflow]") {
+  Fixture f;
+  CHECK(saml::sp::verifyResponse(build(input(), true, false), f.expect()).ok());
+  CHECK(saml::sp::verifyResponse(build(input(), false, true), f.expect()).ok());
+}
+
+TEST_CASE("each check fails on its own", "[saml][sp][samlflow]") {
+  Fixture f;
+  auto good = build(input());
+
+  SECTION("wrong audience") {
+    auto e = f.expect();
+    e.spEntityId = "https://other-sp.example/metadata";
+    CHECK(failedStep(saml::sp::verifyResponse(good, e)) == "audience");
+  }
+  SECTION("wrong recipient") {
+    auto xml = mutateAndSign([](xmlNode*, xmlNode* a) { xml::setAttr(bearerData(a), "Recipient", "https://evil.example/acs"); });
+    auto v = saml::sp::verifyResponse(xml, f.expect());
+    CHECK(failedStep(v) == "recipient");
+    CHECK(v.failure.find("https://evil.example/acs") != std::string::npos);
+  }
+  SECTION("wrong Destination") {
+    auto xml = mutateAndSign([](xmlNode* r, xmlNode*) { xml::setAttr(r, "Destination", "https://evil.example/acs"); });
+    CHECK(failedStep(saml::sp::verifyResponse(xml, f.expect())) == "destination");
+  }
+  SECTION("signed Response without Destination") {
+    auto xml = mutateAndSign([](xmlNode* r, xmlNode*) { xmlUnsetProp(r, BAD_CAST "Destination"); });
+    CHECK(failedStep(saml::sp::verifyResponse(xml, f.expect())) == "destination");
+  }
+  SECTION("wrong InResponseTo") {
+    auto e = f.expect();
+    e.requestId = "_another-request";
+    auto v = saml::sp::verifyResponse(good, e);
+    CHECK(failedStep(v) == "in-response-to");
+  }
+  SECTION("InResponseTo of the bearer data differs from the Response's") {
+    auto xml = mutateAndSign([](xmlNode*, xmlNode* a) { xml::setAttr(bearerData(a), "InResponseTo", "_other"); });
+    CHECK(failedStep(saml::sp::verifyResponse(xml, f.expect())) == "in-response-to");
+  }
+  SECTION("unsolicited Response when a request was sent") {
+    auto in = input();
+    in.inResponseTo.reset();
+    CHECK(failedStep(saml::sp::verifyResponse(build(in), f.expect())) == "in-response-to");
+  }
+  SECTION("expired") {
+    auto e = f.expect();
+    e.now = kClock.now() + 5min + 61s;  // NotOnOrAfter + skew (60 s) has passed
+    auto v = saml::sp::verifyResponse(good, e);
+    CHECK(failedStep(v) == "time-window");
+    CHECK(v.failure.starts_with("expired"));
+    e.now = kClock.now() + 5min + 30s;  // within the skew
+    CHECK(saml::sp::verifyResponse(good, e).ok());
+  }
+  SECTION("not yet valid") {
+    auto e = f.expect();
+    e.now = kClock.now() - 3min - 61s;  // Conditions NotBefore is now - 3 min
+    auto v = saml::sp::verifyResponse(good, e);
+    CHECK(failedStep(v) == "time-window");
+    CHECK(v.failure.starts_with("not yet valid"));
+  }
+  SECTION("signature by another key") {
+    auto v = saml::sp::verifyResponse(build(input(), true, true, otherKey()), f.expect());
+    CHECK(failedStep(v) == "signature");
+  }
+  SECTION("a key carried in the message is not trusted") {
+    auto e = f.expect();
+    std::vector<X509*> none{otherKey().cert.get()};
+    e.idpCertificates = none;
+    CHECK(failedStep(saml::sp::verifyResponse(good, e)) == "signature");
+  }
+  SECTION("unsigned") {
+    auto v = saml::sp::verifyResponse(build(input(), false, false), f.expect());
+    CHECK(failedStep(v) == "signature");
+  }
+  SECTION("an altered attribute") {
+    auto pos = good.find("Иванов");
+    REQUIRE(pos != std::string::npos);
+    auto bad = good;
+    bad.replace(pos, std::string("Иванов").size(), "Петров");
+    auto v = saml::sp::verifyResponse(bad, f.expect());
+    CHECK(failedStep(v) == "signature");
+  }
+  SECTION("wrong Issuer") {
+    auto e = f.expect();
+    e.idpEntityId = "https://other-idp.example/metadata";
+    CHECK(failedStep(saml::sp::verifyResponse(good, e)) == "issuer");
+  }
+  SECTION("replayed Assertion ID") {
+    auto first = saml::sp::verifyResponse(good, f.expect());
+    REQUIRE(first.ok());
+    std::set<std::string, std::less<>> seen{first.assertionId};
+    auto e = f.expect();
+    e.seenIds = &seen;
+    auto v = saml::sp::verifyResponse(good, e);
+    CHECK(failedStep(v) == "replay");
+  }
+  SECTION("bearer data with NotBefore") {
+    auto xml = mutateAndSign([](xmlNode*, xmlNode* a) { xml::setAttr(bearerData(a), "NotBefore", "2026-01-10T09:59:00Z"); });
+    CHECK(failedStep(saml::sp::verifyResponse(xml, f.expect())) == "subject");
+  }
+  SECTION("no AudienceRestriction") {
+    auto xml = mutateAndSign([](xmlNode*, xmlNode* a) {
+      xmlNode* cond = xml::child(a, ns::kSaml, "Conditions");
+      xmlNode* r = xml::child(cond, ns::kSaml, "AudienceRestriction");
+      xmlUnlinkNode(r);
+      xml::XmlNodePtr gone(r);
+    });
+    CHECK(failedStep(saml::sp::verifyResponse(xml, f.expect())) == "audience");
+  }
+  SECTION("two Assertions") {
+    auto xml = mutateAndSign([](xmlNode* r, xmlNode* a) {
+      xmlNode* copy = xmlDocCopyNode(a, r->doc, 1);
+      xml::setAttr(copy, "ID", "_second");
+      xmlAddChild(r, copy);
+    });
+    CHECK(failedStep(saml::sp::verifyResponse(xml, f.expect())) == "parse");
+  }
+}
+
+TEST_CASE("signature wrapping: a signed Assertion moved aside does not vouch for another", "[saml][sp][samlflow]") {
+  Fixture f;
+  // Assertion-only signature, the usual XSW target: the signed original goes into
+  // samlp:Extensions, a forged copy (new ID, attacker's NameID) takes its place and keeps
+  // the original's ds:Signature, whose Reference still points at the original.
+  auto doc = xml::parseSecure(build(input(), true, false));
+  REQUIRE(doc);
+  xmlNode* response = xmlDocGetRootElement(doc->get());
+  xmlNode* original = xml::child(response, ns::kSaml, "Assertion");
+  xmlNode* forged = xmlDocCopyNode(original, doc->get(), 1);
+  xml::setAttr(forged, "ID", "_forged");
+  xmlNode* nameId = xml::child(xml::child(forged, ns::kSaml, "Subject"), ns::kSaml, "NameID");
+  xmlNodeSetContent(nameId, BAD_CAST "attacker");
+  xmlReplaceNode(original, forged);
+  xmlNs* samlp = xmlSearchNsByHref(doc->get(), response, BAD_CAST ns::kSamlp);
+  xmlNode* ext = xmlNewDocNode(doc->get(), samlp, BAD_CAST "Extensions", nullptr);
+  xmlAddNextSibling(xml::child(response, ns::kSaml, "Issuer"), ext);
+  xmlAddChild(ext, original);
+  std::string wrapped = xml::serialize(doc->get());
+
+  auto v = saml::sp::verifyResponse(wrapped, f.expect());
+  INFO(v.failure);
+  CHECK(failedStep(v) == "signature");
+  CHECK(v.failure.find("covers another element") != std::string::npos);
+  CHECK(v.nameId.empty());  // nothing from the forged Assertion was accepted
+}
+
+TEST_CASE("a non-Success status is reported with its codes", "[saml][sp][samlflow]") {
+  Fixture f;
+  SystemRandom rnd;
+  saml::ErrorResponseInput in;
+  in.issuer = kIdp;
+  in.destination = kAcs;
+  in.inResponseTo = kRequestId;
+  in.top = StatusCode::Requester;
+  in.second = status::kRequestDenied;
+  in.now = kClock.now();
+  auto xml = saml::buildErrorResponse(in, {false, true, idpKey().key.get(), idpKey().cert.get(),
+                                           crypto::SignatureAlgorithm::RsaSha256}, rnd);
+  REQUIRE(xml);
+  auto v = saml::sp::verifyResponse(*xml, f.expect());
+  CHECK(v.statusNotSuccess());
+  CHECK(v.statusCodes == std::vector<std::string>{"urn:oasis:names:tc:SAML:2.0:status:Requester",
+                                                  std::string(status::kRequestDenied)});
+  CHECK(v.failure.find("RequestDenied") != std::string::npos);
+}
+
+TEST_CASE("expectations not given are skipped, not passed silently", "[saml][sp][samlflow]") {
+  Fixture f;
+  saml::sp::ResponseExpectations e;
+  e.idpCertificates = f.certs;
+  e.now = kClock.now();
+  auto v = saml::sp::verifyResponse(build(input()), e);
+  REQUIRE(v.ok());
+  for (auto& c : v.checks) {
+    bool shouldSkip = c.step == "issuer" || c.step == "destination" || c.step == "recipient" ||
+                      c.step == "in-response-to" || c.step == "audience" || c.step == "replay";
+    INFO(c.step);
+    CHECK(c.skipped == shouldSkip);
+  }
+}
+
+TEST_CASE("a bare signed Assertion can be verified", "[saml][sp][samlflow]") {
+  Fixture f;
+  auto doc = xml::parseSecure(build(input(), true, false));
+  REQUIRE(doc);
+  xmlNode* a = xml::child(xmlDocGetRootElement(doc->get()), ns::kSaml, "Assertion");
+  // Re-root the Assertion in a document of its own, as a file holding just it would be.
+  xml::XmlDocPtr alone(xmlNewDoc(BAD_CAST "1.0"));
+  xmlNode* copy = xmlDocCopyNode(a, alone.get(), 1);
+  xmlDocSetRootElement(alone.get(), copy);
+  xmlReconciliateNs(alone.get(), copy);
+  std::string text = xml::serialize(alone.get());
+  auto e = f.expect();
+  auto v = saml::sp::verifyResponse(text, e);
+  INFO(v.failure);
+  CHECK(v.ok());
+  CHECK_FALSE(v.isResponse);
+}
+
+TEST_CASE("garbage and other roots fail at parse", "[saml][sp][samlflow]") {
+  Fixture f;
+  CHECK(failedStep(saml::sp::verifyResponse("not xml", f.expect())) == "parse");
+  CHECK(failedStep(saml::sp::verifyResponse(
+            "<samlp:AuthnRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\"/>", f.expect())) == "parse");
+}
