@@ -66,6 +66,7 @@ std::string encodeFlow(const LogoutFlow& flow) {
   o.set("id", flow.id);
   o.set("login", flow.login);
   o.set("created", seconds(flow.createdAt));
+  o.set("browser_key", flow.browserKeyHash);
   if (flow.initiator) {
     Poco::JSON::Object::Ptr i = new Poco::JSON::Object;
     i->set("sp", flow.initiator->spEntityId);
@@ -102,6 +103,7 @@ std::optional<LogoutFlow> decodeFlow(std::string_view json) {
     f.id = o->getValue<std::string>("id");
     f.login = o->getValue<std::string>("login");
     f.createdAt = fromSeconds(o->getValue<Poco::Int64>("created"));
+    f.browserKeyHash = o->getValue<std::string>("browser_key");
     if (auto i = o->getObject("initiator")) {
       LogoutInitiator init;
       init.spEntityId = i->getValue<std::string>("sp");

@@ -52,6 +52,10 @@ struct LogoutFlow {
   std::optional<LogoutInitiator> initiator;
   std::vector<LogoutTarget> targets;
   TimePoint createdAt{};
+  // SHA-256 (hex) of the secret in the browser's propusk_logout cookie, set when the browser
+  // is first sent to an SP: only that browser may continue the flow (the flow id itself
+  // travels to every SP as RelayState).
+  std::string browserKeyHash;
 
   // Some participant was not logged out (PartialLogout, core §3.7.3.2).
   bool partial() const;

@@ -60,6 +60,14 @@ SessionMatch LogoutService::matchSessions(const saml::LogoutRequest& req, const 
   if (browserSession) {
     for (auto& p : store_.listSessionParticipants(browserSession->idHash)) {
       if (p.spEntityId != spEntityId) continue;
+      // Unsigned (an SP without a key): only the SessionIndex, random per assertion and
+      // known to that SP alone, shows the request comes from it and not from a page that
+      // made this browser send it (logout CSRF).
+      if (!signedRequest && req.sessionIndexes.empty()) {
+        m.kind = SessionMatch::Kind::Mismatch;
+        m.detail = "an unsigned LogoutRequest must name the SessionIndex";
+        return m;
+      }
       if (namesParticipant(req, p)) {
         m.kind = SessionMatch::Kind::Found;
         m.sessions.push_back(*browserSession);
@@ -86,6 +94,15 @@ SessionMatch LogoutService::matchSessions(const saml::LogoutRequest& req, const 
     }
     m.sessions.push_back(*s);
   }
+  // A NameID names one person: if sessions of several accounts match (an e-mail address
+  // two accounts share), the request is ambiguous and ends nothing.
+  for (auto& s : m.sessions)
+    if (s.userId != m.sessions.front().userId) {
+      m.kind = SessionMatch::Kind::Mismatch;
+      m.sessions.clear();
+      m.detail = "the NameID matches sessions of more than one account";
+      return m;
+    }
   if (!m.sessions.empty()) m.kind = SessionMatch::Kind::Found;
   return m;
 }
@@ -102,7 +119,9 @@ LogoutFlow LogoutService::begin(const store::Session& session, std::optional<Log
   std::string details = R"({"session":)" + jsonString(sessionLabel(session.idHash)) + R"(,"by":)" +
                         jsonString(printable(actor, 200)) + R"(,"participants":)" +
                         std::to_string(participants.size()) + "}";
-  store_.removeSession(session.idHash, {actor, "session.logout", session.login, "ok", details});
+  // Two logouts of one session at once (two tabs, SOAP and browser, a renewal): only the
+  // one that really ended it tells the SPs; the other finds it already over.
+  if (!store_.removeSession(session.idHash, {actor, "session.logout", session.login, "ok", details})) return flow;
 
   for (auto& p : participants) {
     if (flow.initiator && p.spEntityId == flow.initiator->spEntityId) continue;
@@ -146,6 +165,17 @@ LogoutFlow LogoutService::begin(const store::Session& session, std::optional<Log
           t.detail = "the SP or its SOAP SingleLogoutService is gone";
           return;
         }
+        // At most kMaxBackChannelCalls SOAP calls in flight in this process: logouts hitting
+        // slow SPs must not take every server thread.
+        if (!backChannelSlots_.try_acquire_for(settings_.soapTimeout)) {
+          t.outcome = LogoutOutcome::Failed;
+          t.detail = "back channel busy: too many logout calls in flight";
+          return;
+        }
+        struct Release {
+          std::counting_semaphore<kMaxBackChannelCalls>& s;
+          ~Release() { s.release(); }
+        } release{backChannelSlots_};
         try {
           backChannel(t, *sp, *ep, byOperator);
         } catch (const std::exception& e) {

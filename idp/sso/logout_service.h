@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <optional>
+#include <semaphore>
 #include <string>
 #include <vector>
 
@@ -121,6 +122,8 @@ class LogoutService {
   Random& random_;
   SoapTransport& soap_;
   LogoutSettings settings_;
+  static constexpr std::ptrdiff_t kMaxBackChannelCalls = 16;
+  std::counting_semaphore<kMaxBackChannelCalls> backChannelSlots_{kMaxBackChannelCalls};
 };
 
 }  // namespace propusk::sso

@@ -9,7 +9,13 @@
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/SSLException.h>
 
+#include <sys/socket.h>
+
+#include <atomic>
 #include <cctype>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 
 #include "idp/web/url.h"
 
@@ -41,6 +47,36 @@ struct HttpClient::Tls {
   Poco::Net::Context::Ptr context;
 };
 
+namespace {
+
+class Watchdog {
+ public:
+  Watchdog(Poco::Net::HTTPClientSession& session, std::chrono::steady_clock::time_point deadline,
+           std::atomic<bool>& fired)
+      : thread_([this, &session, deadline, &fired] {
+          std::unique_lock lock(mutex_);
+          if (cv_.wait_until(lock, deadline, [this] { return done_; })) return;
+          fired = true;
+          const auto fd = session.socket().impl()->sockfd();
+          if (fd != POCO_INVALID_SOCKET) ::shutdown(fd, SHUT_RDWR);
+        }) {}
+  ~Watchdog() {
+    {
+      std::lock_guard lock(mutex_);
+      done_ = true;
+    }
+    cv_.notify_one();
+    thread_.join();
+  }
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::thread thread_;
+};
+
+}  // namespace
+
 HttpClient::HttpClient(HttpClientOptions options) : options_(std::move(options)) {}
 HttpClient::~HttpClient() = default;
 
@@ -48,6 +84,8 @@ Result<HttpResponseData> HttpClient::send(const HttpRequestData& request) {
   auto url = parseHttpUrl(request.url);
   if (!url) return invalid("not an absolute http(s) URL: " + request.url);
   const std::string where = url->origin();
+  std::atomic<bool> timedOut{false};
+  const std::string late = where + ": no complete answer within " + std::to_string(options_.timeout.count()) + " s";
   try {
     std::unique_ptr<Poco::Net::HTTPClientSession> session;
     if (url->scheme == "https") {
@@ -67,6 +105,11 @@ Result<HttpResponseData> HttpClient::send(const HttpRequestData& request) {
     }
     session->setTimeout(Poco::Timespan(options_.timeout.count(), 0));
     session->setKeepAlive(false);
+    // A hard deadline on the whole exchange: socket timeouts bound each read only, so a peer
+    // sending a byte every few seconds (headers included) could hold this thread for ever.
+    // When the deadline passes, a watchdog shuts the socket down, which ends any blocked
+    // read or write (only shutdown(2): the SSL object stays this thread's).
+    Watchdog watchdog(*session, std::chrono::steady_clock::now() + options_.timeout, timedOut);
 
     Poco::Net::HTTPRequest req(request.method, url->target, Poco::Net::HTTPMessage::HTTP_1_1);
     for (auto& [k, v] : request.headers) req.add(k, v);
@@ -92,15 +135,16 @@ Result<HttpResponseData> HttpClient::send(const HttpRequestData& request) {
       if (std::chrono::steady_clock::now() > deadline)
         return invalid(where + ": response took longer than " + std::to_string(options_.timeout.count()) + " s");
     }
+    if (timedOut) return invalid(late);  // the watchdog's shutdown reads as an early end of the body
     return r;
   } catch (const Poco::Net::SSLException& e) {
-    return invalid(where + ": TLS: " + e.displayText());
+    return invalid(timedOut ? late : where + ": TLS: " + e.displayText());
   } catch (const Poco::TimeoutException&) {
-    return invalid(where + ": no answer within " + std::to_string(options_.timeout.count()) + " s");
+    return invalid(late);
   } catch (const Poco::Exception& e) {
-    return invalid(where + ": " + e.displayText());
+    return invalid(timedOut ? late : where + ": " + e.displayText());
   } catch (const std::exception& e) {
-    return invalid(where + ": " + e.what());
+    return invalid(timedOut ? late : where + ": " + e.what());
   }
 }
 

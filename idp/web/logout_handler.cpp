@@ -1,5 +1,6 @@
 #include <openssl/crypto.h>
 
+#include "idp/saml/sp_directory.h"
 #include "idp/sso/logout_service.h"
 #include "idp/sso/session_manager.h"
 #include "idp/web/http_util.h"
@@ -35,12 +36,18 @@ void notSignedIn(WebContext& ctx, Poco::Net::HTTPServerResponse& resp) {
 void LogoutHandler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) {
   auto& logout = *ctx_.sso->logout;
   if (req.getMethod() != "POST") {
-    // Back from an SP that never answered: note it and go on with the next one.
-    if (auto id = cookie(req, kLogoutCookie); id && id->size() <= 64) {
-      if (auto flow = logout.load(*id)) {
-        logout.abandonAwaiting(*flow, "the browser came back to /logout without the SP's LogoutResponse");
-        return continueLogout(ctx_, resp, *flow);
-      }
+    // Back from an SP that never answered: offer to go on with the next one (a POST, so
+    // that no other page can make this browser skip an SP).
+    if (auto flow = browserLogoutFlow(ctx_, req)) {
+      std::string csrf = ctx_.random.token(24);
+      setCookie(resp, kLogoutCsrfCookie, csrf, {"/logout", ctx_.https(), "Strict", std::nullopt});
+      std::string nonce = ctx_.random.token(16);
+      resp.set("Content-Security-Policy", "default-src 'none'; style-src 'nonce-" + nonce +
+                                              "'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+      auto* t = flow->awaiting();
+      auto sp = t ? ctx_.sso->sps.find(t->spEntityId) : nullptr;
+      return sendPage(ctx_, resp, HttpStatus::HTTP_OK,
+                      renderLogoutWaiting(sp ? saml::displayNameFor(sp->metadata) : t ? t->spEntityId : "", csrf, nonce));
     }
     std::optional<store::Session> session;
     if (auto token = cookie(req, kSessionCookie)) session = ctx_.sso->sessions.resolve(*token);
@@ -63,6 +70,12 @@ void LogoutHandler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::
                          "The form is stale or forged", "logout CSRF token mismatch");
   }
   setCookie(resp, kLogoutCsrfCookie, "", {"/logout", ctx_.https(), "Strict", 0});
+  if (form->contains("continue")) {
+    auto flow = browserLogoutFlow(ctx_, req);
+    if (!flow) return notSignedIn(ctx_, resp);
+    logout.abandonAwaiting(*flow, "the person went on without the SP's LogoutResponse");
+    return continueLogout(ctx_, resp, *flow);
+  }
   std::optional<store::Session> session;
   if (auto token = cookie(req, kSessionCookie)) session = ctx_.sso->sessions.resolve(*token);
   if (!session) return notSignedIn(ctx_, resp);

@@ -76,6 +76,15 @@ std::string renderLogoutConfirm(const std::string& csrf, const std::string& styl
          hidden("csrf", csrf) + "<button type=\"submit\">Выйти / Sign out</button>\n</form>\n</body></html>\n";
 }
 
+std::string renderLogoutWaiting(const std::string& service, const std::string& csrf, const std::string& styleNonce) {
+  return head("Выход / Sign out", styleNonce) +
+         "<h1>Выход не завершён <span class=\"en\">/ Sign-out not finished</span></h1>\n"
+         "<p>Сервис <b>" + htmlEscape(service) + "</b> не подтвердил выход. Продолжить без него?<br>"
+         "<span class=\"en\">The service did not confirm the sign-out. Go on without it?</span></p>\n"
+         "<form method=\"post\" action=\"/logout\">\n" + hidden("csrf", csrf) + hidden("continue", "1") +
+         "<button type=\"submit\">Продолжить / Continue</button>\n</form>\n</body></html>\n";
+}
+
 std::string renderLoggedOut(const std::vector<LogoutResultLine>& lines, const std::string& styleNonce) {
   bool all = true;
   for (auto& l : lines) all = all && l.reached;

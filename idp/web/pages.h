@@ -30,6 +30,9 @@ std::string renderStatusTooLow(const std::string& have, const std::string& need,
 // IdP-initiated logout: "sign out of every service?" with a POST button (CSRF token).
 std::string renderLogoutConfirm(const std::string& csrf, const std::string& styleNonce);
 
+// A logout waiting for `service` to send the browser back: a POST button to go on without it.
+std::string renderLogoutWaiting(const std::string& service, const std::string& csrf, const std::string& styleNonce);
+
 // The end of a logout the IdP itself started: which services were told, which could not be.
 struct LogoutResultLine {
   std::string service;  // display name

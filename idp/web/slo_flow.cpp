@@ -1,8 +1,11 @@
 #include "idp/web/slo_flow.h"
 
+#include <openssl/crypto.h>
+
 #include "idp/core/base64.h"
 #include "idp/saml/sp_directory.h"
 #include "idp/sso/logout_service.h"
+#include "idp/sso/session_manager.h"
 #include "idp/web/http_util.h"
 #include "idp/web/pages.h"
 #include "idp/web/respond.h"
@@ -34,14 +37,43 @@ void clearSessionCookie(WebContext& ctx, Poco::Net::HTTPServerResponse& resp) {
   setCookie(resp, kSessionCookie, "", {"/", ctx.https(), ctx.https() ? "None" : "Lax", 0});
 }
 
+namespace {
+CookieOptions logoutCookieOptions(WebContext& ctx, std::optional<long> maxAge) {
+  // SameSite=None on https: an SP's HTTP-POST LogoutResponse is a cross-site POST.
+  return {"/", ctx.https(), ctx.https() ? "None" : "Lax", maxAge};
+}
+}  // namespace
+
+std::optional<sso::LogoutFlow> browserLogoutFlow(WebContext& ctx, const Poco::Net::HTTPServerRequest& req,
+                                                 std::optional<std::string_view> expectedFlowId) {
+  auto c = cookie(req, kLogoutCookie);
+  if (!c || c->size() > 128) return std::nullopt;
+  auto dot = c->find('.');
+  if (dot == std::string::npos) return std::nullopt;
+  std::string id = c->substr(0, dot), secret = c->substr(dot + 1);
+  if (expectedFlowId && *expectedFlowId != id) return std::nullopt;
+  auto flow = ctx.sso->logout->load(id);
+  if (!flow || flow->browserKeyHash.empty()) return std::nullopt;
+  const std::string hash = sso::SessionManager::hashToken(secret);
+  if (hash.size() != flow->browserKeyHash.size() ||
+      CRYPTO_memcmp(hash.data(), flow->browserKeyHash.data(), hash.size()) != 0)
+    return std::nullopt;
+  return flow;
+}
+
 void continueLogout(WebContext& ctx, Poco::Net::HTTPServerResponse& resp, sso::LogoutFlow& flow) {
   auto& logout = *ctx.sso->logout;
+  std::string secret;
+  if (flow.browserKeyHash.empty()) {
+    secret = ctx.random.token(24);
+    flow.browserKeyHash = sso::SessionManager::hashToken(secret);  // saved with the flow below
+  }
   if (auto next = logout.nextFrontChannelMessage(flow)) {
-    setCookie(resp, kLogoutCookie, flow.id, {"/logout", ctx.https(), "Lax", std::nullopt});
+    if (!secret.empty()) setCookie(resp, kLogoutCookie, flow.id + "." + secret, logoutCookieOptions(ctx, std::nullopt));
     return sendOutgoing(ctx, resp, next->message, next->destination);
   }
   logout.finish(flow);
-  setCookie(resp, kLogoutCookie, "", {"/logout", ctx.https(), "Lax", 0});
+  setCookie(resp, kLogoutCookie, "", logoutCookieOptions(ctx, 0));
   if (flow.initiator) {
     auto sp = ctx.sso->sps.find(flow.initiator->spEntityId);
     if (sp) {

@@ -11,9 +11,15 @@
 
 namespace propusk::web {
 
-// Holds the id of the logout in progress, so that a person who comes back to /logout
-// without an SP having answered continues where it stopped.
+// "FLOW_ID.SECRET" of the logout in progress in this browser: the flow id finds it, the
+// secret (its hash is in the flow) proves this is the browser it belongs to. Needed to
+// continue it — with an SP's LogoutResponse at /saml/slo, or from /logout when an SP never
+// sent the browser back.
 inline constexpr char kLogoutCookie[] = "propusk_logout";
+
+// The flow this browser's cookie holds, if the cookie's secret matches it; nullopt else.
+std::optional<sso::LogoutFlow> browserLogoutFlow(WebContext& ctx, const Poco::Net::HTTPServerRequest& req,
+                                                 std::optional<std::string_view> expectedFlowId = std::nullopt);
 
 // Redirect: 303 to the signed URL; POST: an auto-submitting form (bindings §3.5.4) whose
 // CSP allows only the destination's origin.

@@ -137,7 +137,8 @@ void handleLogoutRequest(WebContext& ctx, Poco::Net::HTTPServerRequest& req, Poc
   continueLogout(ctx, resp, *flow);
 }
 
-void handleLogoutResponse(WebContext& ctx, Poco::Net::HTTPServerResponse& resp, Incoming& in) {
+void handleLogoutResponse(WebContext& ctx, Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp,
+                          Incoming& in) {
   auto& logout = *ctx.sso->logout;
   auto parsed = saml::parseLogoutResponse(in.xml, *xml::SchemaSet::shared());
   if (!parsed) {
@@ -151,10 +152,13 @@ void handleLogoutResponse(WebContext& ctx, Poco::Net::HTTPServerResponse& resp, 
     audit(ctx, "web", "logout.response.refused", issuer, "refused", stepDetails(parsed->id, ok.error().step, ok.error().error.detail));
     return refusedPage(ctx, resp, std::string(ok.error().step) + ": " + ok.error().error.detail);
   }
-  // Our LogoutRequests carry the flow id as RelayState, which the SP must send back.
-  auto flow = in.relayState && in.relayState->size() <= 64 ? logout.load(*in.relayState) : std::nullopt;
+  // Our LogoutRequests carry the flow id as RelayState, which the SP must send back; the
+  // browser's cookie must hold that flow's secret (an SP that knows the flow id must not
+  // drive somebody's logout from its own server).
+  auto flow = in.relayState && in.relayState->size() <= 64 ? browserLogoutFlow(ctx, req, *in.relayState) : std::nullopt;
   if (!flow) {
-    audit(ctx, "web", "logout.response.refused", issuer, "refused", stepDetails(parsed->id, "flow", "no logout in progress for this RelayState"));
+    audit(ctx, "web", "logout.response.refused", issuer, "refused",
+          stepDetails(parsed->id, "flow", "no logout in progress for this RelayState in this browser"));
     addSecurityHeaders(resp, ctx.https());
     return sendErrorPage(ctx, resp, HttpStatus::HTTP_BAD_REQUEST, "Выход уже завершён или устарел",
                          "The sign-out is over or expired", "LogoutResponse without a logout in progress");
@@ -174,8 +178,13 @@ void SloHandler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTT
     audit(ctx_, "web", "logout.request.refused", "-", "refused", stepDetails("", "binding", in.error().detail));
     return refusedPage(ctx_, resp, in.error().detail);
   }
+  if (in->relayState && in->relayState->size() > ctx_.config.maxRelayStateBytes) {
+    audit(ctx_, "web", in->isRequest ? "logout.request.refused" : "logout.response.refused", "-", "refused",
+          stepDetails("", "relay-state", "RelayState longer than " + std::to_string(ctx_.config.maxRelayStateBytes) + " bytes"));
+    return refusedPage(ctx_, resp, "RelayState too long");
+  }
   if (in->isRequest) handleLogoutRequest(ctx_, req, resp, *in);
-  else handleLogoutResponse(ctx_, resp, *in);
+  else handleLogoutResponse(ctx_, req, resp, *in);
 }
 
 }  // namespace propusk::web

@@ -24,7 +24,9 @@ Result<std::string> SoapClient::post(const std::string& url, const std::string& 
   if (!resp) return std::unexpected(Error{StatusCode::Responder, {}, resp.error().detail});
   // bindings §3.2.3.3: a SAML answer comes with 200; a SOAP fault with 500.
   if (resp->status != 200)
-    return std::unexpected(Error{StatusCode::Responder, {}, "HTTP " + std::to_string(resp->status) + " " + printable(resp->reason, 80)});
+    // The status code only: the reason phrase is the peer's text (it may be anything) and the
+    // detail goes into the audit log.
+    return std::unexpected(Error{StatusCode::Responder, {}, "HTTP status " + std::to_string(resp->status)});
   return std::move(resp->body);
 }
 

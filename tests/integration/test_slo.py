@@ -529,6 +529,17 @@ class SloBase(unittest.TestCase):
             fields["RelayState"] = relay_state
         return browser.post("/saml/slo", fields)
 
+    def go_on_without_the_silent_sp(self, b, service):
+        """Back at /logout while an SP has not answered: a page naming it, with a POST form
+        (CSRF token) to go on; submitting it continues the logout."""
+        page = b.get("/logout")
+        self.assertEqual(page.status, 200, page.describe())
+        self.assertIn(service, page.text)
+        forms = [f for f in page.forms if f["action"] == "/logout" and "continue" in f["fields"]]
+        self.assertEqual(len(forms), 1, page.describe())
+        self.assertEqual(forms[0]["method"], "post")
+        return b.post("/logout", forms[0]["fields"])
+
     def answer_redirect(self, browser, sp, request_root, relay_state, status=SUCCESS, in_response_to=None):
         xml, _ = logout_response(entity(sp), F.slo_url, in_response_to or request_root.get("ID"), status)
         return self.send_redirect(browser, "SAMLResponse", xml, relay_state, sp=sp)
@@ -738,14 +749,47 @@ class FrontChannel(SloBase):
         self.verify_redirect(self.assertRedirect(self.send_redirect(b, "SAMLRequest", xml, "st", sp="sp-a")),
                              "https://sp-r.test/slo", "SAMLRequest")
         self.assertTrue(b.cookie("propusk_logout"))
-        # sp-r never answers; the person opens /logout
-        page = b.get("/logout")
+        # sp-r never answers; the person opens /logout and goes on
+        page = self.go_on_without_the_silent_sp(b, "sp-r")
         resp, back = self.verify_redirect(self.assertRedirect(page), "https://sp-a.test/slo/redirect-response",
                                           "SAMLResponse")
         self.assertIdpLogoutResponse(resp, rid, "https://sp-a.test/slo/redirect-response", (SUCCESS, PARTIAL_LOGOUT))
         self.assertEqual(back, "st")
         self.assertEqual([(e["target"], e["outcome"]) for e in self.events(head, "logout.propagate")],
                          [(entity("sp-r"), "failed")])
+
+    def test_only_the_browser_that_logs_out_can_drive_its_flow(self):
+        """The flow id travels to every SP as RelayState. Knowing it (sp-b does) must not let
+        anybody skip an SP at /logout, nor post sp-b's own answer from elsewhere and receive
+        the next SP's LogoutRequest (review finding: flow hijack)."""
+        b, parts = self.session_with("sp-a", "sp-r", "sp-p")
+        xml, rid = logout_request_for(parts["sp-a"], F.slo_url)
+        page = self.send_redirect(b, "SAMLRequest", xml, "a-state", sp="sp-a")
+        first_to_r = page.status == 303
+        if first_to_r:
+            req, relay = self.verify_redirect(self.assertRedirect(page), "https://sp-r.test/slo", "SAMLRequest")
+        else:
+            req, relay, _ = self.verify_post(page, "https://sp-p.test/slo", "SAMLRequest")
+        cookie = b.cookie("propusk_logout")
+        self.assertTrue(cookie and cookie.startswith(relay + ".") and len(cookie) > len(relay) + 16, cookie)
+        # an attacker's client: the RelayState as the cookie, or no cookie at all
+        for forged in (relay, relay + ".guess", None):
+            evil = self.browser()
+            if forged is not None:
+                evil.set_cookie("propusk_logout", forged)
+            page = evil.get("/logout")
+            self.assertEqual(page.status, 200, page.describe())
+            self.assertEqual([f for f in page.forms if "continue" in f["fields"]], [], page.describe())
+            page = evil.post("/logout", {"continue": "1", "csrf": "x"})
+            self.assertEqual(page.status, 403, page.describe())
+            waiting = "sp-r" if first_to_r else "sp-p"
+            page = (self.answer_redirect(evil, waiting, req, relay) if first_to_r
+                    else self.answer_post(evil, waiting, req, relay))
+            self.assertErrorPage(page)
+        # the real browser still can
+        page = (self.answer_redirect(b, "sp-r", req, relay) if first_to_r else self.answer_post(b, "sp-p", req, relay))
+        self.assertIn(page.status, (200, 303), page.describe())
+        self.assertNotIn("Reference:", page.text)
 
     def test_answer_falls_back_to_the_binding_the_sp_has(self):
         """sp-p asks over HTTP-Redirect but has only an HTTP-POST SingleLogoutService."""
@@ -1004,8 +1048,8 @@ class IdpInitiated(SloBase):
             first, relay, _ = self.verify_post(page, "https://sp-p.test/slo", "SAMLRequest")
             waiting, other = "sp-p", "sp-r"
         self.assertTrue(b.cookie("propusk_logout"), "the flow is remembered for /logout")
-        # the SP never answers; the person comes back to /logout
-        page = b.get("/logout")
+        # the SP never answers; the person comes back to /logout and goes on
+        page = self.go_on_without_the_silent_sp(b, waiting)
         if other == "sp-r":
             req, relay2 = self.verify_redirect(self.assertRedirect(page), "https://sp-r.test/slo", "SAMLRequest")
             page = self.answer_redirect(b, "sp-r", req, relay2)

@@ -260,6 +260,11 @@ class Browser:
                 return c.value
         return None
 
+    def set_cookie(self, name, value):
+        """Plants a cookie for the IdP (what an attacker's own client would send)."""
+        self.jar.set_cookie(http.cookiejar.Cookie(
+            0, name, value, None, False, "127.0.0.1", False, False, "/", True, True, None, False, None, None, {}))
+
 
 def post_like_a_browser(port, path, body, content_type="application/x-www-form-urlencoded"):
     """POSTs `body` over a raw TLS socket, reading the answer while still sending, as a browser

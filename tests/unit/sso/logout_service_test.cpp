@@ -301,3 +301,40 @@ TEST_CASE("logout: an unsigned LogoutRequest reaches only the browser's own sess
   CHECK(f.logout->matchSessions(req, kSpId, std::nullopt, true).kind == sso::SessionMatch::Kind::Found);
   CHECK(f.logout->matchSessions(req, kSpId, a, false).kind == sso::SessionMatch::Kind::Found);
 }
+
+TEST_CASE("logout: an unsigned LogoutRequest must name the SessionIndex (logout CSRF)", "[sso][logout]") {
+  Fixture f;
+  auto a = f.session(kA, f.ivanov);
+  f.participate(a, kSpId, "nid-ivanov", "_idx-a");
+  CHECK(f.logout->matchSessions(Fixture::request("nid-ivanov", ""), kSpId, a, false).kind ==
+        sso::SessionMatch::Kind::Mismatch);
+  CHECK(f.logout->matchSessions(Fixture::request("nid-ivanov", "_idx-a"), kSpId, a, false).kind ==
+        sso::SessionMatch::Kind::Found);
+  CHECK(f.logout->matchSessions(Fixture::request("nid-ivanov", ""), kSpId, a, true).kind ==
+        sso::SessionMatch::Kind::Found);
+}
+
+TEST_CASE("logout: a NameID matching two accounts' sessions ends neither", "[sso][logout]") {
+  Fixture f;
+  auto a = f.session(kA, f.ivanov);
+  auto b = f.session(kB, f.petrov);
+  f.participate(a, kSpId, "shared@example.org", "_idx-a");
+  f.participate(b, kSpId, "shared@example.org", "_idx-b");
+  auto m = f.logout->matchSessions(Fixture::request("shared@example.org", ""), kSpId, std::nullopt);
+  CHECK(m.kind == sso::SessionMatch::Kind::Mismatch);
+  CHECK(m.sessions.empty());
+  // Naming the SessionIndex makes it one person's again.
+  CHECK(f.logout->matchSessions(Fixture::request("shared@example.org", "_idx-b"), kSpId, std::nullopt).sessions.size() == 1);
+}
+
+TEST_CASE("logout: a second logout of an ended session tells nobody again", "[sso][logout]") {
+  Fixture f;
+  auto a = f.session(kA, f.ivanov);
+  f.participate(a, kSpId, "nid-1", "_idx-1");
+  auto first = f.logout->begin(a, std::nullopt, "ivanov", false, false);
+  CHECK(first.targets.size() == 1);
+  auto second = f.logout->begin(a, std::nullopt, "ivanov", false, false);  // e.g. a second tab
+  CHECK(second.targets.empty());
+  CHECK(f.soap.urls.size() == 1);
+  CHECK(f.events("session.logout").size() == 1);
+}
