@@ -2,7 +2,9 @@
 """samlflow against the real propusk server (HTTPS on a free loopback port, fresh store):
 sp-keys -> sp-metadata -> propuskctl sp add/set -> login (both bindings, JSON, wrong
 password, SAML error status), record -> replay, decode, verify (a tampered Response names the
-failing check), authn-request signatures checked independently with xmlsec1.
+failing check), authn-request signatures checked independently with xmlsec1; Single Logout
+from the tester's SP: sp-metadata --slo -> login -> logout-request over SOAP (--send) and
+HTTP-Redirect (fetched without the IdP's cookie), a wrong NameID, an unsigned request.
 
 Run: PROPUSK_BIN=build-dir PROPUSK_SOURCE=repo /usr/bin/python3 tests/integration/test_samlflow.py -v
 """
@@ -23,10 +25,15 @@ SAMLFLOW = os.path.join(lib.BIN_DIR, "samlflow")
 USER = "ivanov"
 SP_ENTITY = "https://sp.samlflow.test/metadata"
 SP_ACS = "https://sp.samlflow.test/acs"
+SLO_SP_ENTITY = "https://slo.samlflow.test/metadata"
+SLO_SP_ACS = "https://slo.samlflow.test/acs"
+SLO_SP_SLO = "https://slo.samlflow.test/slo"
+SLO_USERS = ("slo.soap", "slo.front", "slo.keep", "slo.unsigned")
 RELEASE = "displayName,sn,givenName,inn,snils,accountStatus"
 DISPLAY_NAME = "urn:oid:2.16.840.1.113730.3.1.241"
 REQ_ID_ATTR = "urn:oasis:names:tc:SAML:2.0:protocol:AuthnRequest"
 STATUS = "urn:oasis:names:tc:SAML:2.0:status:"
+NS = dict(lib.NS, saml="urn:oasis:names:tc:SAML:2.0:assertion", samlp="urn:oasis:names:tc:SAML:2.0:protocol")
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_STATUS, EXIT_VERIFY, EXIT_LOGIN_REFUSED = 0, 1, 2, 3, 4, 5
 
@@ -80,6 +87,19 @@ class SamlflowTest(unittest.TestCase):
         ctl_ok(cls.data, "sp", "add", os.path.join(cls.sp, "sp-metadata.xml"))
         ctl_ok(cls.data, "sp", "set", SP_ENTITY, "--release", RELEASE)
 
+        # An SP with Single Logout endpoints, and one user per logout test (each test then
+        # owns every session of its user).
+        cls.slo_sp = os.path.join(cls.tmp, "slo-sp")
+        rc, out, err = samlflow("sp-keys", "--out", cls.slo_sp, "--algorithm", "ec-p256")
+        assert rc == 0, err
+        rc, out, err = samlflow("sp-metadata", "--sp", cls.slo_sp, "--entity-id", SLO_SP_ENTITY, "--acs", SLO_SP_ACS,
+                                "--slo", SLO_SP_SLO)
+        assert rc == 0, err
+        ctl_ok(cls.data, "sp", "add", os.path.join(cls.slo_sp, "sp-metadata.xml"))
+        for login in SLO_USERS:
+            ctl_ok(cls.data, "user", "add", login, "--surname", "Сидоров", "--given-name", "Сидор",
+                   "--email", login + "@example.ru", "--status", "simplified", input=PASSWORD + "\n")
+
     def idp_args(self):
         return ["--idp-metadata", self.metadata_url, "--ca", self.ca, "--sp", self.sp]
 
@@ -126,6 +146,11 @@ class SamlflowTest(unittest.TestCase):
         self.assertIn("inn (urn:oid:1.2.643.3.131.1.1): 500100732259", out)
         self.assertIn("snils (urn:oid:1.2.643.100.3): 11223344595", out)
         self.assertIn("accountStatus (urn:propusk:attribute:account-status): confirmed", out)
+        # What logout-request needs: the NameID as issued and the session's index.
+        self.assertIn("NameID Format: urn:oasis:names:tc:SAML:2.0:nameid-format:persistent\n", out)
+        self.assertIn(f"NameQualifier: {self.metadata_url}\n", out)
+        self.assertIn(f"SPNameQualifier: {SP_ENTITY}\n", out)
+        self.assertRegex(out, r"(?m)^SessionIndex: \S+$")
         self.assertNotIn("mail", out.split("checks:")[0])  # not in the release policy
         for check in ("signature", "audience", "recipient", "in-response-to", "time-window"):
             self.assertRegex(out, rf"(?m)^ok\s+{check}\s")
@@ -138,6 +163,9 @@ class SamlflowTest(unittest.TestCase):
         self.assertEqual(j["result"], "success")
         self.assertEqual(j["binding"], "post")
         self.assertEqual(j["name_id_format"], "urn:oasis:names:tc:SAML:2.0:nameid-format:transient")
+        self.assertEqual(j["name_qualifier"], self.metadata_url)
+        self.assertEqual(j["sp_name_qualifier"], SP_ENTITY)
+        self.assertTrue(j["session_index"])
         attrs = {a["friendly_name"]: a["values"] for a in j["attributes"]}
         self.assertEqual(attrs["displayName"], ["Иванов Иван Иванович"])
         self.assertEqual(attrs["sn"], ["Иванов"])
@@ -175,9 +203,20 @@ class SamlflowTest(unittest.TestCase):
         rc, out, err = self.login("--totp-secret", "JBSWY3DPEHPK3PXP")
         self.assertEqual(rc, EXIT_ERROR)
         self.assert_one_line_error(err, "totp-secret", "not supported yet")
-        rc, out, err = samlflow("logout-request", "--sp", self.sp)
-        self.assertEqual(rc, EXIT_ERROR)
-        self.assert_one_line_error(err, "not yet")
+        rc, out, err = samlflow("logout-request", "--sp", self.sp, "--idp-metadata", self.metadata_url, "--ca", self.ca)
+        self.assertEqual(rc, EXIT_USAGE)
+        self.assert_one_line_error(err, "name-id")
+        rc, out, err = samlflow("logout-request", *self.idp_args(), "--name-id", "x", "--send")
+        self.assertEqual(rc, EXIT_USAGE)
+        self.assert_one_line_error(err, "send", "soap")
+        rc, out, err = samlflow("logout-request", *self.idp_args(), "--name-id", "x", "--binding", "soap",
+                                "--relay-state", "rs")
+        self.assertEqual(rc, EXIT_USAGE)
+        self.assert_one_line_error(err, "relay-state")
+        rc, out, err = samlflow("logout-request", "--help")
+        self.assertEqual(rc, EXIT_OK)
+        self.assertIn("--session-index", out)
+        self.assertIn("exit codes", out)
         rc, out, err = samlflow("login", "--help")
         self.assertEqual(rc, EXIT_OK)
         self.assertIn("--password-stdin", out)
@@ -325,6 +364,151 @@ class SamlflowTest(unittest.TestCase):
         rc, out, err = samlflow("authn-request", *self.idp_args(), "--binding", "post")
         self.assertEqual(rc, EXIT_OK, err)
         self.assertIn('<form method="post" action="' + self.base + '/saml/sso">', out)
+
+    # -- Single Logout from the tester's SP
+
+    def slo_login(self, user):
+        """Logs `user` in at the SLO SP; returns login's JSON (NameID, qualifiers, SessionIndex)."""
+        rc, out, err = samlflow("login", "--idp-metadata", self.metadata_url, "--ca", self.ca, "--sp", self.slo_sp,
+                                "--user", user, "--password-stdin", "--json", input=PASSWORD + "\n")
+        self.assertEqual(rc, EXIT_OK, err + out)
+        j = json.loads(out)
+        self.assertEqual(len(self.sessions(user)), 1)
+        return j
+
+    def sessions(self, user):
+        return lib.ctl_json(self.data, "session", "list", "--user", user)
+
+    def logout_args(self, login_json, *extra):
+        """logout-request's options naming the NameID and session exactly as login printed them."""
+        return ["logout-request", "--idp-metadata", self.metadata_url, "--ca", self.ca, "--sp", self.slo_sp,
+                "--name-id", login_json["name_id"], "--name-id-format", login_json["name_id_format"],
+                "--name-qualifier", login_json["name_qualifier"], "--sp-name-qualifier", login_json["sp_name_qualifier"],
+                "--session-index", login_json["session_index"], *extra]
+
+    def decode(self, message):
+        rc, out, err = samlflow("decode", message, "--json")
+        self.assertEqual(rc, EXIT_OK, err)
+        return json.loads(out)
+
+    def test_sp_metadata_slo_endpoints(self):
+        md = lib.parse_xml(read(os.path.join(self.slo_sp, "sp-metadata.xml")))
+        slo = {e.get("Binding"): e.get("Location") for e in md.findall("md:SPSSODescriptor/md:SingleLogoutService", lib.NS)}
+        self.assertEqual(slo, {lib.BINDING_REDIRECT: SLO_SP_SLO, lib.BINDING_POST: SLO_SP_SLO})
+        shown = lib.ctl_json(self.data, "sp", "show", SLO_SP_ENTITY)
+        self.assertIn(SLO_SP_SLO, json.dumps(shown))
+
+    def test_logout_request_soap_send_ends_the_session(self):
+        j = self.slo_login("slo.soap")
+        self.assertEqual(j["sp_name_qualifier"], SLO_SP_ENTITY)
+        rc, out, err = samlflow(*self.logout_args(j, "--binding", "soap", "--send", "--json"))
+        self.assertEqual(rc, EXIT_OK, err + out)
+        r = json.loads(out)
+        self.assertEqual(r["result"], "success")
+        self.assertEqual(r["url"], self.base + "/saml/soap")
+        self.assertTrue(r["signed"])
+        self.assertEqual(r["sig_alg"], "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256")
+        self.assertEqual(r["status_codes"], [STATUS + "Success"])
+        self.assertFalse(r["partial_logout"])
+        self.assertEqual([c["check"] for c in r["checks"]], ["parse", "issuer", "signature", "in-response-to", "status"])
+        self.assertEqual({c["result"] for c in r["checks"]}, {"ok"})
+        response = lib.parse_xml(r["response_xml"])
+        self.assertEqual(response.get("InResponseTo"), r["id"])
+        request = lib.parse_xml(r["xml"])
+        self.assertEqual(request.find("saml:Issuer", NS).text, SLO_SP_ENTITY)
+        self.assertEqual(request.get("Destination"), self.base + "/saml/soap")
+        self.assertEqual(self.sessions("slo.soap"), [])
+
+    def test_logout_request_redirect_url_fetched_without_cookie(self):
+        j = self.slo_login("slo.front")
+        rc, url, err = samlflow(*self.logout_args(j, "--relay-state", "back-to/1", "--id", "_slo-front-1"))
+        self.assertEqual(rc, EXIT_OK, err)
+        url = url.strip()
+        self.assertTrue(url.startswith(self.base + "/saml/slo?SAMLRequest="), url)
+        self.assertIn("&Signature=", url)
+        sent = self.decode(url)
+        self.assertEqual(sent["relay_state"], "back-to/1")
+        self.assertTrue(sent["query_signature"])
+        req = lib.parse_xml(sent["xml"])
+        self.assertEqual(req.tag, "{urn:oasis:names:tc:SAML:2.0:protocol}LogoutRequest")
+        self.assertEqual(req.get("ID"), "_slo-front-1")
+        self.assertEqual(req.get("Destination"), self.base + "/saml/slo")
+        self.assertIsNotNone(req.get("NotOnOrAfter"))
+        self.assertEqual(req.find("saml:NameID", NS).text, j["name_id"])
+        self.assertEqual(req.find("samlp:SessionIndex", NS).text, j["session_index"])
+
+        # No IdP cookie: the IdP finds the session by NameID + SessionIndex (the request is signed).
+        r = lib.https_request(self.port, url[len(self.base):], data_dir=self.data)
+        self.assertEqual(r.status, 303, r.body[:300])
+        location = r.headers.get("Location")
+        self.assertTrue(location.startswith(SLO_SP_SLO + "?SAMLResponse="), location)
+        answer = self.decode(location)
+        self.assertEqual(answer["field"], "SAMLResponse")
+        self.assertEqual(answer["relay_state"], "back-to/1")
+        self.assertTrue(answer["query_signature"])
+        resp = lib.parse_xml(answer["xml"])
+        self.assertEqual(resp.get("InResponseTo"), "_slo-front-1")
+        self.assertEqual(resp.get("Destination"), SLO_SP_SLO)
+        self.assertEqual(resp.find("samlp:Status/samlp:StatusCode", NS).get("Value"), STATUS + "Success")
+        self.assertEqual(self.sessions("slo.front"), [])
+
+    def test_logout_request_wrong_name_id_keeps_the_session(self):
+        j = self.slo_login("slo.keep")
+        args = self.logout_args(j, "--binding", "soap", "--send")
+        args[args.index("--name-id") + 1] = "nobody-" + j["name_id"]
+        rc, out, err = samlflow(*args)
+        self.assertEqual(rc, EXIT_OK, err + out)
+        self.assertIn("logout ok: " + self.metadata_url, out)
+        self.assertIn("status: " + STATUS + "Success\n", out)
+        self.assertRegex(out, r"(?m)^ok\s+in-response-to\s")
+        # No such session: Success (already over), and the real one is untouched.
+        left = self.sessions("slo.keep")
+        self.assertEqual(len(left), 1)
+        self.assertEqual([p["session_index"] for p in left[0]["participants"]], [j["session_index"]])
+
+    def test_logout_request_unsigned_is_refused(self):
+        j = self.slo_login("slo.unsigned")
+        # HTTP-Redirect: the SP's metadata has a key, so the IdP answers RequestDenied at its SLO.
+        rc, url, err = samlflow(*self.logout_args(j, "--no-sign"))
+        self.assertEqual(rc, EXIT_OK, err)
+        url = url.strip()
+        self.assertNotIn("Signature=", url)
+        r = lib.https_request(self.port, url[len(self.base):], data_dir=self.data)
+        self.assertEqual(r.status, 303, r.body[:300])
+        resp = lib.parse_xml(self.decode(r.headers.get("Location"))["xml"])
+        top = resp.find("samlp:Status/samlp:StatusCode", NS)
+        self.assertEqual(top.get("Value"), STATUS + "Requester")
+        self.assertEqual(top.find("samlp:StatusCode", NS).get("Value"), STATUS + "RequestDenied")
+        # SOAP: the same refusal, exit code 3 and the codes on stderr.
+        rc, out, err = samlflow(*self.logout_args(j, "--no-sign", "--binding", "soap", "--send", "--json"))
+        self.assertEqual(rc, EXIT_STATUS, err + out)
+        self.assertEqual(json.loads(out)["status_codes"], [STATUS + "Requester", STATUS + "RequestDenied"])
+        self.assert_one_line_error(err, "status: ", STATUS + "RequestDenied")
+        self.assertEqual(len(self.sessions("slo.unsigned")), 1)
+
+    def test_logout_request_post_form_and_soap_envelope(self):
+        rc, out, err = samlflow("logout-request", "--idp-metadata", self.metadata_url, "--ca", self.ca, "--sp",
+                                self.slo_sp, "--name-id", "someone", "--binding", "post", "--relay-state", "rs")
+        self.assertEqual(rc, EXIT_OK, err)
+        self.assertIn('<form method="post" action="' + self.base + '/saml/slo">', out)
+        self.assertIn('name="RelayState" value="rs"', out)
+        sent = self.decode(out)
+        self.assertEqual(sent["field"], "SAMLRequest")
+        self.assertIn("<ds:Signature", sent["xml"])
+        rc, out, err = samlflow("logout-request", "--idp-metadata", self.metadata_url, "--ca", self.ca, "--sp",
+                                self.slo_sp, "--name-id", "someone", "--binding", "soap")
+        self.assertEqual(rc, EXIT_OK, err)
+        env = lib.parse_xml(out)
+        self.assertEqual(env.tag, "{http://schemas.xmlsoap.org/soap/envelope/}Envelope")
+        self.assertIn("LogoutRequest", out)
+        # The signature verifies with the SP's certificate, independently of Propusk.
+        rc, out, err = samlflow("logout-request", "--idp-metadata", self.metadata_url, "--ca", self.ca, "--sp",
+                                self.slo_sp, "--name-id", "someone", "--binding", "post", "--xml")
+        self.assertEqual(rc, EXIT_OK, err)
+        signed = lib.write(os.path.join(self.tmp, "logout-req.xml"), out)
+        rc, out, err = lib.run(["xmlsec1", "--verify", "--pubkey-cert-pem", os.path.join(self.slo_sp, "sp-cert.pem"),
+                                "--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:protocol:LogoutRequest", signed])
+        self.assertEqual(rc, 0, err)
 
 
 if __name__ == "__main__":

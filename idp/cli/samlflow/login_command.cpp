@@ -117,7 +117,7 @@ int runLoginCommand(Env& env, const ParsedArgs& args, const std::optional<std::s
     }
     if (!v.responseId.empty()) o->set("response_id", v.responseId);
     if (!v.assertionId.empty()) o->set("assertion_id", v.assertionId);
-    if (out.result == LoginResult::Success) addSubjectJson(o, v);
+    if (out.result == LoginResult::Success) addSubjectJson(o, v, out.responseXml.value_or(""));
     if (out.responseXml) o->set("checks", checksJson(v));
     o->set("exchanges", static_cast<int>(out.exchanges.size()));
     if (recordFile) o->set("record", *recordFile);
@@ -125,7 +125,7 @@ int runLoginCommand(Env& env, const ParsedArgs& args, const std::optional<std::s
   } else {
     if (out.result == LoginResult::Success) {
       env.io.out << "login ok: " << *user << " at " << idp.metadata.entityId << " (request " << in.request.id << ")\n";
-      printSubject(env.io.out, v);
+      printSubject(env.io.out, v, out.responseXml.value_or(""));
       env.io.out << "checks:\n";
     }
     if (out.responseXml) printChecks(env.io.out, v);

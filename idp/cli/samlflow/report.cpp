@@ -2,8 +2,25 @@
 
 #include "idp/cli/samlflow/env.h"
 #include "idp/core/printable.h"
+#include "idp/xml/dom.h"
+#include "idp/xml/namespaces.h"
+#include "idp/xml/parser.h"
 
 namespace propusk::cli::samlflow {
+
+NameIdQualifiers nameIdQualifiers(std::string_view messageXml) {
+  NameIdQualifiers q;
+  auto doc = xml::parseSecure(messageXml);
+  if (!doc) return q;
+  xmlNode* root = xmlDocGetRootElement(doc->get());
+  // The verifier allows one Assertion at most, so it is the one it checked.
+  xmlNode* assertion = xml::isElement(root, xml::ns::kSaml, "Assertion") ? root : xml::child(root, xml::ns::kSaml, "Assertion");
+  xmlNode* nameId = xml::child(xml::child(assertion, xml::ns::kSaml, "Subject"), xml::ns::kSaml, "NameID");
+  if (!nameId) return q;
+  q.nameQualifier = xml::attr(nameId, "NameQualifier");
+  q.spNameQualifier = xml::attr(nameId, "SPNameQualifier");
+  return q;
+}
 
 void printChecks(std::ostream& out, const saml::sp::ResponseVerification& v) {
   auto line = [&](std::string_view result, std::string_view step, const std::string& note) {
@@ -34,10 +51,13 @@ Poco::JSON::Array::Ptr checksJson(const saml::sp::ResponseVerification& v) {
   return arr;
 }
 
-void printSubject(std::ostream& out, const saml::sp::ResponseVerification& v) {
+void printSubject(std::ostream& out, const saml::sp::ResponseVerification& v, std::string_view messageXml) {
+  NameIdQualifiers q = nameIdQualifiers(messageXml);
   out << "NameID: " << printable(v.nameId, 1024) << "\n"
-      << "NameID Format: " << v.nameIdFormat << "\n"
-      << "Issuer: " << printable(v.issuer, 1024) << "\n";
+      << "NameID Format: " << printable(v.nameIdFormat, 1024) << "\n";
+  if (q.nameQualifier) out << "NameQualifier: " << printable(*q.nameQualifier, 1024) << "\n";
+  if (q.spNameQualifier) out << "SPNameQualifier: " << printable(*q.spNameQualifier, 1024) << "\n";
+  out << "Issuer: " << printable(v.issuer, 1024) << "\n";
   if (v.sessionIndex) out << "SessionIndex: " << printable(*v.sessionIndex, 200) << "\n";
   if (v.authnContextClassRef) out << "AuthnContext: " << printable(*v.authnContextClassRef, 200) << "\n";
   if (v.notOnOrAfter) out << "Valid until: " << formatXsDateTime(*v.notOnOrAfter) << "\n";
@@ -49,9 +69,12 @@ void printSubject(std::ostream& out, const saml::sp::ResponseVerification& v) {
   }
 }
 
-void addSubjectJson(Poco::JSON::Object::Ptr& o, const saml::sp::ResponseVerification& v) {
+void addSubjectJson(Poco::JSON::Object::Ptr& o, const saml::sp::ResponseVerification& v, std::string_view messageXml) {
+  NameIdQualifiers q = nameIdQualifiers(messageXml);
   o->set("name_id", v.nameId);
   o->set("name_id_format", v.nameIdFormat);
+  if (q.nameQualifier) o->set("name_qualifier", *q.nameQualifier);
+  if (q.spNameQualifier) o->set("sp_name_qualifier", *q.spNameQualifier);
   o->set("issuer", v.issuer);
   if (v.sessionIndex) o->set("session_index", *v.sessionIndex);
   if (v.authnContextClassRef) o->set("authn_context", *v.authnContextClassRef);

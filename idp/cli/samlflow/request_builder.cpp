@@ -4,6 +4,7 @@
 
 #include "idp/core/base64.h"
 #include "idp/saml/bindings/redirect.h"
+#include "idp/saml/build/logout.h"
 #include "idp/saml/messages/sp_metadata.h"
 #include "idp/saml/validation/request_context.h"
 
@@ -35,9 +36,63 @@ unsigned parseIndex(const std::string& s, const char* field) {
   return static_cast<unsigned>(std::stoul(s));
 }
 
+Binding parseBinding(const ParsedArgs& args, bool soap) {
+  std::string binding = args.get("binding").value_or("redirect");
+  if (binding == "redirect") return Binding::Redirect;
+  if (binding == "post") return Binding::Post;
+  if (soap && binding == "soap") return Binding::Soap;
+  throw UsageError("binding: redirect" + std::string(soap ? ", post or soap" : " or post") + ", not '" + binding + "'");
+}
+
+std::string_view bindingUri(Binding b) {
+  switch (b) {
+    case Binding::Redirect: return saml::kBindingRedirect;
+    case Binding::Post: return saml::kBindingPost;
+    case Binding::Soap: return saml::kBindingSoap;
+  }
+  return {};
+}
+
+// Where the request goes: --destination, else the IdP metadata's endpoint for the binding.
+std::string idpEndpoint(const ParsedArgs& args, const saml::IdpMetadata* idp,
+                        std::vector<saml::Endpoint> saml::IdpMetadata::*endpoints, Binding binding,
+                        const std::string& service) {
+  if (auto d = args.get("destination")) {
+    if (!saml::isAbsoluteHttpUrl(*d)) throw UsageError("destination: an absolute http(s) URL");
+    return *d;
+  }
+  if (!idp) throw UsageError("idp-metadata: required (or --destination URL)");
+  const saml::Endpoint* e = saml::findEndpoint(idp->*endpoints, bindingUri(binding));
+  if (!e) throw CliError("binding: the IdP metadata has no " + std::string(bindingUri(binding)) + " " + service);
+  return e->location;
+}
+
+// The SP's key unless --no-sign, and the algorithm: --sig-alg, else the key's default.
+struct Signer {
+  const EVP_PKEY* key = nullptr;
+  crypto::SignatureAlgorithm algorithm = crypto::SignatureAlgorithm::RsaSha256;
+};
+
+Signer signerFrom(const ParsedArgs& args, const SpIdentity& sp, SentRequest& out) {
+  Signer s;
+  s.key = args.has("no-sign") ? nullptr : sp.key.get();
+  if (s.key) s.algorithm = crypto::defaultAlgorithmFor(s.key);
+  if (auto a = args.get("sig-alg")) s.algorithm = parseSigAlg(*a);
+  out.signedRequest = s.key != nullptr;
+  if (s.key) out.algorithm = s.algorithm;
+  return s;
+}
+
 }  // namespace
 
-std::string_view bindingName(Binding b) { return b == Binding::Redirect ? "redirect" : "post"; }
+std::string_view bindingName(Binding b) {
+  switch (b) {
+    case Binding::Redirect: return "redirect";
+    case Binding::Post: return "post";
+    case Binding::Soap: return "soap";
+  }
+  return {};
+}
 
 std::string nameIdFormatUri(const std::string& s) {
   if (s == "persistent") return std::string(saml::kNameIdPersistent);
@@ -51,22 +106,8 @@ std::string nameIdFormatUri(const std::string& s) {
 
 SentRequest buildRequestFromOptions(Env& env, const ParsedArgs& args, const SpIdentity& sp, const saml::IdpMetadata* idp) {
   SentRequest out;
-  std::string binding = args.get("binding").value_or("redirect");
-  if (binding == "redirect") out.binding = Binding::Redirect;
-  else if (binding == "post") out.binding = Binding::Post;
-  else throw UsageError("binding: redirect or post, not '" + binding + "'");
-  auto bindingUri = out.binding == Binding::Redirect ? saml::kBindingRedirect : saml::kBindingPost;
-
-  std::string ssoUrl;
-  if (auto d = args.get("destination")) {
-    if (!saml::isAbsoluteHttpUrl(*d)) throw UsageError("destination: an absolute http(s) URL");
-    ssoUrl = *d;
-  } else {
-    if (!idp) throw UsageError("idp-metadata: required (or --destination URL)");
-    const saml::Endpoint* e = saml::findEndpoint(idp->singleSignOnServices, bindingUri);
-    if (!e) throw CliError("binding: the IdP metadata has no " + std::string(bindingUri) + " SingleSignOnService");
-    ssoUrl = e->location;
-  }
+  out.binding = parseBinding(args, false);
+  std::string ssoUrl = idpEndpoint(args, idp, &saml::IdpMetadata::singleSignOnServices, out.binding, "SingleSignOnService");
 
   saml::AuthnRequestInput in;
   in.id = args.get("id").value_or(env.random.samlId());
@@ -114,11 +155,7 @@ SentRequest buildRequestFromOptions(Env& env, const ParsedArgs& args, const SpId
   out.relayState = args.get("relay-state");
   out.id = in.id;
 
-  const EVP_PKEY* key = args.has("no-sign") ? nullptr : sp.key.get();
-  crypto::SignatureAlgorithm alg = key ? crypto::defaultAlgorithmFor(key) : crypto::SignatureAlgorithm::RsaSha256;
-  if (auto a = args.get("sig-alg")) alg = parseSigAlg(*a);
-  out.signedRequest = key != nullptr;
-  if (key) out.algorithm = alg;
+  auto [key, alg] = signerFrom(args, sp, out);
 
   if (out.binding == Binding::Redirect) {
     auto xml = saml::buildAuthnRequest(in);
@@ -134,6 +171,62 @@ SentRequest buildRequestFromOptions(Env& env, const ParsedArgs& args, const SpId
     out.url = ssoUrl;
     out.fields.emplace_back("SAMLRequest", base64Encode(out.xml));
     if (out.relayState) out.fields.emplace_back("RelayState", *out.relayState);
+  }
+  return out;
+}
+
+SentRequest buildLogoutRequestFromOptions(Env& env, const ParsedArgs& args, const SpIdentity& sp,
+                                          const saml::IdpMetadata* idp) {
+  SentRequest out;
+  out.binding = parseBinding(args, true);
+  auto value = args.get("name-id");
+  if (!value || value->empty()) throw UsageError("name-id: required (the NameID the IdP issued, as 'samlflow login' prints it)");
+  out.relayState = args.get("relay-state");
+  // bindings §3.2: SOAP carries the message alone; RelayState belongs to the front channel.
+  if (out.binding == Binding::Soap && out.relayState) throw UsageError("relay-state: not with --binding soap");
+  std::string sloUrl = idpEndpoint(args, idp, &saml::IdpMetadata::singleLogoutServices, out.binding, "SingleLogoutService");
+
+  saml::LogoutRequestInput in;
+  in.id = args.get("id");
+  in.issuer = args.get("issuer").value_or(sp.metadata.entityId);
+  in.destination = sloUrl;
+  in.now = env.clock.now();
+  // profiles §4.4.4.1: the NameID as the assertion carried it, every qualifier included.
+  in.nameId.value = *value;
+  if (auto f = args.get("name-id-format")) in.nameId.format = nameIdFormatUri(*f);
+  in.nameId.nameQualifier = args.get("name-qualifier");
+  in.nameId.spNameQualifier = args.get("sp-name-qualifier");
+  if (auto s = args.get("session-index")) {
+    in.sessionIndexes = splitComma(*s);
+    if (in.sessionIndexes.empty()) throw UsageError("session-index: give IDX[,IDX]");
+  }
+  std::string reason = args.get("reason").value_or("user");
+  if (reason == "user") reason = std::string(saml::kLogoutReasonUser);
+  else if (reason == "admin") reason = std::string(saml::kLogoutReasonAdmin);
+  else if (!reason.empty() && reason.find(':') == std::string::npos)
+    throw UsageError("reason: user, admin or a URI (core §3.7.3.1), not '" + reason + "'");
+  in.reason = reason;  // empty: no Reason attribute
+  in.relayState = out.relayState;
+  // The tester decides: an SP without a key (or --no-sign) sends the request unsigned.
+  in.allowUnsigned = true;
+
+  auto [key, alg] = signerFrom(args, sp, out);
+  saml::MessageSigning signing{key, key ? sp.cert.get() : nullptr, alg};
+  saml::Binding binding = out.binding == Binding::Redirect ? saml::Binding::Redirect
+                          : out.binding == Binding::Post   ? saml::Binding::Post
+                                                           : saml::Binding::Soap;
+  auto msg = saml::buildLogoutRequest(in, binding, signing, env.random);
+  if (!msg) throw CliError((key ? "sign: " : "logout-request: ") + msg.error().detail);
+  out.id = msg->id;
+  out.xml = msg->xml;
+  if (out.binding == Binding::Redirect) {
+    out.url = msg->redirectUrl;
+  } else {
+    out.url = sloUrl;
+    if (out.binding == Binding::Post) {
+      out.fields.emplace_back("SAMLRequest", base64Encode(out.xml));
+      if (out.relayState) out.fields.emplace_back("RelayState", *out.relayState);
+    }
   }
   return out;
 }

@@ -94,6 +94,34 @@ std::vector<OptionSpec> authnRequestOptions() {
   return o;
 }
 
+std::vector<OptionSpec> logoutRequestOptions() {
+  std::vector<OptionSpec> o = idpOptions();
+  std::vector<OptionSpec> own = {
+      {"sp", "DIR|METADATA", "the SP (directory or metadata file); its entityID is the Issuer"},
+      {"sp-key", "KEY", "the SP's private key"},
+      {"name-id", "VALUE", "the NameID the IdP issued (required; 'samlflow login' prints it)"},
+      {"name-id-format", "persistent|transient|email|unspecified|URI", "its Format, as issued"},
+      {"name-qualifier", "Q", "its NameQualifier, as issued"},
+      {"sp-name-qualifier", "Q", "its SPNameQualifier, as issued"},
+      {"session-index", "IDX[,IDX]", "SessionIndex(es) from the AuthnStatement"},
+      {"binding", "redirect|post|soap", "how the LogoutRequest travels (default redirect)"},
+      {"send", "", "with --binding soap: POST it to the IdP and check the LogoutResponse"},
+      {"relay-state", "TEXT", "RelayState sent with the request (not with soap)"},
+      {"reason", "user|admin|URI", "Reason (default user; '' for none)"},
+      {"sig-alg", "rsa-sha256|rsa-sha512|ecdsa-sha256|rsa-sha1", "signature algorithm (default: by key type)"},
+      {"no-sign", "", "do not sign even though the SP has a key"},
+      {"id", "ID", "the request ID (default: random)"},
+      {"issuer", "ENTITY_ID", "Issuer (default: the SP's entityID)"},
+      {"destination", "URL", "Destination and target URL (default: the IdP metadata's SingleLogoutService)"},
+  };
+  o.insert(o.end(), own.begin(), own.end());
+  auto tls = tlsOptions();
+  o.insert(o.end(), tls.begin(), tls.end());
+  o.push_back({"xml", "", "print only the request XML"});
+  o.push_back(kJson);
+  return o;
+}
+
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
       {"sp-keys", "", 0, 0, "make an SP key and self-signed certificate (DIR/sp-key.pem, DIR/sp-cert.pem)",
@@ -116,8 +144,8 @@ const std::vector<Command>& commands() {
        cmdSpMetadata},
       {"authn-request", "", 0, 0, "build (and sign) an AuthnRequest; print the Redirect URL or the POST form",
        authnRequestOptions(), cmdAuthnRequest},
-      {"logout-request", "", 0, 0, "build a LogoutRequest (not yet available)",
-       {{"sp", "DIR|METADATA", "the SP"}, {"idp-metadata", "URL|FILE", "the IdP"}, kJson}, cmdLogoutRequest},
+      {"logout-request", "", 0, 0, "build (and sign) a LogoutRequest; print the URL, POST form or SOAP envelope, or --send it",
+       logoutRequestOptions(), cmdLogoutRequest},
       {"login", "", 0, 0, "run an SP-initiated login through the IdP's HTML form and verify the Response",
        loginOptions(false), cmdLogin},
       {"record", "", 0, 0, "like login, and write every HTTP exchange and SAML message to --out FILE",
@@ -170,6 +198,9 @@ void printCommandHelp(std::ostream& out, const Command& c) {
   if (c.name == "login" || c.name == "record" || c.name == "verify" || c.name == "replay")
     out << "\nexit codes: 0 success, 1 error (network, files, IdP error page), 2 usage, 3 the IdP answered a\n"
            "non-Success SAML status, 4 a check failed, 5 the IdP's login form refused the credentials\n";
+  if (c.name == "logout-request")
+    out << "\nexit codes: 0 success, 1 error (network, files, a SOAP fault), 2 usage; with --send: 3 the IdP\n"
+           "answered a non-Success SAML status, 4 a check of its LogoutResponse failed\n";
 }
 
 void printMainHelp(std::ostream& out) {

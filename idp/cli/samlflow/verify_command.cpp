@@ -168,11 +168,11 @@ int cmdVerify(Env& env, const ParsedArgs& args) {
       o->set("status_codes", codes);
     }
     o->set("checks", checksJson(v));
-    if (v.ok()) addSubjectJson(o, v);
+    if (v.ok()) addSubjectJson(o, v, message->xml);
     env.printJson(o);
   } else {
     printChecks(env.io.out, v);
-    if (v.ok()) printSubject(env.io.out, v);
+    if (v.ok()) printSubject(env.io.out, v, message->xml);
   }
   if (v.ok()) return kExitOk;
   env.error(failureLine(v));

@@ -41,11 +41,11 @@ struct Built {
 // The message root with samlp and saml declared on it, the attributes every samlp message
 // has (core §3.2.1, §3.2.2) and its Issuer.
 Built start(const char* name, const std::string& issuer, const std::string& destination, TimePoint now,
-            Random& random) {
+            Random& random, const std::optional<std::string>& id = std::nullopt) {
   Built b;
   b.doc = xml::newDocument(ns::kSamlp, "samlp", name, &b.root);
   xmlNs* saml = xml::declareNs(b.root, ns::kSaml, "saml");
-  b.id = random.samlId();
+  b.id = id ? *id : random.samlId();
   xml::setAttr(b.root, "ID", b.id);
   xml::setAttr(b.root, "Version", "2.0");
   xml::setAttr(b.root, "IssueInstant", formatXsDateTime(now));
@@ -55,11 +55,13 @@ Built start(const char* name, const std::string& issuer, const std::string& dest
 }
 
 // Signs and serialises for `binding`: enveloped on POST/SOAP; on Redirect the XML stays
-// unsigned and the query is signed (bindings §3.4.4.1).
+// unsigned and the query is signed (bindings §3.4.4.1). Without a key: refused, unless
+// `allowUnsigned` (then nothing is signed).
 Result<OutgoingMessage> deliver(Built b, std::string_view param, const std::string& destination,
                                 const std::optional<std::string>& relayState, Binding binding,
-                                const MessageSigning& signing) {
-  if (!signing.key) return responderError("logout messages are always signed, but no signing key was given");
+                                const MessageSigning& signing, bool allowUnsigned = false) {
+  if (!signing.key && !allowUnsigned)
+    return responderError("logout messages are always signed, but no signing key was given");
   if (binding == Binding::Soap && relayState)
     return responderError("RelayState has no place on the SOAP binding");
   OutgoingMessage out;
@@ -76,7 +78,8 @@ Result<OutgoingMessage> deliver(Built b, std::string_view param, const std::stri
     out.redirectUrl += *query;
     return out;
   }
-  if (auto st = signAfterIssuer(b.root, b.issuer, signing); !st) return std::unexpected(st.error());
+  if (signing.key)
+    if (auto st = signAfterIssuer(b.root, b.issuer, signing); !st) return std::unexpected(st.error());
   out.xml = xml::serialize(b.doc.get());
   out.relayState = relayState;
   return out;
@@ -86,18 +89,18 @@ Result<OutgoingMessage> deliver(Built b, std::string_view param, const std::stri
 
 Result<OutgoingMessage> buildLogoutRequest(const LogoutRequestInput& in, Binding binding,
                                            const MessageSigning& signing, Random& random) {
-  Built b = start("LogoutRequest", in.issuer, in.destination, in.now, random);
+  Built b = start("LogoutRequest", in.issuer, in.destination, in.now, random, in.id);
   // core §3.7.1 attribute and element order: ... NotOnOrAfter, Reason; Issuer, Signature,
   // Extensions, NameID, SessionIndex*.
   xml::setAttr(b.root, "NotOnOrAfter", formatXsDateTime(in.now + in.lifetime));
-  xml::setAttr(b.root, "Reason", in.reason);
+  if (!in.reason.empty()) xml::setAttr(b.root, "Reason", in.reason);
   xmlNs* saml = b.issuer->ns;
   xmlNode* nameId = xml::addChild(b.root, saml, "NameID", in.nameId.value);
   if (in.nameId.format) xml::setAttr(nameId, "Format", *in.nameId.format);
   if (in.nameId.nameQualifier) xml::setAttr(nameId, "NameQualifier", *in.nameId.nameQualifier);
   if (in.nameId.spNameQualifier) xml::setAttr(nameId, "SPNameQualifier", *in.nameId.spNameQualifier);
   for (const std::string& s : in.sessionIndexes) xml::addChild(b.root, b.root->ns, "SessionIndex", s);
-  return deliver(std::move(b), "SAMLRequest", in.destination, in.relayState, binding, signing);
+  return deliver(std::move(b), "SAMLRequest", in.destination, in.relayState, binding, signing, in.allowUnsigned);
 }
 
 Result<OutgoingMessage> buildLogoutResponse(const LogoutResponseInput& in, Binding binding,

@@ -1,7 +1,8 @@
 // The IdP's Single Logout messages (core §3.7, profiles §4.4): a LogoutRequest to each other
 // session participant, and the LogoutResponse to the SP that asked. Both are always signed
 // (profiles §4.4.4.1 and §4.4.4.2): enveloped in the XML on HTTP-POST and SOAP, over the query
-// string on HTTP-Redirect (bindings §3.4.4.1, the XML itself then unsigned).
+// string on HTTP-Redirect (bindings §3.4.4.1, the XML itself then unsigned). samlflow builds
+// an SP's LogoutRequest with the same code (LogoutRequestInput says how).
 #pragma once
 
 #include <chrono>
@@ -22,15 +23,22 @@ namespace propusk::saml {
 
 inline constexpr std::chrono::seconds kLogoutRequestLifetime = std::chrono::minutes(5);
 
+// Written for either direction: the IdP's request to a session participant, and (samlflow
+// playing an SP) an SP's request to the IdP — issuer and destination are the caller's.
 struct LogoutRequestInput {
-  std::string issuer;       // our entityID
-  std::string destination;  // the SP's SingleLogoutService Location for the binding used
+  std::string issuer;       // the sender's entityID (the IdP's, or the SP's for samlflow)
+  std::string destination;  // the receiver's SingleLogoutService Location for the binding used
   NameID nameId;            // exactly as in the assertion the SP received (value and qualifiers)
   std::vector<std::string> sessionIndexes;      // the SessionIndex(es) the SP received
-  std::string_view reason = kLogoutReasonUser;  // kLogoutReasonAdmin when an operator ends it
+  std::string_view reason = kLogoutReasonUser;  // kLogoutReasonAdmin when an operator ends it; empty: none
   TimePoint now{};
   std::chrono::seconds lifetime = kLogoutRequestLifetime;  // NotOnOrAfter = now + lifetime
   std::optional<std::string> relayState;                   // front channel only
+  std::optional<std::string> id;                           // the request ID; default: from random
+  // Testers only (samlflow --no-sign): with no signing key the request goes unsigned instead
+  // of being refused, so that a peer's refusal of unsigned requests can be tried. The IdP
+  // never sets it.
+  bool allowUnsigned = false;
 };
 
 struct LogoutResponseInput {
@@ -62,9 +70,10 @@ struct OutgoingMessage {
   std::optional<std::string> relayState;  // Post: the RelayState form field
 };
 
-// A LogoutRequest (core §3.7.1) with ID (from random), Version, IssueInstant, Destination,
-// NotOnOrAfter, Reason, Issuer, NameID and SessionIndex, signed with `signing` as the binding
-// requires. Responder errors: no signing key, a RelayState on SOAP, a signing failure.
+// A LogoutRequest (core §3.7.1) with ID (in.id, else from random), Version, IssueInstant,
+// Destination, NotOnOrAfter, Reason, Issuer, NameID and SessionIndex, signed with `signing` as
+// the binding requires. Responder errors: no signing key (unless in.allowUnsigned), a
+// RelayState on SOAP, a signing failure.
 Result<OutgoingMessage> buildLogoutRequest(const LogoutRequestInput& in, Binding binding,
                                            const MessageSigning& signing, Random& random);
 

@@ -236,6 +236,46 @@ TEST_CASE("logout builders refuse to send unsigned, and RelayState on SOAP", "[s
   }
 }
 
+TEST_CASE("LogoutRequest for a tester (samlflow): given ID, no Reason, unsigned only when allowed", "[saml][build][logout]") {
+  SequenceRandom rnd;
+  auto in = requestInput();
+  in.id = "_sp-chosen-1";
+  in.reason = {};
+  auto out = saml::buildLogoutRequest(in, Binding::Post, signingWith(idpRsa()), rnd);
+  REQUIRE(out);
+  CHECK(out->id == "_sp-chosen-1");
+  auto req = test::LogoutFixture::parseRequest(out->xml);
+  CHECK(req.id == "_sp-chosen-1");
+  CHECK_FALSE(req.reason);
+  X509* trusted[] = {idpRsa().cert.get()};
+  CHECK(crypto::verifyEnveloped(req.root, trusted));
+
+  // allowUnsigned and no key: the message goes out unsigned on every binding.
+  in = requestInput();
+  in.allowUnsigned = true;
+  for (Binding b : {Binding::Post, Binding::Soap}) {
+    auto u = saml::buildLogoutRequest(in, b, {}, rnd);
+    REQUIRE(u);
+    CHECK_FALSE(crypto::signatureChild(test::LogoutFixture::parseRequest(u->xml).root));
+  }
+  auto redirect = saml::buildLogoutRequest(in, Binding::Redirect, {}, rnd);
+  REQUIRE(redirect);
+  auto m = saml::decodeRedirect(redirect->redirectUrl.substr(redirect->redirectUrl.find('?') + 1));
+  REQUIRE(m);
+  CHECK_FALSE(m->sigAlg);
+  CHECK_FALSE(m->signature);
+  // ... and a receiver that knows a key for us refuses it.
+  Receiver r(idpRsa(), Binding::Redirect);
+  r.f.useQuery(*m);
+  auto refused = saml::runLogoutRequestSteps(test::LogoutFixture::parseRequest(m->xml), r.f.ctx);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().error.second == status::kRequestDenied);
+  // With a key, allowUnsigned changes nothing: it is signed.
+  auto keyed = saml::buildLogoutRequest(in, Binding::Post, signingWith(idpRsa()), rnd);
+  REQUIRE(keyed);
+  CHECK(crypto::signatureChild(test::LogoutFixture::parseRequest(keyed->xml).root));
+}
+
 TEST_CASE("logout messages verify with the xmlsec1 command line tool", "[saml][build][logout][interop]") {
   test::TempDir dir;
   SequenceRandom rnd;

@@ -72,6 +72,28 @@ TEST_CASE("IdP metadata: endpoints and signing keys are read", "[saml][metadata]
   CHECK(saml::findEndpoint(md->singleSignOnServices, saml::kBindingPost));
   CHECK_FALSE(saml::findEndpoint(md->singleSignOnServices, saml::kBindingArtifact));
   CHECK(md->validUntil);
+  // Where samlflow logout-request sends an SP's LogoutRequest, per binding.
+  auto* sloRedirect = saml::findEndpoint(md->singleLogoutServices, saml::kBindingRedirect);
+  REQUIRE(sloRedirect);
+  CHECK(sloRedirect->location == "https://idp.example.ru/saml/slo");
+  auto* sloPost = saml::findEndpoint(md->singleLogoutServices, saml::kBindingPost);
+  REQUIRE(sloPost);
+  CHECK(sloPost->location == "https://idp.example.ru/saml/slo");
+  auto* sloSoap = saml::findEndpoint(md->singleLogoutServices, saml::kBindingSoap);
+  REQUIRE(sloSoap);
+  CHECK(sloSoap->location == "https://idp.example.ru/saml/soap");
+}
+
+TEST_CASE("IdP metadata: SingleLogoutService is optional, and its Location must be a URL", "[saml][metadata][samlflow]") {
+  auto bare = saml::parseIdpMetadata(aggregate(entity("https://idp.one", "IDPSSODescriptor")), check());
+  REQUIRE(bare);
+  CHECK(bare->singleLogoutServices.empty());
+  auto bad = saml::parseIdpMetadata(
+      aggregate(entity("https://idp.one", "IDPSSODescriptor",
+                       "<md:SingleLogoutService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:SOAP\" Location=\"/relative\"/>")),
+      check());
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().detail.find("SingleLogoutService") != std::string::npos);
 }
 
 TEST_CASE("IdP metadata: the signature is required only with a trust anchor", "[saml][metadata][samlflow]") {
