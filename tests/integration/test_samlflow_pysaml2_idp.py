@@ -9,15 +9,20 @@ the Response and the Assertion (RSA-SHA256 via xmlsec1); samlflow verifies them 
 Run: PROPUSK_BIN=build-dir PROPUSK_SOURCE=repo /usr/bin/python3 tests/integration/test_samlflow_pysaml2_idp.py -v
 """
 
+import base64
+import hashlib
+import hmac
 import html
 import http.server
 import json
 import os
 import secrets
 import shutil
+import struct
 import sys
 import tempfile
 import threading
+import time
 import unittest
 import urllib.parse
 
@@ -49,6 +54,28 @@ LOGIN_PAGE = """<!DOCTYPE html>
 """
 
 
+# The second factor page: its own names again (the code input is found by autocomplete).
+CODE_PAGE = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>Second factor</title></head><body>{error}
+<form method="POST" action="verify-code"><input type="hidden" name="ticket" value="{ticket}">
+  <label>Label for this device <input type="text" name="device_label" value=""></label>
+  <label>Code <input type="text" name="c" inputmode="numeric" autocomplete="one-time-code"></label>
+  <button type="submit" name="go" value="1">Verify</button>
+</form></body></html>
+"""
+TOTP_SECRET_B32 = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def totp_now(secret_b32, at=None, step=30, digits=6):
+    """RFC 6238 with the standard library: the test's own, independent of samlflow's."""
+    key = base64.b32decode(secret_b32)
+    counter = int((time.time() if at is None else at) // step)
+    mac = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
+    off = mac[-1] & 0x0F
+    code = (struct.unpack(">I", mac[off:off + 4])[0] & 0x7FFFFFFF) % 10 ** digits
+    return str(code).zfill(digits)
+
+
 class TestIdp:
     """pysaml2's IdP behind http.server on 127.0.0.1 (a thread of this process, shut down
     by the test's cleanup)."""
@@ -62,6 +89,9 @@ class TestIdp:
         from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
         self.pending = {}  # ticket -> (request, relay_state, cookie, nonce)
+        self.awaiting_code = {}  # ticket -> the same, after the password, before the code
+        self.require_totp = False
+        self.codes_accepted = 0
         self.requests_seen = []  # (binding, signed) as pysaml2 parsed them
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
@@ -166,6 +196,8 @@ class TestIdp:
                 fields = self.form()
                 if url.path == "/sso/post":
                     return self.start_sso(idp.bindings[url.path], fields)
+                if url.path == "/sso/verify-code":
+                    return self.verify_code(fields)
                 if url.path != "/sso/authenticate":
                     return self.send_page(404, "not found")
                 ticket = fields.get("ticket", [""])[0]
@@ -178,7 +210,25 @@ class TestIdp:
                     return self.send_page(400, f"<p>form tampered: {html.escape(repr(got))}</p>")
                 if fields.get("ident_login", [""])[0] != USER or fields.get("credential", [""])[0] != PASSWORD:
                     return self.login_page(ticket, error="Invalid credentials")
+                if idp.require_totp:
+                    idp.awaiting_code[ticket] = idp.pending.pop(ticket)
+                    return self.send_page(200, CODE_PAGE.format(error="", ticket=ticket))
                 del idp.pending[ticket]
+                self.send_page(200, idp.respond(req, relay_state))
+
+            def verify_code(self, fields):
+                ticket = fields.get("ticket", [""])[0]
+                if ticket not in idp.awaiting_code:
+                    return self.send_page(400, "<p>unknown ticket</p>")
+                req, relay_state, cookie, _ = idp.awaiting_code[ticket]
+                if self.cookie() != cookie or fields.get("go", [None])[0] != "1":
+                    return self.send_page(400, "<p>form tampered</p>")
+                code = fields.get("c", [""])[0]
+                now = time.time()
+                if code not in {totp_now(TOTP_SECRET_B32, now + d) for d in (-30, 0, 30)}:
+                    return self.send_page(200, CODE_PAGE.format(error='<p role="alert">Wrong code</p>', ticket=ticket))
+                del idp.awaiting_code[ticket]
+                idp.codes_accepted += 1
                 self.send_page(200, idp.respond(req, relay_state))
 
             def log_message(self, *a):
@@ -230,6 +280,25 @@ class Pysaml2IdpTest(unittest.TestCase):
         self.assertRegex(out, r"(?m)^ok\s+relay-state\s+returned unchanged")
         # pysaml2 parsed (and, being signed, verified) the POSTed AuthnRequest.
         self.assertIn(("urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST", True), self.idp.requests_seen)
+
+    def test_totp_second_factor(self):
+        self.idp.require_totp = True
+        self.addCleanup(setattr, self.idp, "require_totp", False)
+        accepted = self.idp.codes_accepted
+        rc, out, err = self.login("--totp-secret", TOTP_SECRET_B32.lower())
+        self.assertEqual(rc, 0, err + out)
+        self.assertEqual(self.idp.codes_accepted, accepted + 1)
+        self.assertIn("sn (urn:oid:2.5.4.4): Петров", out)
+        # without a secret: one clear line; with another secret: the IdP asks again (exit 5)
+        rc, out, err = self.login()
+        self.assertEqual(rc, 1, err + out)
+        self.assertIn("second-factor: the IdP asks for a one-time code; give --totp-secret", err)
+        rc, out, err = self.login("--totp-secret", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ")
+        self.assertEqual(rc, 5, err + out)
+        self.assertIn("asked for the one-time code again (Wrong code)", err)
+        rc, out, err = self.login("--totp-secret", "not base32!")
+        self.assertEqual(rc, 1, err + out)
+        self.assertIn("totp-secret: not a base32 secret", err)
 
     def test_wrong_password_on_a_foreign_form(self):
         rc, out, err = self.login(password="not-the-password")

@@ -216,6 +216,30 @@ std::optional<LoginFormChoice> findLoginForm(const Page& page) {
   return std::nullopt;
 }
 
+std::optional<OneTimeCodeChoice> findOneTimeCodeForm(const Page& page) {
+  auto codeLike = [](const FormControl& c) {
+    if (c.tag != "input" || !(c.type == "text" || c.type == "number" || c.type == "tel" || c.type == "password")) return 0;
+    if (c.autocomplete == "one-time-code") return 2;
+    for (const std::string& s : {lower(c.name), lower(c.id)})
+      for (std::string_view w : {"otp", "totp", "code", "token", "one-time", "onetime", "passcode"})
+        if (s.find(w) != std::string::npos) return 1;
+    return 0;
+  };
+  for (std::size_t f = 0; f < page.forms.size(); ++f) {
+    const auto& controls = page.forms[f].controls;
+    std::optional<std::size_t> best;
+    int bestScore = 0, passwords = 0;
+    for (std::size_t i = 0; i < controls.size(); ++i) {
+      if (controls[i].disabled || controls[i].name.empty()) continue;
+      int score = codeLike(controls[i]);
+      if (controls[i].type == "password" && score == 0) ++passwords;
+      if (score > bestScore) bestScore = score, best = i;
+    }
+    if (best && passwords == 0) return OneTimeCodeChoice{f, *best};
+  }
+  return std::nullopt;
+}
+
 const HtmlForm* findFormWith(const Page& page, std::string_view field) {
   for (auto& f : page.forms)
     if (f.has(field)) return &f;

@@ -53,6 +53,15 @@ struct LoginFormChoice {
 };
 std::optional<LoginFormChoice> findLoginForm(const Page& page);
 
+// A second-factor form: no password input, and one text/number/tel input that asks for a
+// one-time code — autocomplete="one-time-code" (HTML's token for it), else a name or id
+// saying otp, totp, code, token or one-time.
+struct OneTimeCodeChoice {
+  std::size_t form = 0;
+  std::size_t code = 0;
+};
+std::optional<OneTimeCodeChoice> findOneTimeCodeForm(const Page& page);
+
 // A form carrying `field` (SAMLResponse, SAMLRequest) — an auto-POST page; nullptr if none.
 const HtmlForm* findFormWith(const Page& page, std::string_view field);
 

@@ -4,6 +4,7 @@
 #include "idp/cli/samlflow/env.h"
 #include "idp/cli/samlflow/flow_record.h"
 #include "idp/cli/samlflow/idp_source.h"
+#include "idp/auth/totp.h"
 #include "idp/cli/samlflow/login_flow.h"
 #include "idp/cli/samlflow/report.h"
 #include "idp/cli/samlflow/request_builder.h"
@@ -55,7 +56,11 @@ FlowRecord recordOf(const LoginInput& in, const LoginOutcome& out, const Clock& 
 }
 
 int runLoginCommand(Env& env, const ParsedArgs& args, const std::optional<std::string>& recordFile) {
-  if (args.has("totp-secret")) throw CliError("totp-secret: not supported yet (second factors come in a later version)");
+  std::optional<std::string> totpKey;
+  if (auto secret = args.get("totp-secret")) {
+    totpKey = auth::base32Decode(*secret);
+    if (!totpKey || totpKey->empty()) throw CliError("totp-secret: not a base32 secret (RFC 4648, as authenticator apps show it)");
+  }
   auto user = args.get("user");
   if (!user) throw UsageError("user: required (the login to type into the IdP's form)");
   if (!args.has("password-stdin"))
@@ -89,6 +94,7 @@ int runLoginCommand(Env& env, const ParsedArgs& args, const std::optional<std::s
   in.request = buildRequestFromOptions(env, args, sp, &idp.metadata);
   in.username = *user;
   in.password = readPassword(env);
+  in.totpKey = totpKey;
   in.clockSkew = skew;
   in.allowSha1 = args.has("allow-sha1");
   in.http = http;

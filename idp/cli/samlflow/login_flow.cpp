@@ -1,5 +1,7 @@
 #include "idp/cli/samlflow/login_flow.h"
 
+#include "idp/auth/totp.h"
+
 #include <algorithm>
 #include <cctype>
 
@@ -106,7 +108,7 @@ LoginOutcome runLogin(const LoginInput& in, const Clock& clock) {
                                 ? browser.go("GET", in.request.url, "", "", "authn-request")
                                 : browser.go("POST", in.request.url, encodeFormData(in.request.fields),
                                              "application/x-www-form-urlencoded", "authn-request");
-  bool loginSubmitted = false;
+  bool loginSubmitted = false, codeSubmitted = false;
   for (int pageNo = 0;; ++pageNo) {
     if (!landing) return finish(LoginResult::Error, "http: " + httpFailure(landing.error().detail, in.http));
     const Landing& l = *landing;
@@ -168,6 +170,24 @@ LoginOutcome runLogin(const LoginInput& in, const Clock& clock) {
         return finish(LoginResult::Error, "login: the login form uses GET; samlflow refuses to put a password in a URL");
       }
       landing = browser.go("POST", form.action, body, "application/x-www-form-urlencoded", "login", passwordField);
+      continue;
+    }
+    if (auto otp = loginSubmitted ? findOneTimeCodeForm(*page) : std::nullopt) {
+      if (!in.totpKey)
+        return finish(LoginResult::Error, "second-factor: the IdP asks for a one-time code; give --totp-secret");
+      if (codeSubmitted) {
+        std::string why = page->alertText.empty() ? std::string("no reason shown") : printable(page->alertText, 300);
+        return finish(LoginResult::LoginRefused, "second-factor: the IdP asked for the one-time code again (" + why + ")");
+      }
+      const HtmlForm& form = page->forms[otp->form];
+      auto fields = formData(form);
+      const std::string& codeField = form.controls[otp->code].name;
+      for (auto& [name, value] : fields)
+        if (name == codeField) value = auth::totp(*in.totpKey, clock.now());
+      codeSubmitted = true;
+      if (form.method == "GET") return finish(LoginResult::Error, "second-factor: the code form uses GET; not supported");
+      landing = browser.go("POST", form.action, encodeFormData(fields), "application/x-www-form-urlencoded",
+                           "second-factor", codeField);
       continue;
     }
     if (l.response.status >= 400) return finish(LoginResult::Error, "idp: " + describePage(l, &*page));

@@ -27,6 +27,7 @@ struct LoginInput {
   SentRequest request;
   std::string username;
   std::string password;
+  std::optional<std::string> totpKey;  // raw TOTP secret: answers a one-time-code form
   std::chrono::seconds clockSkew{60};
   bool allowSha1 = false;
   web::HttpClientOptions http;

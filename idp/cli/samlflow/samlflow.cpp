@@ -67,7 +67,7 @@ std::vector<OptionSpec> loginOptions(bool record) {
       {"sp-key", "KEY", "the SP's private key (default DIR/sp-key.pem when --sp is a directory)"},
       {"user", "LOGIN", "the login to type into the IdP's form"},
       {"password-stdin", "", "read the password from the first line of standard input (required)"},
-      {"totp-secret", "BASE32", "second factor (not supported yet)"},
+      {"totp-secret", "BASE32", "TOTP secret (RFC 6238, SHA-1, 6 digits, 30 s) to answer a one-time-code form"},
       {"clock-skew", "SECONDS", "allowed clock difference with the IdP (default 60)"},
       {"allow-sha1", "", "accept SHA-1 signatures from the IdP"},
   };

@@ -133,3 +133,32 @@ TEST_CASE("controls outside the form element but tied by form=", "[cli][samlflow
   REQUIRE(choice);
   CHECK(page->forms[0].action == "https://x.example/in");
 }
+
+TEST_CASE("second-factor form: the one-time-code input", "[cli][samlflow][html]") {
+  auto page = readPage(R"HTML(<html><body>
+<form action="/search"><input type="text" name="q"></form>
+<form method="post" action="/mfa"><input type="hidden" name="ticket" value="T">
+<input type="text" name="remember_label" value="">
+<input type="text" name="c" inputmode="numeric" autocomplete="one-time-code">
+<button type="submit">OK</button></form></body></html>)HTML",
+                       "https://idp.example/sso");
+  REQUIRE(page);
+  auto choice = findOneTimeCodeForm(*page);
+  REQUIRE(choice);
+  CHECK(choice->form == 1);
+  CHECK(page->forms[1].controls[choice->code].name == "c");  // autocomplete beats other inputs
+
+  auto byName = readPage(R"HTML(<form method="post" action="/x"><input type="text" name="otp_code"></form>)HTML",
+                         "https://idp.example/");
+  REQUIRE(byName);
+  REQUIRE(findOneTimeCodeForm(*byName));
+  CHECK(byName->forms[0].controls[findOneTimeCodeForm(*byName)->code].name == "otp_code");
+
+  // A login form (a real password input) or a form with nothing code-like is not one.
+  auto login = readPage(kPropuskLogin, "https://idp.example/login");
+  REQUIRE(login);
+  CHECK_FALSE(findOneTimeCodeForm(*login));
+  auto plain = readPage(R"HTML(<form method="post"><input type="text" name="comment"></form>)HTML", "https://idp.example/");
+  REQUIRE(plain);
+  CHECK_FALSE(findOneTimeCodeForm(*plain));
+}
