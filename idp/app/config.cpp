@@ -73,6 +73,10 @@ Config loadConfigFile(const std::filesystem::path& file) {
       {"saml.max_relay_state_bytes", [&](auto& k, auto& v) { c.maxRelayStateBytes = static_cast<std::size_t>(toNumber(k, v, 80, 4096)); }},
       {"session.idle_minutes", [&](auto& k, auto& v) { c.sessionIdle = std::chrono::minutes(toNumber(k, v, 1, 24 * 60)); }},
       {"session.absolute_minutes", [&](auto& k, auto& v) { c.sessionAbsolute = std::chrono::minutes(toNumber(k, v, 1, 30 * 24 * 60)); }},
+      {"logout.back_channel_private_networks", [&](auto& k, auto& v) {
+         if (v != "true" && v != "false") throw ConfigError(k + ": must be true or false");
+         c.backChannelPrivateNetworks = v == "true";
+       }},
       {"logout.back_channel_timeout_seconds", [&](auto& k, auto& v) { c.backChannelTimeout = std::chrono::seconds(toNumber(k, v, 1, 60)); }},
       {"login.lockout_threshold", [&](auto& k, auto& v) { c.lockoutThreshold = static_cast<int>(toNumber(k, v, 1, 100)); }},
       {"keys.algorithm", [&](auto& k, auto& v) {

@@ -26,6 +26,7 @@ struct Config {
   std::chrono::seconds sessionAbsolute = std::chrono::hours(8);
   int lockoutThreshold = 5;
   std::chrono::seconds backChannelTimeout{5};  // per SP, for SOAP Single Logout
+  bool backChannelPrivateNetworks = false;     // allow SOAP endpoints on loopback/private addresses
   crypto::KeyAlgorithm keyAlgorithm = crypto::KeyAlgorithm::Rsa2048;
   int keyValidityDays = 3650;
   auth::PasswordPolicy passwordPolicy;

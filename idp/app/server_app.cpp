@@ -168,7 +168,7 @@ int ServerApp::main(const std::vector<std::string>& args) {
     issuerSettings.clockSkew = config.clockSkew;
     issuerSettings.sessionAbsolute = sessionPolicy.absolute;
     sso::AssertionIssuer issuer(*store, signingKeys, clock, random, issuerSettings);
-    web::SoapClient soapClient;
+    web::SoapClient soapClient(config.backChannelPrivateNetworks);
     sso::LogoutSettings logoutSettings;
     logoutSettings.idpEntityId = config.idpEntityId();
     logoutSettings.sloUrl = config.publicUrl + "/saml/slo";

@@ -104,7 +104,7 @@ int cmdSessionKill(Context& ctx, const ParsedArgs& args) {
   store::StoreSpDirectory sps(store, ctx.clock);
   store::MemoryReplayCache replay;
   sso::SigningKeys keys(store, ctx.clock);
-  web::SoapClient soap;
+  web::SoapClient soap(ctx.config.backChannelPrivateNetworks);
   sso::LogoutSettings settings;
   settings.idpEntityId = ctx.config.idpEntityId();
   settings.sloUrl = ctx.config.publicUrl + "/saml/slo";

@@ -371,7 +371,11 @@ def setUpModule():
 
     workdir = os.path.join(F.tmp, "logs")
     os.mkdir(workdir)
-    F.server = lib.Server(["--data", d, "--listen", f"127.0.0.1:{F.port}", "--public-url", F.base], workdir=workdir)
+    # The test SPs' SOAP endpoints are on loopback, which the IdP refuses by default (SSRF).
+    F.ini = lib.write(os.path.join(F.tmp, "propusk.ini"),
+                      f"[store]\ndata_dir = {d}\n[server]\npublic_url = {F.base}\n"
+                      "[logout]\nback_channel_private_networks = true\n")
+    F.server = lib.Server(["--config", F.ini, "--listen", f"127.0.0.1:{F.port}"], workdir=workdir)
     unittest.addModuleCleanup(F.server.stop)
     F.server.start()
     lib.wait_ready(F.server, F.port)
@@ -950,9 +954,7 @@ class OperatorKill(SloBase):
         self.assertEqual(len(mine), 1, sessions)
         # propuskctl must know the server's public URL (its entityID is the Issuer of the
         # LogoutRequests it sends): the same settings, as a config file
-        ini = lib.write(os.path.join(F.tmp, "propusk.ini"),
-                        f"[store]\ndata_dir = {F.data}\n[server]\npublic_url = {F.base}\n")
-        rc, out, err = lib.ctl(None, "--config", ini, "session", "kill", mine[0]["id"], "--json")
+        rc, out, err = lib.ctl(None, "--config", F.ini, "session", "kill", mine[0]["id"], "--json")
         self.assertEqual(rc, 0, err)
         killed = json.loads(out)
         self.assertEqual(len(killed), 1, killed)

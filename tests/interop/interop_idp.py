@@ -78,8 +78,11 @@ class Idp:
         self.base = f"https://127.0.0.1:{self.port}"
         self.entity_id = self.base + "/saml/metadata"
         self.sso_url = self.base + "/saml/sso"
-        self.server = lib.Server(["--data", self.data, "--listen", f"127.0.0.1:{self.port}",
-                                  "--public-url", self.base], workdir=self.dir)
+        # The SPs' SOAP logout endpoints are on loopback, refused by default (SSRF).
+        ini = lib.write(os.path.join(self.dir, "propusk.ini"),
+                        f"[store]\ndata_dir = {self.data}\n[server]\npublic_url = {self.base}\n"
+                        "[logout]\nback_channel_private_networks = true\n")
+        self.server = lib.Server(["--config", ini, "--listen", f"127.0.0.1:{self.port}"], workdir=self.dir)
         self.server.start()
         lib.wait_ready(self.server, self.port, self.data)
         r = lib.https_request(self.port, "/saml/metadata", data_dir=self.data)
