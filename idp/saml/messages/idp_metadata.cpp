@@ -14,17 +14,6 @@ namespace {
 
 namespace ns = xml::ns;
 
-bool supportsSaml2(const std::string& enumeration) {
-  size_t pos = 0;
-  while (pos < enumeration.size()) {
-    size_t end = enumeration.find_first_of(" \t\r\n", pos);
-    if (end == std::string::npos) end = enumeration.size();
-    if (std::string_view(enumeration).substr(pos, end - pos) == kProtocolSaml2) return true;
-    pos = end + 1;
-  }
-  return false;
-}
-
 xmlNode* idpDescriptor(xmlNode* entity) {
   for (xmlNode* d : xml::children(entity, ns::kMd, "IDPSSODescriptor"))
     if (supportsSaml2(xml::attr(d, "protocolSupportEnumeration").value_or(""))) return d;
@@ -44,13 +33,9 @@ Status readValidUntil(xmlNode* e, std::optional<TimePoint>& into) {
 Result<std::vector<Endpoint>> readEndpoints(xmlNode* role, const char* name) {
   std::vector<Endpoint> out;
   for (xmlNode* e : xml::children(role, ns::kMd, name)) {
-    Endpoint ep;
-    ep.binding = xml::collapsedAttr(e, "Binding").value_or("");
-    ep.location = xml::collapsedAttr(e, "Location").value_or("");
-    ep.responseLocation = xml::collapsedAttr(e, "ResponseLocation").value_or("");
-    if (!isAbsoluteHttpUrl(ep.location))
-      return invalid(std::string(name) + " Location '" + ep.location + "' is not an absolute http(s) URL");
-    out.push_back(std::move(ep));
+    auto ep = readEndpoint(e, false, name);
+    if (!ep) return std::unexpected(ep.error());
+    out.push_back(std::move(*ep));
   }
   return out;
 }
@@ -74,20 +59,10 @@ Result<IdpMetadata> parseIdpMetadata(std::string_view xmlText, const IdpMetadata
     return invalid("root element is neither md:EntityDescriptor nor md:EntitiesDescriptor");
 
   IdpMetadata md;
-  md.signed_ = crypto::signatureChild(root) != nullptr;
-  if (!check.trustAnchors.empty()) {
-    if (!md.signed_) return invalid("metadata is not signed, but a trust anchor was given");
-    auto v = crypto::verifyEnveloped(root, check.trustAnchors);
-    if (!v) return invalid("metadata signature: " + v.error().detail);
-    md.signatureVerified = true;
-  }
-  const xml::SchemaSet* schemas = check.schemas;
-  std::shared_ptr<const xml::SchemaSet> shared;
-  if (!schemas) {
-    shared = xml::SchemaSet::shared();
-    schemas = shared.get();
-  }
-  if (auto st = schemas->validate(doc->get()); !st) return std::unexpected(st.error());
+  auto sig = checkMetadataDocument(doc->get(), check.trustAnchors, check.schemas);
+  if (!sig) return std::unexpected(sig.error());
+  md.signed_ = sig->present;
+  md.signatureVerified = sig->verified;
 
   // The IdP entities, each with the validUntil of the aggregates above it.
   struct Candidate {

@@ -19,35 +19,6 @@ using xml::child;
 using xml::children;
 namespace ns = xml::ns;
 
-
-bool supportsSaml2(const std::string& enumeration) {
-  size_t pos = 0;
-  while (pos < enumeration.size()) {
-    size_t end = enumeration.find_first_of(" \t\r\n", pos);
-    if (end == std::string::npos) end = enumeration.size();
-    if (std::string_view(enumeration).substr(pos, end - pos) == kProtocolSaml2) return true;
-    pos = end + 1;
-  }
-  return false;
-}
-
-Result<Endpoint> readEndpoint(xmlNode* e, bool indexed, const char* what) {
-  Endpoint ep;
-  ep.binding = attr(e, "Binding").value_or("");
-  ep.location = attr(e, "Location").value_or("");
-  ep.responseLocation = attr(e, "ResponseLocation").value_or("");
-  if (!isAbsoluteHttpUrl(ep.location))
-    return invalid(std::string(what) + " Location '" + ep.location + "' is not an absolute http(s) URL");
-  if (!ep.responseLocation.empty() && !isAbsoluteHttpUrl(ep.responseLocation))
-    return invalid(std::string(what) + " ResponseLocation '" + ep.responseLocation +
-                   "' is not an absolute http(s) URL");
-  if (indexed) {
-    if (auto idx = xml::collapsedAttr(e, "index")) ep.index = static_cast<unsigned>(std::stoul(*idx));  // schema-checked
-    ep.isDefault = xml::boolAttr(e, "isDefault");
-  }
-  return ep;
-}
-
 Status readKeys(xmlNode* role, SpMetadata& md) {
   for (xmlNode* kd : children(role, ns::kMd, "KeyDescriptor")) {
     std::string use = attr(kd, "use").value_or("");
@@ -83,6 +54,34 @@ std::string takeLang(xmlNode* n) {
 }
 
 }  // namespace
+
+bool supportsSaml2(const std::string& enumeration) {
+  size_t pos = 0;
+  while (pos < enumeration.size()) {
+    size_t end = enumeration.find_first_of(" \t\r\n", pos);
+    if (end == std::string::npos) end = enumeration.size();
+    if (std::string_view(enumeration).substr(pos, end - pos) == kProtocolSaml2) return true;
+    pos = end + 1;
+  }
+  return false;
+}
+
+Result<Endpoint> readEndpoint(xmlNode* e, bool indexed, const char* what) {
+  Endpoint ep;
+  ep.binding = attr(e, "Binding").value_or("");
+  ep.location = attr(e, "Location").value_or("");
+  ep.responseLocation = attr(e, "ResponseLocation").value_or("");
+  if (!isAbsoluteHttpUrl(ep.location))
+    return invalid(std::string(what) + " Location '" + ep.location + "' is not an absolute http(s) URL");
+  if (!ep.responseLocation.empty() && !isAbsoluteHttpUrl(ep.responseLocation))
+    return invalid(std::string(what) + " ResponseLocation '" + ep.responseLocation +
+                   "' is not an absolute http(s) URL");
+  if (indexed) {
+    if (auto idx = xml::collapsedAttr(e, "index")) ep.index = static_cast<unsigned>(std::stoul(*idx));  // schema-checked
+    ep.isDefault = xml::boolAttr(e, "isDefault");
+  }
+  return ep;
+}
 
 std::string displayNameFor(const SpMetadata& md) {
   for (const char* want : {"ru", "en"})
@@ -134,6 +133,26 @@ bool isAbsoluteHttpUrl(std::string_view url) {
   return true;
 }
 
+Result<MetadataSignature> checkMetadataDocument(xmlDoc* doc, std::span<X509* const> trustAnchors,
+                                                const xml::SchemaSet* schemas) {
+  xmlNode* root = xmlDocGetRootElement(doc);
+  MetadataSignature sig;
+  sig.present = crypto::signatureChild(root) != nullptr;
+  if (!trustAnchors.empty()) {
+    if (!sig.present) return invalid("metadata is not signed, but a trust anchor was given");
+    auto v = crypto::verifyEnveloped(root, trustAnchors);
+    if (!v) return invalid("metadata signature: " + v.error().detail);
+    sig.verified = true;
+  }
+  std::shared_ptr<const xml::SchemaSet> shared;
+  if (!schemas) {
+    shared = xml::SchemaSet::shared();
+    schemas = shared.get();
+  }
+  if (auto st = schemas->validate(doc); !st) return std::unexpected(st.error());
+  return sig;
+}
+
 Result<SpMetadata> parseSpMetadata(std::string_view xmlText, const MetadataCheck& check) {
   xml::ParseLimits limits;
   limits.maxBytes = 1 << 20;  // SP metadata with several certs and mdui logos can be large
@@ -146,21 +165,10 @@ Result<SpMetadata> parseSpMetadata(std::string_view xmlText, const MetadataCheck
     return invalid("root element is not md:EntityDescriptor");
 
   SpMetadata md;
-  md.signed_ = crypto::signatureChild(root) != nullptr;
-  if (!check.trustAnchors.empty()) {
-    if (!md.signed_) return invalid("metadata is not signed, but a trust anchor was given");
-    auto v = crypto::verifyEnveloped(root, check.trustAnchors);
-    if (!v) return invalid("metadata signature: " + v.error().detail);
-    md.signatureVerified = true;
-  }
-
-  const xml::SchemaSet* schemas = check.schemas;
-  std::shared_ptr<const xml::SchemaSet> shared;
-  if (!schemas) {
-    shared = xml::SchemaSet::shared();
-    schemas = shared.get();
-  }
-  if (auto st = schemas->validate(doc->get()); !st) return std::unexpected(st.error());
+  auto sig = checkMetadataDocument(doc->get(), check.trustAnchors, check.schemas);
+  if (!sig) return std::unexpected(sig.error());
+  md.signed_ = sig->present;
+  md.signatureVerified = sig->verified;
 
   md.entityId = attr(root, "entityID").value_or("");
   if (md.entityId.empty() || md.entityId.size() > 1024)

@@ -50,6 +50,23 @@ struct MetadataCheck {
   const xml::SchemaSet* schemas = nullptr;  // nullptr: the shared set
 };
 
+// Shared by the SP and IdP metadata readers:
+// protocolSupportEnumeration (a list of URIs) names SAML 2.0.
+bool supportsSaml2(const std::string& protocolSupportEnumeration);
+// An md:EndpointType element: Binding, Location and ResponseLocation (both absolute http(s)
+// URLs), and for indexed endpoints index/isDefault. `what` names the element in errors.
+Result<Endpoint> readEndpoint(xmlNode* element, bool indexed, const char* what);
+
+// What SP and IdP metadata share: the root's enveloped signature — required, and verified
+// with one of `trustAnchors`, when any are given — then schema validation (`schemas`
+// nullptr: the shared set). Returns whether the root is signed and whether it verified.
+struct MetadataSignature {
+  bool present = false;
+  bool verified = false;
+};
+Result<MetadataSignature> checkMetadataDocument(xmlDoc* doc, std::span<X509* const> trustAnchors,
+                                                const xml::SchemaSet* schemas);
+
 // Parses (securely), schema-validates and checks SP metadata. Refuses, with a detail naming
 // what and why: an EntitiesDescriptor or other root, no SAML 2.0 SPSSODescriptor, no ACS,
 // an ACS that is not an absolute http(s) URL, duplicate ACS indexes, an expired validUntil,

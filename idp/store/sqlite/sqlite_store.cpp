@@ -669,38 +669,29 @@ class SqliteStore final : public Store {
   }
 
   std::vector<SessionParticipant> listSessionParticipants(std::string_view idHash) override {
-    std::string id(idHash);
-    const std::string sql = "SELECT " + std::string(kParticipantColumns) +
-                            " FROM session_participants WHERE session_id_hash = ? "
-                            "ORDER BY issued_at, sp_entity_id";
-    return query("list session participants", [&](Poco::Data::Session& reader) {
-      Statement st(reader);
-      st << sql, use(id);
-      st.execute();
-      RecordSet rs(st);
-      std::vector<SessionParticipant> out;
-      out.reserve(rs.rowCount());
-      for (std::size_t i = 0; i < rs.rowCount(); ++i)
-        out.push_back(participantFrom(Row(rs, i, file_)));
-      return out;
-    });
+    return participantsWhere("list session participants", "session_id_hash = ? ORDER BY issued_at, sp_entity_id",
+                             {std::string(idHash)});
   }
 
   std::vector<SessionParticipant> findSessionParticipants(std::string_view spEntityId,
                                                           std::string_view nameId) override {
-    std::string sp(spEntityId), name(nameId);
-    const std::string sql = "SELECT " + std::string(kParticipantColumns) +
-                            " FROM session_participants WHERE sp_entity_id = ? AND name_id = ? "
-                            "ORDER BY issued_at, session_id_hash";
-    return query("find session participants", [&](Poco::Data::Session& reader) {
+    return participantsWhere("find session participants",
+                             "sp_entity_id = ? AND name_id = ? ORDER BY issued_at, session_id_hash",
+                             {std::string(spEntityId), std::string(nameId)});
+  }
+
+  std::vector<SessionParticipant> participantsWhere(std::string_view op, const std::string& where,
+                                                    std::vector<std::string> values) {
+    const std::string sql = "SELECT " + std::string(kParticipantColumns) + " FROM session_participants WHERE " + where;
+    return query(op, [&](Poco::Data::Session& reader) {
       Statement st(reader);
-      st << sql, use(sp), use(name);
+      st << sql;
+      for (auto& v : values) st, use(v);
       st.execute();
       RecordSet rs(st);
       std::vector<SessionParticipant> out;
       out.reserve(rs.rowCount());
-      for (std::size_t i = 0; i < rs.rowCount(); ++i)
-        out.push_back(participantFrom(Row(rs, i, file_)));
+      for (std::size_t i = 0; i < rs.rowCount(); ++i) out.push_back(participantFrom(Row(rs, i, file_)));
       return out;
     });
   }
