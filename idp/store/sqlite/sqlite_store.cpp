@@ -14,6 +14,7 @@
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/SQLite/Connector.h>
 #include <Poco/Data/SQLite/SQLiteException.h>
+#include <Poco/Data/SQLite/Utility.h>
 #include <Poco/Data/Session.h>
 #include <Poco/Data/Statement.h>
 #include <Poco/Exception.h>
@@ -37,6 +38,7 @@
 
 #include "idp/audit/audit_chain.h"
 #include "idp/store/migrations/sqlite_migrations.h"
+#include "idp/store/sqlite/sqlite_handles.h"
 #include "idp/store/store.h"
 
 namespace propusk::store {
@@ -75,20 +77,25 @@ std::string releaseToJson(const std::vector<std::string>& release) {
   return out.str();
 }
 
-// Typed access to one row of a result; a NULL or malformed value in a NOT NULL column
-// means the file was edited behind our back.
+// Typed access to one row of a result, from Poco::Data (a RecordSet row) or from a cached
+// statement (sqlite::Query on its current row); a NULL or malformed value in a NOT NULL
+// column means the file was edited behind our back.
 class Row {
  public:
-  Row(const RecordSet& rs, std::size_t row, const std::string& file) : rs_(rs), row_(row), file_(file) {}
+  Row(const RecordSet& rs, std::size_t row, const std::string& file) : rs_(&rs), row_(row), file_(file) {}
+  Row(const sqlite::Query& q, const std::string& file) : q_(&q), file_(file) {}
 
-  bool isNull(std::size_t col) const { return rs_.isNull(col, row_); }
+  bool isNull(std::size_t col) const { return q_ ? q_->isNull(static_cast<int>(col)) : rs_->isNull(col, row_); }
   std::string text(std::size_t col) const {
     if (isNull(col)) corrupt(col, "NULL");
-    return rs_.value(col, row_).convert<std::string>();
+    return q_ ? q_->text(static_cast<int>(col)) : rs_->value(col, row_).convert<std::string>();
   }
   Int64 integer(std::size_t col) const {
     if (isNull(col)) corrupt(col, "NULL");
-    return rs_.value(col, row_).convert<Int64>();
+    if (!q_) return rs_->value(col, row_).convert<Int64>();
+    // SQLite would read text as 0; Poco's conversion refused it, and so do we.
+    if (!q_->isInteger(static_cast<int>(col))) corrupt(col, q_->text(static_cast<int>(col)));
+    return q_->integer(static_cast<int>(col));
   }
   bool flag(std::size_t col) const { return integer(col) != 0; }
   TimePoint time(std::size_t col) const { return fromUnix(integer(col)); }
@@ -133,12 +140,13 @@ class Row {
 
  private:
   [[noreturn]] void corrupt(std::size_t col, const std::string& value) const {
-    throw StoreError("store " + file_ + ": corrupt value in column " + rs_.columnName(col) +
-                     ": " + oneLine(value.substr(0, 64)));
+    std::string name = q_ ? q_->columnName(static_cast<int>(col)) : rs_->columnName(col);
+    throw StoreError("store " + file_ + ": corrupt value in column " + name + ": " + oneLine(value.substr(0, 64)));
   }
 
-  const RecordSet& rs_;
-  std::size_t row_;
+  const RecordSet* rs_ = nullptr;
+  std::size_t row_ = 0;
+  const sqlite::Query* q_ = nullptr;
   const std::string& file_;
 };
 
@@ -399,14 +407,12 @@ class SqliteStore final : public Store {
   }
 
   std::optional<User> findUser(std::string_view login) override {
-    return query("find user", [&](Poco::Data::Session& reader) -> std::optional<User> {
-      std::string l(login);
-      Statement st(reader);
-      st << "SELECT " + std::string(kUserColumns) + " FROM users WHERE login = ?", use(l);
-      st.execute();
-      RecordSet rs(st);
-      if (rs.rowCount() == 0) return std::nullopt;
-      return userFrom(Row(rs, 0, file_));
+    static const std::string sql = "SELECT " + std::string(kUserColumns) + " FROM users WHERE login = ?";
+    return query("find user", [&](sqlite::StatementCache& reader) -> std::optional<User> {
+      auto q = reader(sql);
+      q.bind(login);
+      if (!q.step()) return std::nullopt;
+      return userFrom(Row(q, file_));
     });
   }
 
@@ -461,15 +467,12 @@ class SqliteStore final : public Store {
   }
 
   std::optional<ServiceProvider> findServiceProvider(std::string_view entityId) override {
-    return query("find service provider", [&](Poco::Data::Session& reader) -> std::optional<ServiceProvider> {
-      std::string id(entityId);
-      Statement st(reader);
-      st << "SELECT " + std::string(kSpColumns) + " FROM service_providers WHERE entity_id = ?",
-          use(id);
-      st.execute();
-      RecordSet rs(st);
-      if (rs.rowCount() == 0) return std::nullopt;
-      return spFrom(Row(rs, 0, file_));
+    static const std::string sql = "SELECT " + std::string(kSpColumns) + " FROM service_providers WHERE entity_id = ?";
+    return query("find service provider", [&](sqlite::StatementCache& reader) -> std::optional<ServiceProvider> {
+      auto q = reader(sql);
+      q.bind(entityId);
+      if (!q.step()) return std::nullopt;
+      return spFrom(Row(q, file_));
     });
   }
 
@@ -533,13 +536,11 @@ class SqliteStore final : public Store {
   }
 
   std::vector<SigningKey> listKeys() override {
-    return query("list signing keys", [&](Poco::Data::Session& reader) {
-      Statement st(reader);
-      st << "SELECT " + std::string(kKeyColumns) + " FROM signing_keys ORDER BY created_at, id";
-      st.execute();
-      RecordSet rs(st);
+    static const std::string sql = "SELECT " + std::string(kKeyColumns) + " FROM signing_keys ORDER BY created_at, id";
+    return query("list signing keys", [&](sqlite::StatementCache& reader) {
+      auto q = reader(sql);
       std::vector<SigningKey> out;
-      for (std::size_t i = 0; i < rs.rowCount(); ++i) out.push_back(keyFrom(Row(rs, i, file_)));
+      while (q.step()) out.push_back(keyFrom(Row(q, file_)));
       return out;
     });
   }
@@ -563,16 +564,12 @@ class SqliteStore final : public Store {
   }
 
   std::optional<Session> findSession(std::string_view idHash) override {
-    std::string id(idHash);
-    const std::string sql =
-        "SELECT " + std::string(kSessionColumns) + " FROM sessions WHERE id_hash = ?";
-    return query("find session", [&](Poco::Data::Session& reader) -> std::optional<Session> {
-      Statement st(reader);
-      st << sql, use(id);
-      st.execute();
-      RecordSet rs(st);
-      if (rs.rowCount() == 0) return std::nullopt;
-      return sessionFrom(Row(rs, 0, file_));
+    static const std::string sql = "SELECT " + std::string(kSessionColumns) + " FROM sessions WHERE id_hash = ?";
+    return query("find session", [&](sqlite::StatementCache& reader) -> std::optional<Session> {
+      auto q = reader(sql);
+      q.bind(idHash);
+      if (!q.step()) return std::nullopt;
+      return sessionFrom(Row(q, file_));
     });
   }
 
@@ -581,8 +578,7 @@ class SqliteStore final : public Store {
     std::string id(idHash);
     Int64 seen = unixSeconds(lastSeenAt);
     read("touch session", [&] {
-      session_ << "UPDATE sessions SET last_seen_at = MAX(last_seen_at, ?) WHERE id_hash = ?",
-          use(seen), use(id), now;
+      writer_("UPDATE sessions SET last_seen_at = MAX(last_seen_at, ?) WHERE id_hash = ?").bind(seen).bind(id).run();
     });
   }
 
@@ -658,12 +654,12 @@ class SqliteStore final : public Store {
                 format = p.nameIdFormat, index = p.sessionIndex;
     Int64 issued = unixSeconds(p.issuedAt);
     write("add session participant", [&] {
-      session_ << "INSERT INTO session_participants (session_id_hash, sp_entity_id, name_id, "
-                  "name_id_format, session_index, issued_at) VALUES (?, ?, ?, ?, ?, ?) "
-                  "ON CONFLICT (session_id_hash, sp_entity_id) DO UPDATE SET "
-                  "name_id = excluded.name_id, name_id_format = excluded.name_id_format, "
-                  "session_index = excluded.session_index, issued_at = excluded.issued_at",
-          use(idHash), use(sp), use(nameId), use(format), use(index), use(issued), now;
+      writer_("INSERT INTO session_participants (session_id_hash, sp_entity_id, name_id, "
+              "name_id_format, session_index, issued_at) VALUES (?, ?, ?, ?, ?, ?) "
+              "ON CONFLICT (session_id_hash, sp_entity_id) DO UPDATE SET "
+              "name_id = excluded.name_id, name_id_format = excluded.name_id_format, "
+              "session_index = excluded.session_index, issued_at = excluded.issued_at")
+          .bind(idHash).bind(sp).bind(nameId).bind(format).bind(index).bind(issued).run();
       appendLocked(audit);
     });
   }
@@ -683,15 +679,11 @@ class SqliteStore final : public Store {
   std::vector<SessionParticipant> participantsWhere(std::string_view op, const std::string& where,
                                                     std::vector<std::string> values) {
     const std::string sql = "SELECT " + std::string(kParticipantColumns) + " FROM session_participants WHERE " + where;
-    return query(op, [&](Poco::Data::Session& reader) {
-      Statement st(reader);
-      st << sql;
-      for (auto& v : values) st, use(v);
-      st.execute();
-      RecordSet rs(st);
+    return query(op, [&](sqlite::StatementCache& reader) {
+      auto q = reader(sql);
+      for (auto& v : values) q.bind(v);
       std::vector<SessionParticipant> out;
-      out.reserve(rs.rowCount());
-      for (std::size_t i = 0; i < rs.rowCount(); ++i) out.push_back(participantFrom(Row(rs, i, file_)));
+      while (q.step()) out.push_back(participantFrom(Row(q, file_)));
       return out;
     });
   }
@@ -735,14 +727,11 @@ class SqliteStore final : public Store {
   // ---- settings
 
   std::optional<std::string> getSetting(std::string_view name) override {
-    return query("get setting", [&](Poco::Data::Session& reader) -> std::optional<std::string> {
-      std::string n(name);
-      Statement st(reader);
-      st << "SELECT value FROM settings WHERE name = ?", use(n);
-      st.execute();
-      RecordSet rs(st);
-      if (rs.rowCount() == 0) return std::nullopt;
-      return Row(rs, 0, file_).text(0);
+    return query("get setting", [&](sqlite::StatementCache& reader) -> std::optional<std::string> {
+      auto q = reader("SELECT value FROM settings WHERE name = ?");
+      q.bind(name);
+      if (!q.step()) return std::nullopt;
+      return Row(q, file_).text(0);
     });
   }
 
@@ -791,10 +780,13 @@ class SqliteStore final : public Store {
   StoreError fail(std::string_view op, const Poco::Exception& e) const {
     return StoreError("store " + file_ + ": " + std::string(op) + ": " + oneLine(e.displayText()));
   }
+  StoreError fail(std::string_view op, const sqlite::SqliteError& e) const {
+    return StoreError("store " + file_ + ": " + std::string(op) + ": " + oneLine(e.what()));
+  }
 
   void rollbackQuietly() {
     try {
-      session_ << "ROLLBACK", now;
+      writer_("ROLLBACK").run();
     } catch (...) {
       // Nothing open to roll back (BEGIN or COMMIT already ended it).
     }
@@ -807,6 +799,8 @@ class SqliteStore final : public Store {
     try {
       return f();
     } catch (const Poco::Exception& e) {
+      throw fail(op, e);
+    } catch (const sqlite::SqliteError& e) {
       throw fail(op, e);
     }
   }
@@ -840,24 +834,24 @@ class SqliteStore final : public Store {
   // another request's audit append (measured: with one shared connection 18 of 20 server
   // threads sat in this mutex under load).
   template <class F>
-  auto query(std::string_view op, F&& f) -> std::invoke_result_t<F&, Poco::Data::Session&> {
+  auto query(std::string_view op, F&& f) -> std::invoke_result_t<F&, sqlite::StatementCache&> {
     Reader& r = readerFor();
     std::lock_guard lock(r.mutex);
     try {
-      if (!r.session) {
-        r.session.emplace("SQLite", file_);
-        *r.session << "PRAGMA busy_timeout = 5000", now;
-        *r.session << "PRAGMA query_only = ON", now;  // a reader never writes, even by mistake
+      if (!r.connection) {
+        r.connection = sqlite::openReader(file_, 5000);
+        r.statements.emplace(r.connection.get());
       }
-      return f(*r.session);
-    } catch (const Poco::Exception& e) {
+      return f(*r.statements);
+    } catch (const sqlite::SqliteError& e) {
       throw fail(op, e);
     }
   }
 
   struct Reader {
     std::mutex mutex;
-    std::optional<Poco::Data::Session> session;  // opened on first use
+    sqlite::ConnectionPtr connection;  // opened on first use
+    std::optional<sqlite::StatementCache> statements;  // declared after: gone before the connection
   };
   static constexpr std::size_t kReaders = 4;
 
@@ -926,24 +920,26 @@ class SqliteStore final : public Store {
       ~ForgetHead() { head.reset(); }
     } forget{chainHead_};
     chainHead_.reset();
-    auto failAll = [&](std::string_view what, const Poco::Exception& e) {
+    auto failAll = [&](std::string_view what, const sqlite::SqliteError& e) {
       for (auto* w : batch)
         if (!w->error) w->error = std::make_exception_ptr(fail(std::string(w->op) + " (" + std::string(what) + ")", e));
     };
     try {
-      session_ << "BEGIN IMMEDIATE", now;
-    } catch (const Poco::Exception& e) {
+      writer_("BEGIN IMMEDIATE").run();
+    } catch (const sqlite::SqliteError& e) {
       failAll("begin", e);
       return;
     }
     const bool alone = batch.size() == 1;
     for (auto* w : batch) {
       try {
-        if (!alone) session_ << "SAVEPOINT change", now;
+        if (!alone) writer_("SAVEPOINT change").run();
         w->run();
-        if (!alone) session_ << "RELEASE change", now;
+        if (!alone) writer_("RELEASE change").run();
         continue;
       } catch (const Poco::Exception& e) {
+        w->error = std::make_exception_ptr(fail(w->op, e));
+      } catch (const sqlite::SqliteError& e) {
         w->error = std::make_exception_ptr(fail(w->op, e));
       } catch (...) {
         w->error = std::current_exception();
@@ -954,17 +950,17 @@ class SqliteStore final : public Store {
       }
       chainHead_.reset();
       try {
-        session_ << "ROLLBACK TO change", now;
-        session_ << "RELEASE change", now;
-      } catch (const Poco::Exception& e) {
+        writer_("ROLLBACK TO change").run();
+        writer_("RELEASE change").run();
+      } catch (const sqlite::SqliteError& e) {
         rollbackQuietly();
         failAll("rollback to savepoint", e);
         return;
       }
     }
     try {
-      session_ << "COMMIT", now;
-    } catch (const Poco::Exception& e) {
+      writer_("COMMIT").run();
+    } catch (const sqlite::SqliteError& e) {
       rollbackQuietly();
       failAll("commit", e);
     }
@@ -998,24 +994,18 @@ class SqliteStore final : public Store {
       e.seq = chainHead_->first + 1;
       e.prevHash = chainHead_->second;
     } else {
-      Statement st(session_);
-      st << "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1";
-      st.execute();
-      RecordSet rs(st);
-      if (rs.rowCount() > 0) {
-        Row last(rs, 0, file_);
+      auto q = writer_("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1");
+      if (q.step()) {
+        Row last(q, file_);
         e.seq = last.integer(0) + 1;
         e.prevHash = last.text(1);
       }
     }
     e.hash = audit::eventHash(e);
-    Int64 seq = e.seq, time = unixSeconds(e.time);
-    std::string actor = record.actor, action = record.action, target = record.target,
-                outcome = record.outcome, details = record.details, prev = e.prevHash, hash = e.hash;
-    session_ << "INSERT INTO audit_log (seq, time, actor, action, target, outcome, details, "
-                "prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        use(seq), use(time), use(actor), use(action), use(target), use(outcome), use(details),
-        use(prev), use(hash), now;
+    writer_("INSERT INTO audit_log (seq, time, actor, action, target, outcome, details, prev_hash, hash) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        .bind(e.seq).bind(unixSeconds(e.time)).bind(record.actor).bind(record.action).bind(record.target)
+        .bind(record.outcome).bind(record.details).bind(e.prevHash).bind(e.hash).run();
     chainHead_.emplace(e.seq, e.hash);
     return e;
   }
@@ -1024,6 +1014,9 @@ class SqliteStore final : public Store {
   const Clock& clock_;
   std::mutex mu_;  // guards session_: a Poco session is not safe for concurrent use
   Poco::Data::Session session_;
+  // The writer's hot statements, on session_'s own connection (so inside its transactions);
+  // declared after session_, so they are finalized before it closes.
+  sqlite::StatementCache writer_{Poco::Data::SQLite::Utility::dbHandle(session_)};
   std::array<Reader, kReaders> readers_;
   std::mutex checkpointMutex_;
   std::optional<Poco::Data::Session> checkpointer_;
