@@ -213,6 +213,12 @@ Result<EvpPkeyPtr> loadPrivateKeyPem(std::string_view pem) {
   return key;
 }
 
+EvpPkeyPtr duplicateKey(const EVP_PKEY* key) {
+  EvpPkeyPtr copy(EVP_PKEY_dup(const_cast<EVP_PKEY*>(key)));
+  if (!copy) throw std::runtime_error("EVP_PKEY_dup failed: " + drainOpensslErrors());
+  return copy;
+}
+
 Result<X509Ptr> loadCertificatePem(std::string_view pem) {
   if (pem.empty()) return invalid("empty certificate");
   if (pem.size() > kMaxPemBytes) return invalid("certificate file too large");

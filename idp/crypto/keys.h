@@ -31,6 +31,10 @@ std::string certificatePem(const X509* cert);
 std::string certificateBase64Der(const X509* cert);  // ds:X509Certificate content, no line breaks
 
 Result<EvpPkeyPtr> loadPrivateKeyPem(std::string_view pem);
+// An independent copy of a key (its own OpenSSL object). OpenSSL keeps RSA blinding per key
+// object and takes the key's lock on every signature; threads signing with copies of their
+// own neither share nor wait for it. Throws std::runtime_error when OpenSSL fails.
+EvpPkeyPtr duplicateKey(const EVP_PKEY* key);
 Result<X509Ptr> loadCertificatePem(std::string_view pem);
 // Base64 DER as found in ds:X509Certificate (whitespace allowed).
 Result<X509Ptr> loadCertificateBase64Der(std::string_view b64);

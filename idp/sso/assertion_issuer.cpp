@@ -14,7 +14,7 @@ namespace propusk::sso {
 namespace {
 saml::SigningOptions signingFor(const saml::RegisteredSp& sp, const LoadedKey& key) {
   saml::SigningOptions s;
-  s.key = key.key.get();
+  s.key = SigningKeys::forThisThread(key);
   s.cert = key.cert.get();
   s.algorithm = crypto::defaultAlgorithmFor(key.key.get());
   s.signAssertion = sp.signing != saml::ResponseSigning::ResponseOnly;
@@ -34,7 +34,8 @@ std::string AssertionIssuer::pairwiseSecret() {
 }
 
 Result<std::string> AssertionIssuer::issue(const store::User& user, const store::Session& session,
-                                           const saml::RegisteredSp& sp, const PendingRequest& request) {
+                                           const saml::RegisteredSp& sp, const PendingRequest& request,
+                                           const store::AuditRecord* requestAudit) {
   const std::string& spId = sp.metadata.entityId;
   saml::AssertionInput in;
   in.issuer = settings_.idpEntityId;
@@ -88,11 +89,14 @@ Result<std::string> AssertionIssuer::issue(const store::User& user, const store:
 
   std::string names;
   for (auto& a : in.attributes) names += (names.empty() ? "" : ",") + jsonString(a.friendlyName);
-  store_.addSessionParticipant(
-      {session.idHash, spId, in.nameId, in.nameIdFormat, in.sessionIndex, in.now},
-      {user.login, "assertion.issue", spId, "ok",
-       R"({"name_id_format":)" + jsonString(in.nameIdFormat) + R"(,"name_id":)" + jsonString(in.nameId) +
-           R"(,"attributes":[)" + names + R"(],"key":)" + jsonString(key->id) + "}"});
+  store::AuditRecord issued{user.login, "assertion.issue", spId, "ok",
+                            R"({"name_id_format":)" + jsonString(in.nameIdFormat) + R"(,"name_id":)" +
+                                jsonString(in.nameId) + R"(,"attributes":[)" + names + R"(],"key":)" + jsonString(key->id) +
+                                "}"};
+  std::vector<store::AuditRecord> audits;
+  if (requestAudit) audits.push_back(*requestAudit);
+  audits.push_back(std::move(issued));
+  store_.addSessionParticipant({session.idHash, spId, in.nameId, in.nameIdFormat, in.sessionIndex, in.now}, audits);
   return xml;
 }
 

@@ -34,9 +34,11 @@ class AssertionIssuer {
       : store_(store), keys_(keys), clock_(clock), random_(random), settings_(std::move(settings)) {}
 
   // Errors: InvalidNameIDPolicy when the format needs data the account lacks (emailAddress
-  // without a confirmed e-mail); Responder when signing fails.
+  // without a confirmed e-mail); Responder when signing fails. `requestAudit`, when given,
+  // is the event of the request being answered, not yet in the log: on success it is written
+  // just before assertion.issue, in the same transaction; on failure nothing is written.
   Result<std::string> issue(const store::User& user, const store::Session& session, const saml::RegisteredSp& sp,
-                            const PendingRequest& request);
+                            const PendingRequest& request, const store::AuditRecord* requestAudit = nullptr);
 
   // A signed error Response to a known ACS (only ever a URL from metadata).
   Result<std::string> error(const saml::RegisteredSp& sp, const std::string& acsUrl,

@@ -6,6 +6,21 @@
 
 namespace propusk::sso {
 
+const EVP_PKEY* SigningKeys::forThisThread(const LoadedKey& key) {
+  struct Copy {
+    std::string id;
+    const EVP_PKEY* source = nullptr;
+    crypto::EvpPkeyPtr key;
+  };
+  thread_local Copy copy;
+  if (!copy.key || copy.source != key.key.get() || copy.id != key.id) {
+    copy.key = crypto::duplicateKey(key.key.get());
+    copy.source = key.key.get();
+    copy.id = key.id;
+  }
+  return copy.key.get();
+}
+
 std::shared_ptr<const LoadedKey> SigningKeys::active() {
   auto now = clock_.now();
   {

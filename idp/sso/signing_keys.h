@@ -24,6 +24,10 @@ class SigningKeys {
   SigningKeys(store::Store& store, const Clock& clock) : store_(store), clock_(clock) {}
   // Throws std::runtime_error when no key is active or it cannot be loaded.
   std::shared_ptr<const LoadedKey> active();
+  // The calling thread's own copy of `key`'s private key (crypto::duplicateKey: no lock and
+  // no blinding state shared between the server's signing threads), made once per thread
+  // and key.
+  static const EVP_PKEY* forThisThread(const LoadedKey& key);
 
  private:
   store::Store& store_;

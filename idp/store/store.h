@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -64,8 +65,12 @@ class Store {
   // Removes sessions idle since before idleBefore or created before createdBefore; returns how many.
   virtual std::size_t purgeSessions(TimePoint idleBefore, TimePoint createdBefore) = 0;
   // Upsert by (session, SP): a second assertion to the same SP replaces the first. Written
-  // with its audit record (the assertion.issue event) in one transaction.
-  virtual void addSessionParticipant(const SessionParticipant& p, const AuditRecord& audit) = 0;
+  // with its audit records (the assertion.issue event, after the event of the request it
+  // answers when that is not in the log yet) in one transaction, in the order given.
+  virtual void addSessionParticipant(const SessionParticipant& p, std::span<const AuditRecord> audits) = 0;
+  void addSessionParticipant(const SessionParticipant& p, const AuditRecord& audit) {
+    addSessionParticipant(p, std::span<const AuditRecord>(&audit, 1));
+  }
   virtual std::vector<SessionParticipant> listSessionParticipants(std::string_view idHash) = 0;
   // Single Logout without the IdP's cookie: the participations of one SP under one NameID,
   // across all sessions, ordered by issuedAt.

@@ -18,8 +18,17 @@ std::string head(const std::string& title, const std::string& styleNonce = "") {
   return h + "</head><body>\n";
 }
 
+void appendHidden(std::string& out, std::string_view name, std::string_view value) {
+  out += "<input type=\"hidden\" name=\"";
+  appendHtmlEscaped(out, name);
+  out += "\" value=\"";
+  appendHtmlEscaped(out, value);
+  out += "\">\n";
+}
 std::string hidden(const std::string& name, const std::string& value) {
-  return "<input type=\"hidden\" name=\"" + htmlEscape(name) + "\" value=\"" + htmlEscape(value) + "\">\n";
+  std::string out;
+  appendHidden(out, name, value);
+  return out;
 }
 }  // namespace
 
@@ -42,8 +51,12 @@ std::string renderLoginPage(const LoginPage& p, const std::string& styleNonce) {
 std::string renderAutoPost(const std::string& action, const std::string& field, const std::string& samlMessageB64,
                            const std::optional<std::string>& relayState, const std::string& scriptNonce) {
   std::string s = head("Возврат в сервис / Returning to the service");
-  s += "<form method=\"post\" action=\"" + htmlEscape(action) + "\">\n" + hidden(field, samlMessageB64);
-  if (relayState) s += hidden("RelayState", *relayState);
+  s.reserve(s.size() + samlMessageB64.size() + 1024);  // one allocation for the ~10 KB message
+  s += "<form method=\"post\" action=\"";
+  appendHtmlEscaped(s, action);
+  s += "\">\n";
+  appendHidden(s, field, samlMessageB64);
+  if (relayState) appendHidden(s, "RelayState", *relayState);
   s += "<noscript><p>Нажмите кнопку, чтобы вернуться в сервис. / Press the button to return to the service.</p>"
        "<button type=\"submit\">Продолжить / Continue</button></noscript>\n</form>\n"
        "<script nonce=\"" + scriptNonce + "\">document.forms[0].submit();</script>\n</body></html>\n";

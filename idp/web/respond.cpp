@@ -17,25 +17,35 @@ void sendBody(Poco::Net::HTTPServerResponse& resp, Poco::Net::HTTPResponse::HTTP
               std::string_view contentType, std::string_view body) {
   resp.setStatusAndReason(status);
   resp.setContentType(std::string(contentType));
-  resp.setContentLength(static_cast<std::streamsize>(body.size()));
-  resp.send().write(body.data(), static_cast<std::streamsize>(body.size()));
+  // Headers and body in two writes (two TLS records); the response stream would cut the
+  // body into 4 KB writes.
+  resp.sendBuffer(body.data(), body.size());
+}
+
+void appendHtmlEscaped(std::string& out, std::string_view s) {
+  // Runs of characters that need no escaping (all of a base64 SAML message) are copied at once.
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char* rep;
+    switch (s[i]) {
+      case '&': rep = "&amp;"; break;
+      case '<': rep = "&lt;"; break;
+      case '>': rep = "&gt;"; break;
+      case '"': rep = "&quot;"; break;
+      case '\'': rep = "&#39;"; break;
+      default: continue;
+    }
+    out.append(s, start, i - start);
+    out += rep;
+    start = i + 1;
+  }
+  out.append(s, start);
 }
 
 std::string htmlEscape(std::string_view s) {
-  // Most of what passes through here (base64 SAML messages, IDs) needs no escaping.
-  if (s.find_first_of("&<>\"'") == std::string_view::npos) return std::string(s);
   std::string out;
   out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
+  appendHtmlEscaped(out, s);
   return out;
 }
 

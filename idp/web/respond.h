@@ -19,5 +19,7 @@ void sendBody(Poco::Net::HTTPServerResponse& resp, Poco::Net::HTTPResponse::HTTP
 void sendErrorPage(WebContext& ctx, Poco::Net::HTTPServerResponse& resp, Poco::Net::HTTPResponse::HTTPStatus status,
                    std::string_view titleRu, std::string_view titleEn, const std::string& logDetail);
 std::string htmlEscape(std::string_view s);
+// htmlEscape(s) appended to out, without a temporary.
+void appendHtmlEscaped(std::string& out, std::string_view s);
 
 }  // namespace propusk::web

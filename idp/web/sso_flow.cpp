@@ -44,15 +44,22 @@ void sendSamlError(WebContext& ctx, Poco::Net::HTTPServerResponse& resp, const s
 }
 
 void completeSso(WebContext& ctx, Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse& resp,
-                 const store::Session& session, const sso::PendingRequest& pending) {
+                 const store::Session& session, const sso::PendingRequest& pending,
+                 std::optional<store::AuditRecord> requestAudit) {
+  auto writeRequestAudit = [&] {
+    if (requestAudit) ctx.store.appendAudit(*requestAudit);
+    requestAudit.reset();
+  };
   auto sp = ctx.sso->sps.find(pending.spEntityId);
   if (!sp) {
+    writeRequestAudit();
     sendErrorPage(ctx, resp, Status::HTTP_BAD_REQUEST, "Сервис больше не зарегистрирован", "The service is no longer registered",
                   "SP " + pending.spEntityId + " vanished during login");
     return;
   }
   auto user = ctx.store.findUser(session.login);
   if (!user || user->locked) {
+    writeRequestAudit();
     sendErrorPage(ctx, resp, Status::HTTP_FORBIDDEN, "Вход невозможен", "Sign-in is not possible",
                   "session user " + session.login + (user ? " is locked" : " no longer exists"));
     return;
@@ -61,6 +68,7 @@ void completeSso(WebContext& ctx, Poco::Net::HTTPServerRequest&, Poco::Net::HTTP
     Error err{StatusCode::Requester, status::kRequestDenied,
               "account status " + std::string(policy::accountStatusName(user->status)) + " below the SP minimum " +
                   std::string(policy::accountStatusName(sp->minStatus))};
+    writeRequestAudit();
     ctx.store.appendAudit({user->login, "assertion.refused", pending.spEntityId, "refused",
                            R"({"reason":"account-status","have":)" + jsonString(policy::accountStatusName(user->status)) +
                                R"(,"need":)" + jsonString(policy::accountStatusName(sp->minStatus)) + "}"});
@@ -75,8 +83,9 @@ void completeSso(WebContext& ctx, Poco::Net::HTTPServerRequest&, Poco::Net::HTTP
                                 pending.relayState));
     return;
   }
-  auto xml = ctx.sso->issuer.issue(*user, session, *sp, pending);
+  auto xml = ctx.sso->issuer.issue(*user, session, *sp, pending, requestAudit ? &*requestAudit : nullptr);
   if (!xml) {
+    writeRequestAudit();  // issue() wrote nothing
     ctx.store.appendAudit({user->login, "assertion.refused", pending.spEntityId, "refused",
                            R"({"reason":)" + jsonString(xml.error().detail) + "}"});
     sendSamlError(ctx, resp, *sp, pending.acsUrl, pending.requestId, pending.relayState, xml.error());

@@ -28,11 +28,14 @@ void badRequest(WebContext& ctx, Poco::Net::HTTPServerResponse& resp, const std:
 
 // Continues with a validated request: an existing session answers at once, otherwise the
 // person is sent to the login form (or, for IsPassive, NoPassive goes back to the SP).
+// `accepted` (the request's audit event) is written with the issuance when there is a
+// session, else here before anything else happens.
 void proceed(WebContext& ctx, Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp,
-             const saml::RegisteredSp& sp, const sso::PendingRequest& pending) {
+             const saml::RegisteredSp& sp, const sso::PendingRequest& pending, store::AuditRecord accepted) {
   std::optional<store::Session> session;
   if (auto token = cookie(req, kSessionCookie)) session = ctx.sso->sessions.resolve(*token);
-  if (session && !pending.forceAuthn) return completeSso(ctx, req, resp, *session, pending);
+  if (session && !pending.forceAuthn) return completeSso(ctx, req, resp, *session, pending, std::move(accepted));
+  ctx.store.appendAudit(accepted);
   if (pending.isPassive)
     return sendSamlError(ctx, resp, sp, pending.acsUrl, pending.requestId, pending.relayState,
                          Error{StatusCode::Responder, status::kNoPassive, "no session for an IsPassive request"});
@@ -109,9 +112,10 @@ void SsoHandler::handleAuthnRequest(Poco::Net::HTTPServerRequest& req, Poco::Net
                          Error{StatusCode::Requester, status::kRequestDenied,
                                "RelayState longer than " + std::to_string(ctx_.config.maxRelayStateBytes) + " bytes"});
   }
-  ctx_.store.appendAudit({"web", "authn-request.accepted", issuer, "ok",
-                          R"({"id":)" + jsonString(printable(parsed->id, 100)) + R"(,"acs":)" + jsonString(rc.acs->location) +
-                              R"(,"signed":)" + (rc.signatureVerified ? "true" : "false") + "}"});
+  store::AuditRecord accepted{"web", "authn-request.accepted", issuer, "ok",
+                              R"({"id":)" + jsonString(printable(parsed->id, 100)) + R"(,"acs":)" +
+                                  jsonString(rc.acs->location) + R"(,"signed":)" +
+                                  (rc.signatureVerified ? "true" : "false") + "}"};
   sso::PendingRequest pending;
   pending.spEntityId = rc.sp->metadata.entityId;
   pending.requestId = parsed->id;
@@ -122,7 +126,7 @@ void SsoHandler::handleAuthnRequest(Poco::Net::HTTPServerRequest& req, Poco::Net
   pending.forceAuthn = parsed->forceAuthn;
   pending.isPassive = parsed->isPassive;
   pending.createdAt = rc.now;
-  proceed(ctx_, req, resp, *rc.sp, pending);
+  proceed(ctx_, req, resp, *rc.sp, pending, std::move(accepted));
 }
 
 void SsoHandler::handleUnsolicited(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) {
@@ -154,8 +158,8 @@ void SsoHandler::handleUnsolicited(Poco::Net::HTTPServerRequest& req, Poco::Net:
   pending.nameIdFormat = saml::defaultNameIdFormat(sp->metadata);
   pending.authnContextClassRef = std::string(saml::kAcPasswordProtectedTransport);
   pending.createdAt = ctx_.clock.now();
-  ctx_.store.appendAudit({"web", "authn-request.unsolicited", pending.spEntityId, "ok", R"({"acs":)" + jsonString(acs->location) + "}"});
-  proceed(ctx_, req, resp, *sp, pending);
+  proceed(ctx_, req, resp, *sp, pending,
+          {"web", "authn-request.unsolicited", pending.spEntityId, "ok", R"({"acs":)" + jsonString(acs->location) + "}"});
 }
 
 }  // namespace propusk::web

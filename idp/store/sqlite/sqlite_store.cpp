@@ -649,7 +649,8 @@ class SqliteStore final : public Store {
     });
   }
 
-  void addSessionParticipant(const SessionParticipant& p, const AuditRecord& audit) override {
+  using Store::addSessionParticipant;
+  void addSessionParticipant(const SessionParticipant& p, std::span<const AuditRecord> audits) override {
     std::string idHash = p.sessionIdHash, sp = p.spEntityId, nameId = p.nameId,
                 format = p.nameIdFormat, index = p.sessionIndex;
     Int64 issued = unixSeconds(p.issuedAt);
@@ -660,7 +661,7 @@ class SqliteStore final : public Store {
               "name_id = excluded.name_id, name_id_format = excluded.name_id_format, "
               "session_index = excluded.session_index, issued_at = excluded.issued_at")
           .bind(idHash).bind(sp).bind(nameId).bind(format).bind(index).bind(issued).run();
-      appendLocked(audit);
+      for (const AuditRecord& audit : audits) appendLocked(audit);
     });
   }
 
