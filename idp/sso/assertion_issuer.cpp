@@ -78,11 +78,7 @@ Result<std::string> AssertionIssuer::issue(const store::User& user, const store:
 
   auto key = keys_.active();
   auto xml = [&] {
-    signers_.acquire();
-    struct Release {
-      std::counting_semaphore<1024>& s;
-      ~Release() { s.release(); }
-    } release{signers_};
+    FairGate::Pass pass(signers_);
     return saml::buildSuccessResponse(in, signingFor(sp, *key), random_);
   }();
   if (!xml) return xml;
