@@ -8,22 +8,30 @@ void FairGate::enter() {
     --free_;
     return;
   }
-  Waiter me;
-  queue_.push_back(&me);
-  me.cv.wait(lock, [&] { return me.admitted; });
+  // One waiter object per thread, reused (no allocation per wait).
+  thread_local const std::shared_ptr<Waiter> me = std::make_shared<Waiter>();
+  me->admitted = false;  // nobody else refers to it now: it left the queue when admitted last
+  queue_.push_back(me);
+  lock.unlock();
+  std::unique_lock mine(me->mutex);
+  me->cv.wait(mine, [&] { return me->admitted; });
 }
 
 void FairGate::leave() {
-  std::lock_guard lock(mutex_);
-  if (queue_.empty()) {
-    ++free_;
-    return;
+  std::shared_ptr<Waiter> next;
+  {
+    std::lock_guard lock(mutex_);
+    if (queue_.empty()) {
+      ++free_;
+      return;
+    }
+    next = std::move(queue_.front());  // the slot passes straight to the oldest waiter
+    queue_.pop_front();
   }
-  // The slot passes straight to the oldest waiter; notified under the lock, because the
-  // waiter's condition variable lives on its stack and is gone once it sees `admitted`.
-  Waiter* next = queue_.front();
-  queue_.pop_front();
-  next->admitted = true;
+  {
+    std::lock_guard lock(next->mutex);
+    next->admitted = true;
+  }
   next->cv.notify_one();
 }
 

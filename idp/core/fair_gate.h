@@ -2,12 +2,15 @@
 // step runs behind one (N = cores): std::counting_semaphore let late arrivals overtake
 // waiting ones (a long latency tail at concurrency 32) and spun with sched_yield while
 // waiting (2.6 % of the server's CPU in the profile); here a waiter sleeps on its own
-// condition variable until the thread leaving hands it the slot.
+// condition variable until the thread leaving hands it the slot. The hand-over takes the
+// waiter's own mutex, not the gate's, so a woken waiter does not queue on the gate's mutex
+// behind the threads arriving (that doubled the futex calls per hand-over).
 #pragma once
 
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
+#include <memory>
 #include <mutex>
 
 namespace propusk {
@@ -35,12 +38,15 @@ class FairGate {
 
  private:
   struct Waiter {
+    std::mutex mutex;
     std::condition_variable cv;
     bool admitted = false;
   };
-  std::mutex mutex_;
+  std::mutex mutex_;  // guards free_ and queue_
   std::size_t free_;
-  std::deque<Waiter*> queue_;  // oldest first
+  // Oldest first. Shared: the thread handing over the slot keeps its waiter alive until the
+  // notification is done, even if the waiter wakes early, sees `admitted` and moves on.
+  std::deque<std::shared_ptr<Waiter>> queue_;
 };
 
 }  // namespace propusk
