@@ -1,6 +1,13 @@
 #include "idp/web/respond.h"
 
+#include <Poco/Net/HTTPServerRequestImpl.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/Net/StreamSocket.h>
+
+#include <algorithm>
 #include <array>
+#include <sstream>
+#include <stdexcept>
 
 #include "idp/core/printable.h"
 
@@ -15,13 +22,37 @@ void addSecurityHeaders(Poco::Net::HTTPServerResponse& resp, bool https) {
   if (https) resp.set("Strict-Transport-Security", "max-age=31536000");
 }
 
+namespace {
+thread_local ExchangeScope* currentExchange = nullptr;
+}
+
+ExchangeScope::ExchangeScope(Poco::Net::HTTPServerRequest& req) : req_(req), previous_(currentExchange) {
+  currentExchange = this;
+}
+ExchangeScope::~ExchangeScope() { currentExchange = previous_; }
+
 void sendBody(Poco::Net::HTTPServerResponse& resp, Poco::Net::HTTPResponse::HTTPStatus status,
               std::string_view contentType, std::string_view body) {
+  if (currentExchange && currentExchange->sent_) throw std::logic_error("a second response to one request");
   resp.setStatusAndReason(status);
   resp.setContentType(std::string(contentType));
-  // Headers and body in two writes (two TLS records); the response stream would cut the
-  // body into 4 KB writes.
-  resp.sendBuffer(body.data(), body.size());
+  resp.setContentLength(static_cast<std::streamsize>(body.size()));
+  auto* server = currentExchange ? dynamic_cast<Poco::Net::HTTPServerRequestImpl*>(&currentExchange->req_) : nullptr;
+  if (!server || resp.sent()) {
+    resp.sendBuffer(body.data(), body.size());
+    return;
+  }
+  std::ostringstream head;
+  resp.write(head);  // status line, headers (Date, Server, Connection included), blank line
+  std::string wire = std::move(head).str();
+  if (currentExchange->req_.getMethod() != Poco::Net::HTTPRequest::HTTP_HEAD) wire.append(body);
+  currentExchange->sent_ = true;  // from here on a failure cannot become another response
+  Poco::Net::StreamSocket& socket = server->socket();
+  for (std::size_t off = 0; off < wire.size();) {
+    int n = socket.sendBytes(wire.data() + off, static_cast<int>(std::min<std::size_t>(wire.size() - off, 1 << 30)));
+    if (n <= 0) throw Poco::Net::NetException("connection closed while sending the response");
+    off += static_cast<std::size_t>(n);
+  }
 }
 
 namespace {

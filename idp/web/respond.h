@@ -12,6 +12,28 @@
 namespace propusk::web {
 
 void addSecurityHeaders(Poco::Net::HTTPServerResponse& resp, bool https);
+
+// The request being handled on this thread (set by the router around every handler), so
+// that sendBody can write the whole response — status line, headers and body — in one
+// write on the connection's socket: Poco's response stream cuts a body into 4 KB writes,
+// each its own TLS record and system call (an 11 KB auto-POST page took four).
+class ExchangeScope {
+ public:
+  explicit ExchangeScope(Poco::Net::HTTPServerRequest& req);
+  ~ExchangeScope();
+  ExchangeScope(const ExchangeScope&) = delete;
+  ExchangeScope& operator=(const ExchangeScope&) = delete;
+  // True once sendBody wrote the response itself (Poco's resp.sent() does not know).
+  bool sent() const { return sent_; }
+
+ private:
+  friend void sendBody(Poco::Net::HTTPServerResponse&, Poco::Net::HTTPResponse::HTTPStatus, std::string_view,
+                       std::string_view);
+  Poco::Net::HTTPServerRequest& req_;
+  ExchangeScope* previous_;
+  bool sent_ = false;
+};
+
 void sendBody(Poco::Net::HTTPServerResponse& resp, Poco::Net::HTTPResponse::HTTPStatus status,
               std::string_view contentType, std::string_view body);
 // A page for a person: static Russian and English text, the correlation id that is also

@@ -21,10 +21,11 @@ class Guarded : public Poco::Net::HTTPRequestHandler {
  public:
   Guarded(WebContext& ctx, Poco::Net::HTTPRequestHandler* inner) : ctx_(ctx), inner_(inner) {}
   void handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) override {
+    ExchangeScope exchange(req);
     try {
       inner_->handleRequest(req, resp);
     } catch (const std::exception& e) {
-      if (!resp.sent())
+      if (!resp.sent() && !exchange.sent())
         sendErrorPage(ctx_, resp, Status::HTTP_INTERNAL_SERVER_ERROR, "Внутренняя ошибка сервера",
                       "Internal server error", req.getURI() + ": " + e.what());
       else
