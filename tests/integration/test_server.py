@@ -86,6 +86,29 @@ class RunningServerTests(Base):
         self.assertSecurityHeaders(r)
         self.assertEqual(self.get("/readyz", method="HEAD").status, 200)
 
+    def test_keep_alive_framing(self):
+        # Responses are written whole on the socket: on one kept-alive connection each must
+        # end exactly at its Content-Length (a HEAD answer with none), or the next misparses.
+        conn = __import__("http.client").client.HTTPSConnection(
+            "127.0.0.1", self.port, context=lib.client_context(self.data), timeout=10)
+        self.addCleanup(conn.close)
+        seen = []
+        for method, path in [("GET", "/saml/metadata"), ("HEAD", "/saml/metadata"), ("GET", "/healthz"),
+                             ("GET", "/no-such-page"), ("HEAD", "/readyz"), ("GET", "/readyz")]:
+            conn.request(method, path)
+            r = conn.getresponse()
+            body = r.read()
+            seen.append((method, path, r.status, len(body)))
+            if method == "HEAD":
+                self.assertEqual(body, b"")
+                self.assertGreater(int(r.getheader("Content-Length")), 0)
+            else:
+                self.assertEqual(len(body), int(r.getheader("Content-Length")))
+            self.assertEqual(r.getheader("X-Content-Type-Options"), "nosniff")
+        self.assertEqual([s[2] for s in seen], [200, 200, 200, 404, 200, 200], seen)
+        self.assertEqual(seen[2][3], len("ok\n"))
+        self.assertEqual(seen[5][3], len("ready\n"))
+
     def test_metadata_document(self):
         r, root = self.metadata()
         self.assertEqual(r.headers.get("Content-Type"), "application/samlmetadata+xml")
