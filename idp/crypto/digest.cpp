@@ -16,9 +16,9 @@ std::string digest(const EVP_MD* md, std::string_view data) {
 }
 }  // namespace
 
-std::string sha256(std::string_view data) { return digest(EVP_sha256(), data); }
-std::string sha512(std::string_view data) { return digest(EVP_sha512(), data); }
-std::string sha1(std::string_view data) { return digest(EVP_sha1(), data); }
+std::string sha256(std::string_view data) { return digest(sha256Md(), data); }
+std::string sha512(std::string_view data) { return digest(sha512Md(), data); }
+std::string sha1(std::string_view data) { return digest(sha1Md(), data); }
 
 std::string toHex(std::string_view bytes) {
   static constexpr char kHex[] = "0123456789abcdef";

@@ -9,7 +9,7 @@
 namespace propusk::crypto {
 
 std::string hmac(HmacDigest digest, std::string_view key, std::string_view data) {
-  const EVP_MD* md = digest == HmacDigest::Sha1 ? EVP_sha1() : digest == HmacDigest::Sha256 ? EVP_sha256() : EVP_sha512();
+  const EVP_MD* md = digest == HmacDigest::Sha1 ? sha1Md() : digest == HmacDigest::Sha256 ? sha256Md() : sha512Md();
   // An empty string_view may carry a null pointer, which HMAC() takes as "reuse the last key".
   static constexpr unsigned char kEmpty = 0;
   const void* keyPtr = key.empty() ? &kEmpty : static_cast<const void*>(key.data());

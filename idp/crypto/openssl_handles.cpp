@@ -2,7 +2,29 @@
 
 #include <openssl/err.h>
 
+#include <stdexcept>
+
 namespace propusk::crypto {
+
+namespace {
+const EVP_MD* fetchOnce(const EvpMdFetchedPtr& md, const char* name) {
+  if (!md) throw std::runtime_error(std::string("EVP_MD_fetch ") + name + " failed: " + drainOpensslErrors());
+  return md.get();
+}
+}  // namespace
+
+const EVP_MD* sha1Md() {
+  static const EvpMdFetchedPtr md(EVP_MD_fetch(nullptr, "SHA1", nullptr));
+  return fetchOnce(md, "SHA1");
+}
+const EVP_MD* sha256Md() {
+  static const EvpMdFetchedPtr md(EVP_MD_fetch(nullptr, "SHA256", nullptr));
+  return fetchOnce(md, "SHA256");
+}
+const EVP_MD* sha512Md() {
+  static const EvpMdFetchedPtr md(EVP_MD_fetch(nullptr, "SHA512", nullptr));
+  return fetchOnce(md, "SHA512");
+}
 
 std::string drainOpensslErrors() {
   std::string out;

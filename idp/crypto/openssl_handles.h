@@ -30,6 +30,15 @@ using EcdsaSigPtr = std::unique_ptr<ECDSA_SIG, FreeWith<&ECDSA_SIG_free>>;
 using Asn1IntegerPtr = std::unique_ptr<ASN1_INTEGER, FreeWith<&ASN1_INTEGER_free>>;
 using X509ExtensionPtr = std::unique_ptr<X509_EXTENSION, FreeWith<&X509_EXTENSION_free>>;
 
+using EvpMdFetchedPtr = std::unique_ptr<EVP_MD, FreeWith<&EVP_MD_free>>;
+
+// SHA-1/256/512 fetched from the default provider once per process. EVP_sha256() and
+// friends are legacy handles: OpenSSL 3 fetches the implementation again, through its
+// locked method store, on every digest or signature that names them.
+const EVP_MD* sha1Md();
+const EVP_MD* sha256Md();
+const EVP_MD* sha512Md();
+
 // Empties OpenSSL's thread-local error queue into one line for Error::detail.
 std::string drainOpensslErrors();
 

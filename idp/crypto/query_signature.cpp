@@ -7,10 +7,10 @@ namespace {
 const EVP_MD* digestOf(SignatureAlgorithm a) {
   switch (a) {
     case SignatureAlgorithm::RsaSha256:
-    case SignatureAlgorithm::EcdsaSha256: return EVP_sha256();
-    case SignatureAlgorithm::RsaSha512: return EVP_sha512();
+    case SignatureAlgorithm::EcdsaSha256: return sha256Md();
+    case SignatureAlgorithm::RsaSha512: return sha512Md();
     case SignatureAlgorithm::RsaSha1:
-    case SignatureAlgorithm::EcdsaSha1: return EVP_sha1();
+    case SignatureAlgorithm::EcdsaSha1: return sha1Md();
   }
   return nullptr;
 }
