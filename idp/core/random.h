@@ -21,7 +21,11 @@ class Random {
   std::string token(std::size_t nbytes = 32);
 };
 
-// OpenSSL's CSPRNG.
+// OpenSSL's CSPRNG. Small requests (IDs, nonces: several per issued assertion) are served
+// from a per-thread block of 256 bytes filled by one RAND_bytes call; each call costs a
+// getpid() (OpenSSL's fork check) and the DRBG's bookkeeping. Served bytes are wiped from
+// the block, and a fork empties every block in the child, so no two processes or calls
+// ever share bytes.
 class SystemRandom final : public Random {
  public:
   std::vector<std::uint8_t> bytes(std::size_t n) override;
