@@ -987,6 +987,15 @@ class Audit(SsoBase):
         self.assertEqual(issued[0]["actor"], USER)
         self.assertEqual(sorted(self.audit_details(issued[0])["attributes"]), ["accountStatus", "displayName", "snils"])
 
+        # With the session now open: the request's event and the issuance are written in one
+        # transaction, the request first.
+        xml2, rid2 = self.request()
+        self.assertSamlAnswer(self.send_redirect(b, xml2), in_response_to=rid2)
+        tail = self.audit()[-2:]
+        self.assertEqual([e["action"] for e in tail], ["authn-request.accepted", "assertion.issue"], tail)
+        self.assertEqual(self.audit_details(tail[0])["id"], rid2)
+        self.assertEqual(tail[1]["seq"], tail[0]["seq"] + 1)
+
         dump = json.dumps(events, ensure_ascii=False)
         for secret in (SNILS_DIGITS, "112-233-445 95", INN_DIGITS, "Иванович", PASSWORD, WRONG_PASSWORD):
             self.assertNotIn(secret, dump)
