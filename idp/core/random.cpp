@@ -51,6 +51,7 @@ std::vector<std::uint8_t> SystemRandom::bytes(std::size_t n) {
   static std::once_flag atfork;
   std::call_once(atfork, [] { pthread_atfork(nullptr, nullptr, [] { forkGeneration.fetch_add(1); }); });
   std::vector<std::uint8_t> out(n);
+  if (n == 0) return out;
   if (n > Block::kSize / 4) {  // large requests go straight to OpenSSL
     randBytes(out.data(), n);
     return out;
