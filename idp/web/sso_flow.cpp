@@ -50,6 +50,19 @@ void completeSso(WebContext& ctx, Poco::Net::HTTPServerRequest&, Poco::Net::HTTP
     if (requestAudit) ctx.store.appendAudit(*requestAudit);
     requestAudit.reset();
   };
+  // An exception on the way (the store failing, say) must not lose the request's event.
+  struct WriteIfLeftOver {
+    WebContext& ctx;
+    std::optional<store::AuditRecord>& audit;
+    ~WriteIfLeftOver() {
+      if (!audit) return;
+      try {
+        ctx.store.appendAudit(*audit);
+      } catch (const std::exception& e) {
+        ctx.log.error("audit event %s lost: %s", audit->action, std::string(e.what()));
+      }
+    }
+  } leftOver{ctx, requestAudit};
   auto sp = ctx.sso->sps.find(pending.spEntityId);
   if (!sp) {
     writeRequestAudit();
@@ -84,6 +97,7 @@ void completeSso(WebContext& ctx, Poco::Net::HTTPServerRequest&, Poco::Net::HTTP
     return;
   }
   auto xml = ctx.sso->issuer.issue(*user, session, *sp, pending, requestAudit ? &*requestAudit : nullptr);
+  if (xml) requestAudit.reset();  // written with the issuance
   if (!xml) {
     writeRequestAudit();  // issue() wrote nothing
     ctx.store.appendAudit({user->login, "assertion.refused", pending.spEntityId, "refused",
