@@ -12,9 +12,9 @@
 namespace propusk::sso {
 
 namespace {
-saml::SigningOptions signingFor(const saml::RegisteredSp& sp, const LoadedKey& key) {
+saml::SigningOptions signingFor(const saml::RegisteredSp& sp, const LoadedKey& key, const LoadedKey::Lease& lease) {
   saml::SigningOptions s;
-  s.key = SigningKeys::forThisThread(key);
+  s.key = lease.get();
   s.cert = key.cert.get();
   s.algorithm = crypto::defaultAlgorithmFor(key.key.get());
   s.signAssertion = sp.signing != saml::ResponseSigning::ResponseOnly;
@@ -79,7 +79,8 @@ Result<std::string> AssertionIssuer::issue(const store::User& user, const store:
   auto key = keys_.active();
   auto xml = [&] {
     FairGate::Pass pass(signers_);
-    return saml::buildSuccessResponse(in, signingFor(sp, *key), random_);
+    auto lease = key->lend();
+    return saml::buildSuccessResponse(in, signingFor(sp, *key, lease), random_);
   }();
   if (!xml) return xml;
 
@@ -106,7 +107,8 @@ Result<std::string> AssertionIssuer::error(const saml::RegisteredSp& sp, const s
   in.second = err.second;
   in.now = clock_.now();
   auto key = keys_.active();
-  auto s = signingFor(sp, *key);
+  auto lease = key->lend();
+  auto s = signingFor(sp, *key, lease);
   s.signResponse = true;  // an error Response has no Assertion: sign the Response itself
   return saml::buildErrorResponse(in, s, random_);
 }

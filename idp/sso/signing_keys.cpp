@@ -6,19 +6,25 @@
 
 namespace propusk::sso {
 
-const EVP_PKEY* SigningKeys::forThisThread(const LoadedKey& key) {
-  struct Copy {
-    std::string id;
-    const EVP_PKEY* source = nullptr;
-    crypto::EvpPkeyPtr key;
-  };
-  thread_local Copy copy;
-  if (!copy.key || copy.source != key.key.get() || copy.id != key.id) {
-    copy.key = crypto::duplicateKey(key.key.get());
-    copy.source = key.key.get();
-    copy.id = key.id;
+LoadedKey::Lease LoadedKey::lend() const {
+  {
+    std::lock_guard lock(poolMutex_);
+    if (!pool_.empty()) {
+      crypto::EvpPkeyPtr copy = std::move(pool_.back());
+      pool_.pop_back();
+      return Lease(*this, std::move(copy));
+    }
   }
-  return copy.key.get();
+  return Lease(*this, crypto::duplicateKey(key.get()));  // one per signer signing at once
+}
+
+LoadedKey::Lease::~Lease() {
+  std::lock_guard lock(owner_.poolMutex_);
+  try {
+    owner_.pool_.push_back(std::move(copy_));
+  } catch (...) {
+    // Out of memory: the copy is freed here instead of kept.
+  }
 }
 
 std::shared_ptr<const LoadedKey> SigningKeys::active() {

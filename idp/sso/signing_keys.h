@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "idp/core/clock.h"
 #include "idp/crypto/keys.h"
@@ -17,6 +18,28 @@ struct LoadedKey {
   std::string id;
   crypto::EvpPkeyPtr key;
   crypto::X509Ptr cert;
+
+  // A copy of `key` (crypto::duplicateKey) lent to one signing thread at a time: OpenSSL
+  // takes a key's lock and shares its RSA blinding between the threads that use it, so the
+  // server's signers each sign with a copy of their own. Copies go back to this key's pool
+  // and die with it: after a rotation no idle thread keeps the old private key.
+  class Lease {
+   public:
+    Lease(const LoadedKey& owner, crypto::EvpPkeyPtr copy) : owner_(owner), copy_(std::move(copy)) {}
+    ~Lease();
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    const EVP_PKEY* get() const { return copy_.get(); }
+
+   private:
+    const LoadedKey& owner_;
+    crypto::EvpPkeyPtr copy_;
+  };
+  Lease lend() const;
+
+ private:
+  mutable std::mutex poolMutex_;
+  mutable std::vector<crypto::EvpPkeyPtr> pool_;
 };
 
 class SigningKeys {
@@ -24,10 +47,6 @@ class SigningKeys {
   SigningKeys(store::Store& store, const Clock& clock) : store_(store), clock_(clock) {}
   // Throws std::runtime_error when no key is active or it cannot be loaded.
   std::shared_ptr<const LoadedKey> active();
-  // The calling thread's own copy of `key`'s private key (crypto::duplicateKey: no lock and
-  // no blinding state shared between the server's signing threads), made once per thread
-  // and key.
-  static const EVP_PKEY* forThisThread(const LoadedKey& key);
 
  private:
   store::Store& store_;

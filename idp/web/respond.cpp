@@ -48,10 +48,21 @@ void sendBody(Poco::Net::HTTPServerResponse& resp, Poco::Net::HTTPResponse::HTTP
   if (currentExchange->req_.getMethod() != Poco::Net::HTTPRequest::HTTP_HEAD) wire.append(body);
   currentExchange->sent_ = true;  // from here on a failure cannot become another response
   Poco::Net::StreamSocket& socket = server->socket();
-  for (std::size_t off = 0; off < wire.size();) {
-    int n = socket.sendBytes(wire.data() + off, static_cast<int>(std::min<std::size_t>(wire.size() - off, 1 << 30)));
-    if (n <= 0) throw Poco::Net::NetException("connection closed while sending the response");
-    off += static_cast<std::size_t>(n);
+  try {
+    for (std::size_t off = 0; off < wire.size();) {
+      int n = socket.sendBytes(wire.data() + off, static_cast<int>(std::min<std::size_t>(wire.size() - off, 1 << 30)));
+      if (n <= 0) throw Poco::Net::NetException("connection closed while sending the response");
+      off += static_cast<std::size_t>(n);
+    }
+  } catch (...) {
+    // Part of a response may be out: nothing more may follow it on this connection (a proxy
+    // reusing it would take the next response for the rest of this one).
+    resp.setKeepAlive(false);
+    try {
+      socket.shutdown();
+    } catch (...) {
+    }
+    throw;
   }
 }
 

@@ -43,26 +43,27 @@ void sendSamlError(WebContext& ctx, Poco::Net::HTTPServerResponse& resp, const s
   sendAutoPost(ctx, resp, acsUrl, *xml, relayState);
 }
 
+DeferredAudit::~DeferredAudit() {
+  if (!record_) return;
+  try {
+    ctx_.store.appendAudit(*record_);
+  } catch (const std::exception& e) {
+    ctx_.log.error("audit event %s lost: %s", record_->action, std::string(e.what()));
+  }
+}
+
+void DeferredAudit::flush() {
+  if (!record_) return;
+  ctx_.store.appendAudit(*record_);  // if this throws, the destructor tries once more, then logs
+  record_.reset();
+}
+
 void completeSso(WebContext& ctx, Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse& resp,
                  const store::Session& session, const sso::PendingRequest& pending,
-                 std::optional<store::AuditRecord> requestAudit) {
+                 DeferredAudit* requestAudit) {
   auto writeRequestAudit = [&] {
-    if (requestAudit) ctx.store.appendAudit(*requestAudit);
-    requestAudit.reset();
+    if (requestAudit) requestAudit->flush();
   };
-  // An exception on the way (the store failing, say) must not lose the request's event.
-  struct WriteIfLeftOver {
-    WebContext& ctx;
-    std::optional<store::AuditRecord>& audit;
-    ~WriteIfLeftOver() {
-      if (!audit) return;
-      try {
-        ctx.store.appendAudit(*audit);
-      } catch (const std::exception& e) {
-        ctx.log.error("audit event %s lost: %s", audit->action, std::string(e.what()));
-      }
-    }
-  } leftOver{ctx, requestAudit};
   auto sp = ctx.sso->sps.find(pending.spEntityId);
   if (!sp) {
     writeRequestAudit();
@@ -96,8 +97,8 @@ void completeSso(WebContext& ctx, Poco::Net::HTTPServerRequest&, Poco::Net::HTTP
                                 pending.relayState));
     return;
   }
-  auto xml = ctx.sso->issuer.issue(*user, session, *sp, pending, requestAudit ? &*requestAudit : nullptr);
-  if (xml) requestAudit.reset();  // written with the issuance
+  auto xml = ctx.sso->issuer.issue(*user, session, *sp, pending, requestAudit ? requestAudit->pending() : nullptr);
+  if (xml && requestAudit) requestAudit->writtenWith();  // in the issuance's transaction
   if (!xml) {
     writeRequestAudit();  // issue() wrote nothing
     ctx.store.appendAudit({user->login, "assertion.refused", pending.spEntityId, "refused",

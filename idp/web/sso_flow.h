@@ -12,12 +12,31 @@
 
 namespace propusk::web {
 
-// `requestAudit`: the event of the request being answered (authn-request.accepted), when the
-// caller leaves it to be written here — with the issuance in one transaction, or before
-// whatever refusal comes instead. One store round trip less per SSO with a session.
+// The audit event of the request being handled (authn-request.accepted), kept back so that
+// it can go into the issuance's transaction (one store round trip less per SSO with a
+// session). Written on its own by flush(), or when this goes out of scope still holding it
+// — whatever ended the request, an exception included (a failure to write is logged).
+class DeferredAudit {
+ public:
+  DeferredAudit(WebContext& ctx, store::AuditRecord record) : ctx_(ctx), record_(std::move(record)) {}
+  ~DeferredAudit();
+  DeferredAudit(const DeferredAudit&) = delete;
+  DeferredAudit& operator=(const DeferredAudit&) = delete;
+
+  const store::AuditRecord* pending() const { return record_ ? &*record_ : nullptr; }
+  void flush();     // writes it now, if still pending
+  void writtenWith() { record_.reset(); }  // another change wrote it in its transaction
+
+ private:
+  WebContext& ctx_;
+  std::optional<store::AuditRecord> record_;
+};
+
+// `requestAudit` (may be null): the request's deferred event — written with the issuance,
+// or before whatever refusal comes instead.
 void completeSso(WebContext& ctx, Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp,
                  const store::Session& session, const sso::PendingRequest& pending,
-                 std::optional<store::AuditRecord> requestAudit = std::nullopt);
+                 DeferredAudit* requestAudit = nullptr);
 
 // A signed error Response posted to an ACS from metadata, with the RelayState if any.
 void sendSamlError(WebContext& ctx, Poco::Net::HTTPServerResponse& resp, const saml::RegisteredSp& sp,

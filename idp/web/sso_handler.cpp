@@ -29,13 +29,15 @@ void badRequest(WebContext& ctx, Poco::Net::HTTPServerResponse& resp, const std:
 // Continues with a validated request: an existing session answers at once, otherwise the
 // person is sent to the login form (or, for IsPassive, NoPassive goes back to the SP).
 // `accepted` (the request's audit event) is written with the issuance when there is a
-// session, else here before anything else happens.
+// session, else here before anything else happens. (Resolving the session may itself log
+// session.expire; that event then comes first.)
 void proceed(WebContext& ctx, Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp,
              const saml::RegisteredSp& sp, const sso::PendingRequest& pending, store::AuditRecord accepted) {
+  DeferredAudit audit(ctx, std::move(accepted));
   std::optional<store::Session> session;
   if (auto token = cookie(req, kSessionCookie)) session = ctx.sso->sessions.resolve(*token);
-  if (session && !pending.forceAuthn) return completeSso(ctx, req, resp, *session, pending, std::move(accepted));
-  ctx.store.appendAudit(accepted);
+  if (session && !pending.forceAuthn) return completeSso(ctx, req, resp, *session, pending, &audit);
+  audit.flush();
   if (pending.isPassive)
     return sendSamlError(ctx, resp, sp, pending.acsUrl, pending.requestId, pending.relayState,
                          Error{StatusCode::Responder, status::kNoPassive, "no session for an IsPassive request"});

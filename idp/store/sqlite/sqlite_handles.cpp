@@ -23,7 +23,9 @@ Query::~Query() {
 void Query::fail(int rc) const { throw SqliteError(rc, sqlite3_errmsg(db_)); }
 
 Query& Query::bind(std::string_view text) {
-  if (int rc = sqlite3_bind_text64(st_, next_++, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8); rc != SQLITE_OK)
+  // A null data pointer (an empty default string_view) would bind SQL NULL, not ''.
+  const char* data = text.data() ? text.data() : "";
+  if (int rc = sqlite3_bind_text64(st_, next_++, data, text.size(), SQLITE_TRANSIENT, SQLITE_UTF8); rc != SQLITE_OK)
     fail(rc);
   return *this;
 }

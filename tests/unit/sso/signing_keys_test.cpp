@@ -1,4 +1,4 @@
-// The cached active signing key and the per-thread copies the signing threads use.
+// The cached active signing key and the copies of it that signing threads borrow.
 #include "idp/sso/signing_keys.h"
 
 #include <catch2/catch.hpp>
@@ -24,7 +24,7 @@ bool verifies(const std::string& sig, const sso::LoadedKey& k) {
 }
 }  // namespace
 
-TEST_CASE("each thread signs with a copy of its own, made once per key", "[sso][keys]") {
+TEST_CASE("signers borrow copies of the key, one each at a time, returned for reuse", "[sso][keys]") {
   test::StoreFixture f;
   admin::KeySettings settings;
   settings.algorithm = crypto::KeyAlgorithm::EcP256;  // fast to generate; RSA takes the same path
@@ -32,27 +32,37 @@ TEST_CASE("each thread signs with a copy of its own, made once per key", "[sso][
   sso::SigningKeys keys(*f.store, f.clock);
   auto active = keys.active();
 
-  const EVP_PKEY* mine = sso::SigningKeys::forThisThread(*active);
-  CHECK(mine != active->key.get());
-  CHECK(sso::SigningKeys::forThisThread(*active) == mine);  // kept, not copied per call
-  CHECK(verifies(signWith(mine), *active));
+  const EVP_PKEY* first = nullptr;
+  {
+    auto a = active->lend();
+    auto b = active->lend();  // both lent at once: two separate copies, neither the original
+    first = a.get();
+    CHECK(a.get() != b.get());
+    CHECK(a.get() != active->key.get());
+    CHECK(b.get() != active->key.get());
+    CHECK(verifies(signWith(a.get()), *active));
+    CHECK(verifies(signWith(b.get()), *active));
+  }
+  {
+    auto again = active->lend();  // back from the pool, not a new copy
+    auto other = active->lend();
+    CHECK((again.get() == first || other.get() == first));
+  }
 
-  const EVP_PKEY* theirs = nullptr;
   std::string theirSig;
   std::thread([&] {
-    theirs = sso::SigningKeys::forThisThread(*active);
-    theirSig = signWith(theirs);
+    auto lease = active->lend();
+    theirSig = signWith(lease.get());
   }).join();
-  CHECK(theirs != mine);
   CHECK(verifies(theirSig, *active));
 
-  // A rotation: the next signature uses a copy of the new key, not the old copy.
+  // A rotation: leases of the new key sign with the new key.
   admin::rotateKeys(*f.store, settings, f.clock, "test");
   f.clock.advance(std::chrono::seconds(6));  // past the 5 s re-check
   auto rotated = keys.active();
   REQUIRE(rotated->id != active->id);
-  const EVP_PKEY* next = sso::SigningKeys::forThisThread(*rotated);
-  std::string sig = signWith(next);
+  auto lease = rotated->lend();
+  std::string sig = signWith(lease.get());
   CHECK(verifies(sig, *rotated));
   CHECK_FALSE(verifies(sig, *active));
 }
