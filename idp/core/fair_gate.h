@@ -24,16 +24,21 @@ class FairGate {
   void enter();
   void leave();
 
-  // Holds a slot for a scope.
+  // Holds a slot for a scope, or until release().
   class Pass {
    public:
-    explicit Pass(FairGate& gate) : gate_(gate) { gate_.enter(); }
-    ~Pass() { gate_.leave(); }
+    explicit Pass(FairGate& gate) : gate_(&gate) { gate_->enter(); }
+    ~Pass() { release(); }
     Pass(const Pass&) = delete;
     Pass& operator=(const Pass&) = delete;
+    void release() {
+      if (gate_) gate_->leave();
+      gate_ = nullptr;
+    }
+    bool held() const { return gate_ != nullptr; }
 
    private:
-    FairGate& gate_;
+    FairGate* gate_;
   };
 
  private:

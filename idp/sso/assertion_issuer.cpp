@@ -35,7 +35,7 @@ std::string AssertionIssuer::pairwiseSecret() {
 
 Result<std::string> AssertionIssuer::issue(const store::User& user, const store::Session& session,
                                            const saml::RegisteredSp& sp, const PendingRequest& request,
-                                           const store::AuditRecord* requestAudit) {
+                                           const store::AuditRecord* requestAudit, FairGate::Pass* cpu) {
   const std::string& spId = sp.metadata.entityId;
   saml::AssertionInput in;
   in.issuer = settings_.idpEntityId;
@@ -78,9 +78,12 @@ Result<std::string> AssertionIssuer::issue(const store::User& user, const store:
 
   auto key = keys_.active();
   auto xml = [&] {
-    FairGate::Pass pass(signers_);
+    std::optional<FairGate::Pass> own;
+    if (!cpu || !cpu->held()) own.emplace(signers_);
     auto lease = key->lend();
-    return saml::buildSuccessResponse(in, signingFor(sp, *key, lease), random_);
+    auto r = saml::buildSuccessResponse(in, signingFor(sp, *key, lease), random_);
+    if (cpu) cpu->release();  // what follows waits on the store, not on a core
+    return r;
   }();
   if (!xml) return xml;
 

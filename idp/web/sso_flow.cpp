@@ -60,7 +60,7 @@ void DeferredAudit::flush() {
 
 void completeSso(WebContext& ctx, Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse& resp,
                  const store::Session& session, const sso::PendingRequest& pending,
-                 DeferredAudit* requestAudit) {
+                 DeferredAudit* requestAudit, FairGate::Pass* cpu) {
   auto writeRequestAudit = [&] {
     if (requestAudit) requestAudit->flush();
   };
@@ -97,7 +97,8 @@ void completeSso(WebContext& ctx, Poco::Net::HTTPServerRequest&, Poco::Net::HTTP
                                 pending.relayState));
     return;
   }
-  auto xml = ctx.sso->issuer.issue(*user, session, *sp, pending, requestAudit ? requestAudit->pending() : nullptr);
+  auto xml =
+      ctx.sso->issuer.issue(*user, session, *sp, pending, requestAudit ? requestAudit->pending() : nullptr, cpu);
   if (xml && requestAudit) requestAudit->writtenWith();  // in the issuance's transaction
   if (!xml) {
     writeRequestAudit();  // issue() wrote nothing
