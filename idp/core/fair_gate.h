@@ -24,21 +24,16 @@ class FairGate {
   void enter();
   void leave();
 
-  // Holds a slot for a scope, or until release().
+  // Holds a slot for a scope.
   class Pass {
    public:
-    explicit Pass(FairGate& gate) : gate_(&gate) { gate_->enter(); }
-    ~Pass() { release(); }
+    explicit Pass(FairGate& gate) : gate_(gate) { gate_.enter(); }
+    ~Pass() { gate_.leave(); }
     Pass(const Pass&) = delete;
     Pass& operator=(const Pass&) = delete;
-    void release() {
-      if (gate_) gate_->leave();
-      gate_ = nullptr;
-    }
-    bool held() const { return gate_ != nullptr; }
 
    private:
-    FairGate* gate_;
+    FairGate& gate_;
   };
 
  private:

@@ -35,7 +35,7 @@ std::string AssertionIssuer::pairwiseSecret() {
 
 Result<std::string> AssertionIssuer::issue(const store::User& user, const store::Session& session,
                                            const saml::RegisteredSp& sp, const PendingRequest& request,
-                                           const store::AuditRecord* requestAudit, FairGate::Pass* cpu) {
+                                           const store::AuditRecord* requestAudit) {
   const std::string& spId = sp.metadata.entityId;
   saml::AssertionInput in;
   in.issuer = settings_.idpEntityId;
@@ -78,12 +78,9 @@ Result<std::string> AssertionIssuer::issue(const store::User& user, const store:
 
   auto key = keys_.active();
   auto xml = [&] {
-    std::optional<FairGate::Pass> own;
-    if (!cpu || !cpu->held()) own.emplace(signers_);
+    FairGate::Pass pass(signers_);
     auto lease = key->lend();
-    auto r = saml::buildSuccessResponse(in, signingFor(sp, *key, lease), random_);
-    if (cpu) cpu->release();  // what follows waits on the store, not on a core
-    return r;
+    return saml::buildSuccessResponse(in, signingFor(sp, *key, lease), random_);
   }();
   if (!xml) return xml;
 

@@ -31,20 +31,9 @@ ExchangeScope::ExchangeScope(Poco::Net::HTTPServerRequest& req) : req_(req), pre
 }
 ExchangeScope::~ExchangeScope() { currentExchange = previous_; }
 
-ComputeSlot::ComputeSlot(FairGate& gate) : pass_(gate), exchange_(currentExchange) {
-  if (exchange_) {
-    previous_ = exchange_->slot_;
-    exchange_->slot_ = this;
-  }
-}
-ComputeSlot::~ComputeSlot() {
-  if (exchange_) exchange_->slot_ = previous_;
-}
-
 void sendBody(Poco::Net::HTTPServerResponse& resp, Poco::Net::HTTPResponse::HTTPStatus status,
               std::string_view contentType, std::string_view body) {
   if (currentExchange && currentExchange->sent_) throw std::logic_error("a second response to one request");
-  if (currentExchange && currentExchange->slot_) currentExchange->slot_->pass().release();  // no slot waits on the network
   resp.setStatusAndReason(status);
   resp.setContentType(std::string(contentType));
   resp.setContentLength(static_cast<std::streamsize>(body.size()));

@@ -7,7 +7,6 @@
 #include <string>
 #include <string_view>
 
-#include "idp/core/fair_gate.h"
 #include "idp/web/web_context.h"
 
 namespace propusk::web {
@@ -30,28 +29,9 @@ class ExchangeScope {
  private:
   friend void sendBody(Poco::Net::HTTPServerResponse&, Poco::Net::HTTPResponse::HTTPStatus, std::string_view,
                        std::string_view);
-  friend class ComputeSlot;
   Poco::Net::HTTPServerRequest& req_;
   ExchangeScope* previous_;
-  class ComputeSlot* slot_ = nullptr;
   bool sent_ = false;
-};
-
-// A slot of a FairGate held while a request computes. sendBody gives it up before it
-// writes to the network, so no slot ever waits on a client that reads slowly; it is also
-// given up at the end of its scope (or earlier by whoever holds pass()).
-class ComputeSlot {
- public:
-  explicit ComputeSlot(FairGate& gate);
-  ~ComputeSlot();
-  ComputeSlot(const ComputeSlot&) = delete;
-  ComputeSlot& operator=(const ComputeSlot&) = delete;
-  FairGate::Pass& pass() { return pass_; }
-
- private:
-  FairGate::Pass pass_;
-  ExchangeScope* exchange_;
-  ComputeSlot* previous_ = nullptr;
 };
 
 void sendBody(Poco::Net::HTTPServerResponse& resp, Poco::Net::HTTPResponse::HTTPStatus status,

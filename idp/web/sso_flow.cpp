@@ -60,7 +60,7 @@ void DeferredAudit::flush() {
 
 void completeSso(WebContext& ctx, Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse& resp,
                  const store::Session& session, const sso::PendingRequest& pending,
-                 DeferredAudit* requestAudit, FairGate::Pass* cpu) {
+                 DeferredAudit* requestAudit) {
   auto writeRequestAudit = [&] {
     if (requestAudit) requestAudit->flush();
   };
@@ -97,8 +97,7 @@ void completeSso(WebContext& ctx, Poco::Net::HTTPServerRequest&, Poco::Net::HTTP
                                 pending.relayState));
     return;
   }
-  auto xml =
-      ctx.sso->issuer.issue(*user, session, *sp, pending, requestAudit ? requestAudit->pending() : nullptr, cpu);
+  auto xml = ctx.sso->issuer.issue(*user, session, *sp, pending, requestAudit ? requestAudit->pending() : nullptr);
   if (xml && requestAudit) requestAudit->writtenWith();  // in the issuance's transaction
   if (!xml) {
     writeRequestAudit();  // issue() wrote nothing

@@ -5,7 +5,6 @@
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 
-#include "idp/core/fair_gate.h"
 #include "idp/saml/sp_directory.h"
 #include "idp/sso/pending_request.h"
 #include "idp/store/records.h"
@@ -35,10 +34,9 @@ class DeferredAudit {
 
 // `requestAudit` (may be null): the request's deferred event — written with the issuance,
 // or before whatever refusal comes instead.
-// `cpu` (may be null): the request's compute slot, handed on to the issuer (see AssertionIssuer::issue).
 void completeSso(WebContext& ctx, Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp,
                  const store::Session& session, const sso::PendingRequest& pending,
-                 DeferredAudit* requestAudit = nullptr, FairGate::Pass* cpu = nullptr);
+                 DeferredAudit* requestAudit = nullptr);
 
 // A signed error Response posted to an ACS from metadata, with the RelayState if any.
 void sendSamlError(WebContext& ctx, Poco::Net::HTTPServerResponse& resp, const saml::RegisteredSp& sp,

@@ -6,7 +6,6 @@
 #include "idp/saml/bindings/redirect.h"
 #include "idp/saml/messages/authn_request.h"
 #include "idp/saml/validation/steps.h"
-#include "idp/sso/assertion_issuer.h"
 #include "idp/sso/pending_request.h"
 #include "idp/sso/session_manager.h"
 #include "idp/web/http_util.h"
@@ -33,17 +32,15 @@ void badRequest(WebContext& ctx, Poco::Net::HTTPServerResponse& resp, const std:
 // session, else here before anything else happens. (Resolving the session may itself log
 // session.expire; that event then comes first.)
 void proceed(WebContext& ctx, Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp,
-             const saml::RegisteredSp& sp, const sso::PendingRequest& pending, store::AuditRecord accepted,
-             FairGate::Pass* cpu = nullptr) {
+             const saml::RegisteredSp& sp, const sso::PendingRequest& pending, store::AuditRecord accepted) {
   DeferredAudit audit(ctx, std::move(accepted));
   std::optional<store::Session> session;
   if (auto token = cookie(req, kSessionCookie)) session = ctx.sso->sessions.resolve(*token);
-  if (session && !pending.forceAuthn) return completeSso(ctx, req, resp, *session, pending, &audit, cpu);
+  if (session && !pending.forceAuthn) return completeSso(ctx, req, resp, *session, pending, &audit);
   audit.flush();
   if (pending.isPassive)
     return sendSamlError(ctx, resp, sp, pending.acsUrl, pending.requestId, pending.relayState,
                          Error{StatusCode::Responder, status::kNoPassive, "no session for an IsPassive request"});
-  if (cpu) cpu->release();  // to the login form: nothing more to compute
   std::string flow = ctx.random.token(24);
   ctx.store.putPendingRequest(flow, sso::encodePending(pending), ctx.clock.now() + kPendingLifetime);
   addSecurityHeaders(resp, ctx.https());
@@ -87,9 +84,6 @@ void SsoHandler::handleAuthnRequest(Poco::Net::HTTPServerRequest& req, Poco::Net
     qs = {m->sigAlg, m->signature, m->signedOctets};
   }
 
-  // From here to the signed Response the request only computes: it takes its turn at the
-  // issuer's first-come-first-served gate (given up before any network write).
-  ComputeSlot cpu(ctx_.sso->issuer.cpuGate());
   auto parsed = saml::parseAuthnRequest(xmlText, *xml::SchemaSet::shared());
   if (!parsed) return badRequest(ctx_, resp, parsed.error().detail);
   saml::RequestContext rc;
@@ -134,7 +128,7 @@ void SsoHandler::handleAuthnRequest(Poco::Net::HTTPServerRequest& req, Poco::Net
   pending.forceAuthn = parsed->forceAuthn;
   pending.isPassive = parsed->isPassive;
   pending.createdAt = rc.now;
-  proceed(ctx_, req, resp, *rc.sp, pending, std::move(accepted), &cpu.pass());
+  proceed(ctx_, req, resp, *rc.sp, pending, std::move(accepted));
 }
 
 void SsoHandler::handleUnsolicited(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) {
