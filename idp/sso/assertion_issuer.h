@@ -54,10 +54,12 @@ class AssertionIssuer {
   IssuerSettings settings_;
   std::mutex secretMutex_;
   std::string secret_;
-  // At most one signing Response per core: with 32 busy connections, 32 runnable signing
+  // Cores + 1 Responses signed at once: with 32 busy connections, 32 runnable signing
   // threads starved the store's committing thread and everyone queued behind it (p99 at
   // concurrency 32: 71 -> 61 ms, and 1 250 -> 1 350 req/s, with group commit). First come,
-  // first served (FairGate), so no request waits behind later ones.
+  // first served (FairGate), so no request waits behind later ones (p99 at 32: 54 -> 23 ms).
+  // Measured: cores slots left a core idle; cores + 2 lengthened the tail; gating the whole
+  // request (parse and checks too) gained nothing.
   FairGate signers_{std::max(1u, std::thread::hardware_concurrency()) + 1};
 };
 
