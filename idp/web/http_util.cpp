@@ -21,16 +21,9 @@ Result<std::string> readBody(Poco::Net::HTTPServerRequest& req, std::size_t maxB
 
 Result<Form> parseForm(std::string_view body) {
   Form f;
-  size_t pos = 0;
-  while (pos <= body.size()) {
-    size_t end = body.find('&', pos);
-    if (end == std::string_view::npos) end = body.size();
-    std::string_view pair = body.substr(pos, end - pos);
-    pos = end + 1;
-    if (pair.empty()) continue;
-    size_t eq = pair.find('=');
-    auto name = saml::urlDecode(pair.substr(0, eq));
-    auto value = saml::urlDecode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
+  for (auto [rawName, rawValue] : saml::splitQuery(body)) {
+    auto name = saml::urlDecode(rawName);
+    auto value = saml::urlDecode(rawValue);
     if (!name || !value) return invalid("form: bad URL encoding");
     if (!f.emplace(std::move(*name), std::move(*value)).second) return invalid("form: a field appears twice");
   }

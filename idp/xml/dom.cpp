@@ -45,12 +45,10 @@ std::optional<std::string> attr(const xmlNode* n, const char* name) {
   return std::nullopt;
 }
 
-std::optional<std::string> collapsedAttr(const xmlNode* n, const char* name) {
-  auto v = attr(n, name);
-  if (!v) return v;
+std::string collapseWhitespace(std::string_view s) {
   std::string out;
   bool space = false;
-  for (char c : *v) {
+  for (char c : s) {
     if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
       space = !out.empty();
       continue;
@@ -60,6 +58,12 @@ std::optional<std::string> collapsedAttr(const xmlNode* n, const char* name) {
     out += c;
   }
   return out;
+}
+
+std::optional<std::string> collapsedAttr(const xmlNode* n, const char* name) {
+  auto v = attr(n, name);
+  if (!v) return v;
+  return collapseWhitespace(*v);
 }
 
 std::optional<bool> boolAttr(const xmlNode* n, const char* name) {

@@ -21,6 +21,9 @@ std::optional<std::string> attr(const xmlNode* n, const char* name);
 // Attribute value with XML Schema whiteSpace="collapse" applied (xs:boolean, xs:dateTime,
 // xs:anyURI... are collapsed by the schema validator, so code must read them the same way).
 std::optional<std::string> collapsedAttr(const xmlNode* n, const char* name);
+// XML Schema whitespace "collapse": runs of space, tab, CR and LF become one space, none at
+// either end.
+std::string collapseWhitespace(std::string_view s);
 // xs:boolean: "true"/"1"/"false"/"0" after collapsing; nullopt when absent or not a boolean.
 std::optional<bool> boolAttr(const xmlNode* n, const char* name);
 

@@ -18,21 +18,6 @@ std::string lower(std::string s) {
   return s;
 }
 
-std::string collapse(std::string_view s) {
-  std::string out;
-  bool space = false;
-  for (char c : s) {
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-      space = !out.empty();
-      continue;
-    }
-    if (space) out += ' ';
-    space = false;
-    out += c;
-  }
-  return out;
-}
-
 // Text as a reader sees it: <br> and element boundaries separate words ("...пароль.<br>Wrong").
 void gatherText(const xmlNode* n, std::string& out) {
   for (const xmlNode* c = n->children; c; c = c->next) {
@@ -52,7 +37,7 @@ void gatherText(const xmlNode* n, std::string& out) {
 std::string textOf(const xmlNode* n) {
   std::string raw;
   gatherText(n, raw);
-  return collapse(raw);
+  return xml::collapseWhitespace(raw);
 }
 
 // HTML attributes are unqualified; the parser lowercases their names.
@@ -88,12 +73,12 @@ FormControl readControl(xmlNode* e) {
   c.autocomplete = lower(htmlAttr(e, "autocomplete").value_or(""));
   c.disabled = htmlAttr(e, "disabled").has_value();
   if (c.tag == "input") {
-    c.type = lower(collapse(htmlAttr(e, "type").value_or("text")));
+    c.type = lower(xml::collapseWhitespace(htmlAttr(e, "type").value_or("text")));
     if (c.type.empty()) c.type = "text";
     c.value = htmlAttr(e, "value").value_or(c.type == "checkbox" || c.type == "radio" ? "on" : "");
     c.checked = htmlAttr(e, "checked").has_value();
   } else if (c.tag == "button") {
-    c.type = lower(collapse(htmlAttr(e, "type").value_or("submit")));
+    c.type = lower(xml::collapseWhitespace(htmlAttr(e, "type").value_or("submit")));
     c.value = htmlAttr(e, "value").value_or("");
   } else if (c.tag == "textarea") {
     c.type = "textarea";
@@ -166,8 +151,8 @@ Result<Page> readPage(std::string_view html, std::string_view pageUrl, const std
         HtmlForm f;
         auto action = htmlAttr(c, "action").value_or("");
         f.action = web::resolveUrl(pageUrl, action).value_or(std::string(pageUrl));
-        f.method = lower(collapse(htmlAttr(c, "method").value_or("get"))) == "post" ? "POST" : "GET";
-        f.enctype = lower(collapse(htmlAttr(c, "enctype").value_or("application/x-www-form-urlencoded")));
+        f.method = lower(xml::collapseWhitespace(htmlAttr(c, "method").value_or("get"))) == "post" ? "POST" : "GET";
+        f.enctype = lower(xml::collapseWhitespace(htmlAttr(c, "enctype").value_or("application/x-www-form-urlencoded")));
         forms.emplace_back(c, std::move(f));
         if (auto id = htmlAttr(c, "id")) formIds.emplace_back(*id, c);
         walk(c, &forms.back().second);

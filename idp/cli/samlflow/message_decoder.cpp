@@ -81,16 +81,9 @@ Result<DecodedMessage> decodeMessage(std::string_view input, const std::optional
   std::vector<std::string> names = field ? std::vector<std::string>{*field} : std::vector<std::string>{"SAMLRequest", "SAMLResponse"};
   for (auto& name : names) {
     std::optional<std::string> raw, relay;
-    size_t pos = 0;
-    while (pos <= query.size()) {
-      size_t end = query.find('&', pos);
-      if (end == std::string_view::npos) end = query.size();
-      std::string_view pair = query.substr(pos, end - pos);
-      pos = end + 1;
-      size_t eq = pair.find('=');
-      if (eq == std::string_view::npos) continue;
-      if (pair.substr(0, eq) == name && !raw) raw = std::string(pair.substr(eq + 1));
-      if (pair.substr(0, eq) == "RelayState" && !relay) relay = saml::urlDecode(pair.substr(eq + 1));
+    for (auto [n, v] : saml::splitQuery(query)) {
+      if (n == name && !raw) raw = std::string(v);
+      if (n == "RelayState" && !relay) relay = saml::urlDecode(v);
     }
     if (!raw) continue;
     auto value = saml::urlDecode(*raw);

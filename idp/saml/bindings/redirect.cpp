@@ -42,9 +42,8 @@ std::optional<std::string> urlDecode(std::string_view s) {
   return out;
 }
 
-Result<RedirectMessage> decodeRedirect(std::string_view query) {
-  static constexpr std::string_view kKnown[] = {"SAMLRequest", "SAMLResponse", "RelayState", "SigAlg", "Signature"};
-  std::map<std::string, std::string, std::less<>> raw;  // name -> value as received
+std::vector<std::pair<std::string_view, std::string_view>> splitQuery(std::string_view query) {
+  std::vector<std::pair<std::string_view, std::string_view>> out;
   size_t pos = 0;
   while (pos <= query.size()) {
     size_t end = query.find('&', pos);
@@ -53,8 +52,15 @@ Result<RedirectMessage> decodeRedirect(std::string_view query) {
     pos = end + 1;
     if (pair.empty()) continue;
     size_t eq = pair.find('=');
-    std::string_view name = pair.substr(0, eq);
-    std::string_view value = eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
+    out.emplace_back(pair.substr(0, eq), eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
+  }
+  return out;
+}
+
+Result<RedirectMessage> decodeRedirect(std::string_view query) {
+  static constexpr std::string_view kKnown[] = {"SAMLRequest", "SAMLResponse", "RelayState", "SigAlg", "Signature"};
+  std::map<std::string, std::string, std::less<>> raw;  // name -> value as received
+  for (auto [name, value] : splitQuery(query)) {
     for (auto known : kKnown)
       if (name == known && !raw.emplace(std::string(name), std::string(value)).second)
         return invalid("query parameter " + std::string(name) + " appears twice");

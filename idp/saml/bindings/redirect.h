@@ -5,6 +5,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "idp/core/result.h"
 #include "idp/crypto/openssl_handles.h"
@@ -32,6 +34,10 @@ Result<RedirectMessage> decodeRedirect(std::string_view rawQuery);
 Result<std::string> encodeRedirect(std::string_view param, std::string_view xml,
                                    const std::optional<std::string>& relayState, const EVP_PKEY* key,
                                    crypto::SignatureAlgorithm alg);
+
+// The name=value pairs of a query string or form body, in order and as received (not
+// URL-decoded); empty pairs are skipped, a pair without '=' has an empty value.
+std::vector<std::pair<std::string_view, std::string_view>> splitQuery(std::string_view query);
 
 std::string urlEncode(std::string_view s);  // RFC 3986 unreserved kept, everything else %XX
 std::optional<std::string> urlDecode(std::string_view s);  // '+' is a space; bad %XX -> nullopt

@@ -72,3 +72,11 @@ TEST_CASE("malformed Redirect queries are refused with the reason", "[saml][bind
   std::string bomb = "SAMLRequest=" + saml::urlEncode(base64Encode(deflateRaw(std::string(8 << 20, ' '))));
   CHECK(why(bomb).find("larger than") != std::string::npos);
 }
+
+TEST_CASE("query strings split into raw pairs, in order", "[saml][bindings]") {
+  using P = std::pair<std::string_view, std::string_view>;
+  CHECK(saml::splitQuery("").empty());
+  CHECK(saml::splitQuery("a=1&&b=%20x&flag&c=") ==
+        std::vector<P>{{"a", "1"}, {"b", "%20x"}, {"flag", ""}, {"c", ""}});
+  CHECK(saml::splitQuery("x=a=b&x=2") == std::vector<P>{{"x", "a=b"}, {"x", "2"}});
+}
