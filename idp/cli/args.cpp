@@ -1,6 +1,7 @@
 #include "idp/cli/args.h"
 
 #include <algorithm>
+#include <ostream>
 
 namespace propusk::cli {
 
@@ -40,6 +41,27 @@ ParsedArgs parseArgs(std::span<const std::string> args, std::span<const OptionSp
     }
   }
   return out;
+}
+
+void checkArgumentCount(const ParsedArgs& parsed, std::size_t min, std::size_t max, std::string_view commandName,
+                        std::string_view synopsis) {
+  if (parsed.positional.size() < min || parsed.positional.size() > max)
+    throw UsageError(std::string(commandName) + ": expected " +
+                     (synopsis.empty() ? std::string("no arguments") : std::string(synopsis)) + ", got " +
+                     std::to_string(parsed.positional.size()) + " argument(s)");
+}
+
+void printOptions(std::ostream& out, std::span<const OptionSpec> options, std::size_t column) {
+  if (!options.empty()) out << "\noptions:\n";
+  for (auto& o : options) {
+    std::string lhs = "--" + std::string(o.name) + (o.valueName.empty() ? "" : " " + std::string(o.valueName));
+    if (lhs.size() < column) out << "  " << lhs << std::string(column - lhs.size(), ' ') << o.help << "\n";
+    else out << "  " << lhs << "\n" << std::string(column + 2, ' ') << o.help << "\n";
+  }
+}
+
+void printCommandLine(std::ostream& out, std::string_view lhs, std::string_view summary) {
+  out << "  " << lhs << std::string(lhs.size() < 26 ? 26 - lhs.size() : 1, ' ') << summary << "\n";
 }
 
 }  // namespace propusk::cli

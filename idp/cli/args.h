@@ -44,4 +44,14 @@ struct ParsedArgs {
 ParsedArgs parseArgs(std::span<const std::string> args, std::span<const OptionSpec> specs,
                      std::string_view commandName);
 
+// Throws UsageError unless the command got between min and max positional arguments.
+void checkArgumentCount(const ParsedArgs& parsed, std::size_t min, std::size_t max, std::string_view commandName,
+                        std::string_view synopsis);
+
+// "--name VALUE   help" lines of a command's --help, the help starting at `column` (or on
+// the next line when the left side is too wide).
+void printOptions(std::ostream& out, std::span<const OptionSpec> options, std::size_t column = 36);
+// "name ARGS   summary", one line of a tool's command list.
+void printCommandLine(std::ostream& out, std::string_view lhs, std::string_view summary);
+
 }  // namespace propusk::cli

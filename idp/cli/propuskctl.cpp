@@ -102,20 +102,13 @@ void printCommandHelp(std::ostream& out, const Command& c) {
   out << "usage: propuskctl [--data DIR | --config FILE] " << fullName(c) << (c.args.empty() ? "" : " ")
       << c.args << (c.options.empty() ? "" : " [options]") << "\n\n"
       << c.summary << "\n";
-  if (!c.options.empty()) out << "\noptions:\n";
-  for (auto& o : c.options) {
-    std::string lhs = "--" + std::string(o.name) + (o.valueName.empty() ? "" : " " + std::string(o.valueName));
-    out << "  " << lhs << std::string(lhs.size() < 34 ? 34 - lhs.size() : 1, ' ') << o.help << "\n";
-  }
+  printOptions(out, c.options);
 }
 
 void printMainHelp(std::ostream& out) {
   out << "usage: propuskctl [--data DIR | --config FILE] COMMAND [ARGS] [--json]\n\n"
          "Administers a Propusk identity provider's store (default ./var).\n\ncommands:\n";
-  for (auto& c : commands()) {
-    std::string lhs = fullName(c) + (c.args.empty() ? "" : " " + std::string(c.args));
-    out << "  " << lhs << std::string(lhs.size() < 26 ? 26 - lhs.size() : 1, ' ') << c.summary << "\n";
-  }
+  for (auto& c : commands()) printCommandLine(out, fullName(c) + (c.args.empty() ? "" : " " + std::string(c.args)), c.summary);
   out << "\n'propuskctl COMMAND --help' describes one command.\n";
 }
 
@@ -178,9 +171,7 @@ int runPropuskctl(const std::vector<std::string>& argsIn, Io io) {
     }
     std::vector<std::string> rest(args.begin() + static_cast<long>(consumed), args.end());
     ParsedArgs parsed = parseArgs(rest, cmd->options, fullName(*cmd));
-    if (parsed.positional.size() < cmd->minArgs || parsed.positional.size() > cmd->maxArgs)
-      throw UsageError(fullName(*cmd) + ": expected " + (cmd->args.empty() ? "no arguments" : std::string(cmd->args)) +
-                       ", got " + std::to_string(parsed.positional.size()) + " argument(s)");
+    checkArgumentCount(parsed, cmd->minArgs, cmd->maxArgs, fullName(*cmd), cmd->args);
     if (dataDir && configFile) throw UsageError("give either --data or --config, not both");
     app::Config config = configFile ? app::loadConfigFile(*configFile) : app::Config{};
     if (dataDir) config.dataDir = *dataDir;

@@ -189,12 +189,7 @@ void printCommandHelp(std::ostream& out, const Command& c) {
   out << "usage: samlflow " << c.name << (c.args.empty() ? "" : " ") << c.args
       << (c.options.empty() ? "" : " [options]") << "\n\n"
       << c.summary << "\n";
-  if (!c.options.empty()) out << "\noptions:\n";
-  for (auto& o : c.options) {
-    std::string lhs = "--" + std::string(o.name) + (o.valueName.empty() ? "" : " " + std::string(o.valueName));
-    if (lhs.size() < 36) out << "  " << lhs << std::string(36 - lhs.size(), ' ') << o.help << "\n";
-    else out << "  " << lhs << "\n" << std::string(38, ' ') << o.help << "\n";
-  }
+  printOptions(out, c.options);
   if (c.name == "login" || c.name == "record" || c.name == "verify" || c.name == "replay")
     out << "\nexit codes: 0 success, 1 error (network, files, IdP error page), 2 usage, 3 the IdP answered a\n"
            "non-Success SAML status, 4 a check failed, 5 the IdP's login form refused the credentials\n";
@@ -206,10 +201,8 @@ void printCommandHelp(std::ostream& out, const Command& c) {
 void printMainHelp(std::ostream& out) {
   out << "usage: samlflow COMMAND [ARGS] [options]\n\n"
          "A tester's SP: craft, sign, send, verify, record and replay SAML 2.0 flows.\n\ncommands:\n";
-  for (auto& c : commands()) {
-    std::string lhs = std::string(c.name) + (c.args.empty() ? "" : " " + std::string(c.args));
-    out << "  " << lhs << std::string(lhs.size() < 26 ? 26 - lhs.size() : 1, ' ') << c.summary << "\n";
-  }
+  for (auto& c : commands())
+    printCommandLine(out, std::string(c.name) + (c.args.empty() ? "" : " " + std::string(c.args)), c.summary);
   out << "\n'samlflow COMMAND --help' describes one command.\n"
          "exit codes: 0 success, 1 error, 2 usage, 3 SAML error status, 4 check failed, 5 login refused\n";
 }
@@ -239,9 +232,7 @@ int runSamlflow(const std::vector<std::string>& argsIn, Io io) {
     }
     std::vector<std::string> rest(args.begin() + 1, args.end());
     ParsedArgs parsed = parseArgs(rest, it->options, it->name);
-    if (parsed.positional.size() < it->minArgs || parsed.positional.size() > it->maxArgs)
-      throw UsageError(std::string(it->name) + ": expected " + (it->args.empty() ? "no arguments" : std::string(it->args)) +
-                       ", got " + std::to_string(parsed.positional.size()) + " argument(s)");
+    checkArgumentCount(parsed, it->minArgs, it->maxArgs, it->name, it->args);
     ctx.json = parsed.has("json");
     return it->handler(ctx, parsed);
   } catch (const UsageError& e) {
