@@ -7,6 +7,7 @@ stopped by its own PID; every port is a free loopback port chosen at run time.
 """
 
 import base64
+import datetime
 import http.client
 import http.server
 import json
@@ -19,6 +20,7 @@ import tempfile
 import textwrap
 import threading
 import time
+import uuid
 import xml.etree.ElementTree as ET
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -339,3 +341,22 @@ class MetadataHttpServer:
 
 def parse_xml(text):
     return ET.fromstring(text.encode("utf-8") if isinstance(text, str) else text)
+
+
+def now_utc():
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+def xs_time(t):
+    """An xs:dateTime in UTC, as SAML writes IssueInstant."""
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def new_id():
+    """A fresh xs:ID."""
+    return "_" + uuid.uuid4().hex
+
+
+def xml_attr(value):
+    """Escapes text for a double-quoted XML attribute."""
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")

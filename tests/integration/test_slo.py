@@ -26,12 +26,12 @@ import threading
 import time
 import unittest
 import urllib.parse
-import uuid
 import xml.etree.ElementTree as ET
 import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import propusk_testlib as lib  # noqa: E402
+from propusk_testlib import new_id, now_utc, xs_time, xml_attr as esc  # noqa: E402
 from propusk_testlib import PASSWORD, ctl_ok  # noqa: E402
 # The browser, form parser and AuthnRequest helpers of the SSO tests.
 from test_sso import (Browser, authn_request, decode_response, openssl_sign, q,  # noqa: E402
@@ -98,20 +98,6 @@ def display_name(sp):
     return f"Service {sp}"
 
 
-def now_utc():
-    return datetime.datetime.now(datetime.timezone.utc)
-
-
-def xs_time(t):
-    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def new_id():
-    return "_" + uuid.uuid4().hex
-
-
-def esc(value):
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
 
 
 def pem_body(cert_path):

@@ -26,11 +26,11 @@ import unittest
 import urllib.error
 import urllib.parse
 import urllib.request
-import uuid
 import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import propusk_testlib as lib  # noqa: E402
+from propusk_testlib import new_id, now_utc, xs_time, xml_attr  # noqa: E402
 from propusk_testlib import PASSWORD, ctl_ok  # noqa: E402
 
 setUpModule = lib.require_binaries
@@ -72,20 +72,6 @@ def snils_with_checksum(nine):
     return nine + ("%02d" % (0 if s >= 100 else s))
 
 
-def now_utc():
-    return datetime.datetime.now(datetime.timezone.utc)
-
-
-def xs_time(t):
-    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def new_id():
-    return "_" + uuid.uuid4().hex
-
-
-def xml_attr(value):
-    return (value.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;"))
 
 
 SIGNATURE_TEMPLATE = (
