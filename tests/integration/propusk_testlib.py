@@ -301,7 +301,34 @@ def signed_sp_metadata(directory, entity_id, key, cert, name="signed"):
     return xmlsec_sign(tmpl, key, cert, os.path.join(directory, name + ".xml"))
 
 
-class MetadataHttpServer:
+class LoopbackHttpServer:
+    """An http.server on 127.0.0.1 (a free port) in a daemon thread: start()/stop(), or a
+    context manager. `port` and `base` ("http://127.0.0.1:PORT") tell where."""
+
+    def __init__(self, handler_class):
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler_class)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(5)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+class MetadataHttpServer(LoopbackHttpServer):
     """A loopback http.server in a thread serving {path: bytes}; anything else is 404."""
 
     def __init__(self, documents):
@@ -322,21 +349,10 @@ class MetadataHttpServer:
             def log_message(self, *a):
                 pass
 
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        super().__init__(Handler)
 
     def url(self, path):
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(5)
+        return self.base + path
 
 
 def parse_xml(text):

@@ -46,7 +46,7 @@ NODE_DEADLINE_S = 120   # the whole browser run normally takes a few seconds
 NPM_DEADLINE_S = 300
 
 
-class AcsServer:
+class AcsServer(lib.LoopbackHttpServer):
     """The SP's Assertion Consumer Service on a free loopback port, in a thread.
 
     POST /acs records the form and answers a small HTML page; GET /csp-probe serves a page
@@ -91,20 +91,9 @@ class AcsServer:
             def log_message(self, *a):
                 pass
 
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.httpd.server_address[1]
+        super().__init__(Handler)
         self.url = f"http://127.0.0.1:{self.port}/acs"
         self.probe_url = f"http://127.0.0.1:{self.port}/csp-probe"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def start(self):
-        self.thread.start()
-        return self
-
-    def stop(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(5)
 
     def received(self):
         with self.lock:

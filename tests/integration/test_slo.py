@@ -220,7 +220,7 @@ def split_query(url):
 
 # ---------------------------------------------------------------- the SPs' SOAP endpoint
 
-class SoapSps:
+class SoapSps(lib.LoopbackHttpServer):
     """One loopback HTTP server standing in for every SOAP SingleLogoutService of the test SPs:
     POST /NAME. It checks the IdP's LogoutRequest (xmlsec1 --verify with the IdP's certificate)
     and answers per SP: sp-soap a LogoutResponse Success signed by its own key, sp-soap-slow
@@ -249,21 +249,11 @@ class SoapSps:
             def log_message(self, *a):
                 pass
 
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.port = self.httpd.server_address[1]
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def start(self):
-        self.thread.start()
-        return self
+        super().__init__(Handler)
 
     def stop(self):
         self.release.set()
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(5)
+        super().stop()
 
     def received_by(self, sp):
         with self.lock:

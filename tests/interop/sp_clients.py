@@ -228,7 +228,7 @@ def lasso_attributes(assertion):
 
 # ------------------------------------------------------------------------------------ SOAP SLO
 
-class SoapEndpoint:
+class SoapEndpoint(I.lib.LoopbackHttpServer):
     """A loopback http.server (a thread) standing in for SPs' SOAP SingleLogoutService:
     every POST body goes to handler(path, body: bytes) -> (status, content_type, body: bytes);
     each call is recorded in `calls` as (path, body). start() / stop()."""
@@ -261,16 +261,4 @@ class SoapEndpoint:
             def log_message(self, *a):
                 pass
 
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def start(self):
-        self.thread.start()
-        return self
-
-    def stop(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(5)
+        super().__init__(Handler)
