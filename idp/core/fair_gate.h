@@ -1,5 +1,5 @@
 // At most N threads inside at once, admitted strictly in arrival order. The SSO signing
-// step runs behind one (N = cores): std::counting_semaphore let late arrivals overtake
+// step runs behind one (N = cores + 1): std::counting_semaphore let late arrivals overtake
 // waiting ones (a long latency tail at concurrency 32) and spun with sched_yield while
 // waiting (2.6 % of the server's CPU in the profile); here a waiter sleeps on its own
 // condition variable until the thread leaving hands it the slot. The hand-over takes the
