@@ -8,12 +8,12 @@ namespace {
 constexpr char kStd[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 constexpr char kUrl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-std::string encode(std::string_view in, const char* alphabet, bool pad) {
-  std::string out;
-  // Whole groups are written in place (a Response is ~10 KB: per-character appends showed
-  // in the SSO profile).
-  out.resize(in.size() / 3 * 4);
-  char* o = out.data();
+// Appends to `out`; whole groups are written in place (a Response is ~10 KB: per-character
+// appends showed in the SSO profile).
+void encode(std::string& out, std::string_view in, const char* alphabet, bool pad) {
+  const std::size_t at = out.size();
+  out.resize(at + (in.size() + 2) / 3 * 4);
+  char* o = out.data() + at;
   size_t i = 0;
   auto u = [&](size_t k) { return static_cast<unsigned char>(in[k]); };
   for (; i + 3 <= in.size(); i += 3, o += 4) {
@@ -25,12 +25,13 @@ std::string encode(std::string_view in, const char* alphabet, bool pad) {
   }
   if (size_t rest = in.size() - i) {
     unsigned v = u(i) << 16 | (rest == 2 ? u(i + 1) << 8 : 0);
-    out += alphabet[v >> 18 & 63];
-    out += alphabet[v >> 12 & 63];
-    if (rest == 2) out += alphabet[v >> 6 & 63];
-    if (pad) out.append(rest == 2 ? 1 : 2, '=');
+    *o++ = alphabet[v >> 18 & 63];
+    *o++ = alphabet[v >> 12 & 63];
+    if (rest == 2) *o++ = alphabet[v >> 6 & 63];
+    if (pad)
+      while (o != out.data() + out.size()) *o++ = '=';
   }
-  return out;
+  out.resize(static_cast<std::size_t>(o - out.data()));
 }
 
 constexpr std::array<signed char, 256> makeTable() {
@@ -42,8 +43,17 @@ constexpr std::array<signed char, 256> makeTable() {
 constexpr auto kTable = makeTable();
 }  // namespace
 
-std::string base64Encode(std::string_view bytes) { return encode(bytes, kStd, true); }
-std::string base64UrlEncode(std::string_view bytes) { return encode(bytes, kUrl, false); }
+void appendBase64(std::string& out, std::string_view bytes) { encode(out, bytes, kStd, true); }
+std::string base64Encode(std::string_view bytes) {
+  std::string out;
+  encode(out, bytes, kStd, true);
+  return out;
+}
+std::string base64UrlEncode(std::string_view bytes) {
+  std::string out;
+  encode(out, bytes, kUrl, false);
+  return out;
+}
 
 Result<std::string> base64Decode(std::string_view text, std::size_t maxBytes) {
   std::string out;

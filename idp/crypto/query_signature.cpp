@@ -1,5 +1,11 @@
 #include "idp/crypto/query_signature.h"
 
+#include <openssl/rsa.h>
+
+#include <stdexcept>
+
+#include "idp/crypto/keys.h"
+
 namespace propusk::crypto {
 
 namespace {
@@ -68,6 +74,33 @@ Result<std::string> signDetached(std::string_view octets, const EVP_PKEY* key, S
   if (isEcdsa(alg)) {
     int fieldBytes = (EVP_PKEY_get_bits(key) + 7) / 8;
     sig = derToRaw(reinterpret_cast<const unsigned char*>(sig.data()), sig.size(), fieldBytes);
+    if (sig.empty()) return responderError("ECDSA signature conversion failed");
+  }
+  return sig;
+}
+
+DetachedSigner::DetachedSigner(const EVP_PKEY* key, SignatureAlgorithm alg) : key_(duplicateKey(key)), alg_(alg) {
+  if (!keyFits(key_.get(), alg)) throw std::runtime_error("signing key does not fit " + std::string(signatureAlgorithmUri(alg)));
+  ctx_.reset(EVP_PKEY_CTX_new(key_.get(), nullptr));
+  if (!ctx_ || EVP_PKEY_sign_init(ctx_.get()) != 1 ||
+      (!isEcdsa(alg) && EVP_PKEY_CTX_set_rsa_padding(ctx_.get(), RSA_PKCS1_PADDING) != 1) ||
+      EVP_PKEY_CTX_set_signature_md(ctx_.get(), digestOf(alg)) != 1)
+    throw std::runtime_error("signing context: " + drainOpensslErrors());
+}
+
+Result<std::string> DetachedSigner::sign(std::string_view octets) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int digestLen = 0;
+  size_t len = 0;
+  if (EVP_Digest(octets.data(), octets.size(), digest, &digestLen, digestOf(alg_), nullptr) != 1 ||
+      EVP_PKEY_sign(ctx_.get(), nullptr, &len, digest, digestLen) != 1)
+    return responderError("sign: " + drainOpensslErrors());
+  std::string sig(len, '\0');
+  if (EVP_PKEY_sign(ctx_.get(), reinterpret_cast<unsigned char*>(sig.data()), &len, digest, digestLen) != 1)
+    return responderError("sign: " + drainOpensslErrors());
+  sig.resize(len);
+  if (isEcdsa(alg_)) {
+    sig = derToRaw(reinterpret_cast<const unsigned char*>(sig.data()), sig.size(), (EVP_PKEY_get_bits(key_.get()) + 7) / 8);
     if (sig.empty()) return responderError("ECDSA signature conversion failed");
   }
   return sig;

@@ -16,7 +16,9 @@ saml::SigningOptions signingFor(const saml::RegisteredSp& sp, const LoadedKey& k
   saml::SigningOptions s;
   s.key = lease.get();
   s.cert = key.cert.get();
-  s.algorithm = crypto::defaultAlgorithmFor(key.key.get());
+  s.algorithm = key.algorithm;
+  s.signer = &lease.signer();
+  s.certBase64 = key.certBase64;
   s.signAssertion = sp.signing != saml::ResponseSigning::ResponseOnly;
   s.signResponse = sp.signing != saml::ResponseSigning::AssertionOnly;
   return s;

@@ -6,22 +6,30 @@
 
 namespace propusk::sso {
 
+LoadedKey::LoadedKey(std::string id_, crypto::EvpPkeyPtr key_, crypto::X509Ptr cert_)
+    : id(std::move(id_)), key(std::move(key_)), cert(std::move(cert_)), algorithm(crypto::defaultAlgorithmFor(key.get())),
+      certBase64(crypto::certificateBase64Der(cert.get())) {
+  if (!crypto::keyMatchesCertificate(key.get(), cert.get()))
+    throw std::runtime_error("key " + id + " does not match its certificate");
+}
+
 LoadedKey::Lease LoadedKey::lend() const {
   {
     std::lock_guard lock(poolMutex_);
     if (!pool_.empty()) {
-      crypto::EvpPkeyPtr copy = std::move(pool_.back());
+      auto signer = std::move(pool_.back());
       pool_.pop_back();
-      return Lease(*this, std::move(copy));
+      return Lease(*this, std::move(signer));
     }
   }
-  return Lease(*this, crypto::duplicateKey(key.get()));  // one per signer signing at once
+  // One per signer signing at once.
+  return Lease(*this, std::make_unique<crypto::DetachedSigner>(key.get(), algorithm));
 }
 
 LoadedKey::Lease::~Lease() {
   std::lock_guard lock(owner_.poolMutex_);
   try {
-    owner_.pool_.push_back(std::move(copy_));
+    owner_.pool_.push_back(std::move(signer_));
   } catch (...) {
     // Out of memory: the copy is freed here instead of kept.
   }
@@ -41,11 +49,7 @@ std::shared_ptr<const LoadedKey> SigningKeys::active() {
   auto key = crypto::loadPrivateKeyPem(k->privateKeyPem);
   auto cert = crypto::loadCertificatePem(k->certificatePem);
   if (!key || !cert) throw std::runtime_error("active key " + k->id + " cannot be loaded");
-  auto loaded = std::make_shared<LoadedKey>();
-  loaded->id = k->id;
-  loaded->key = std::move(*key);
-  loaded->cert = std::move(*cert);
-  current_ = loaded;
+  current_ = std::make_shared<LoadedKey>(k->id, std::move(*key), std::move(*cert));
   return current_;
 }
 

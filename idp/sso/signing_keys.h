@@ -10,36 +10,45 @@
 
 #include "idp/core/clock.h"
 #include "idp/crypto/keys.h"
+#include "idp/crypto/query_signature.h"
 #include "idp/store/store.h"
 
 namespace propusk::sso {
 
 struct LoadedKey {
+  // Throws std::runtime_error when the key does not match the certificate.
+  LoadedKey(std::string id, crypto::EvpPkeyPtr key, crypto::X509Ptr cert);
+
   std::string id;
   crypto::EvpPkeyPtr key;
   crypto::X509Ptr cert;
+  crypto::SignatureAlgorithm algorithm;  // crypto::defaultAlgorithmFor(key)
+  std::string certBase64;                // ds:X509Certificate text of cert
 
-  // A copy of `key` (crypto::duplicateKey) lent to one signing thread at a time: OpenSSL
-  // takes a key's lock and shares its RSA blinding between the threads that use it, so the
-  // server's signers each sign with a copy of their own. Copies go back to this key's pool
-  // and die with it: after a rotation no idle thread keeps the old private key.
+  // A signer with a copy of `key` (crypto::DetachedSigner) lent to one signing thread at a
+  // time: OpenSSL takes a key's lock and shares its RSA blinding between the threads that use
+  // it, so the server's signers each sign with a copy of their own, through a signing context
+  // set up once. Signers go back to this key's pool and die with it: after a rotation no idle
+  // thread keeps the old private key.
   class Lease {
    public:
-    Lease(const LoadedKey& owner, crypto::EvpPkeyPtr copy) : owner_(owner), copy_(std::move(copy)) {}
+    Lease(const LoadedKey& owner, std::unique_ptr<crypto::DetachedSigner> signer)
+        : owner_(owner), signer_(std::move(signer)) {}
     ~Lease();
     Lease(const Lease&) = delete;
     Lease& operator=(const Lease&) = delete;
-    const EVP_PKEY* get() const { return copy_.get(); }
+    const EVP_PKEY* get() const { return signer_->key(); }
+    crypto::DetachedSigner& signer() const { return *signer_; }
 
    private:
     const LoadedKey& owner_;
-    crypto::EvpPkeyPtr copy_;
+    std::unique_ptr<crypto::DetachedSigner> signer_;
   };
   Lease lend() const;
 
  private:
   mutable std::mutex poolMutex_;
-  mutable std::vector<crypto::EvpPkeyPtr> pool_;
+  mutable std::vector<std::unique_ptr<crypto::DetachedSigner>> pool_;
 };
 
 class SigningKeys {

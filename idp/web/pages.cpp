@@ -2,6 +2,8 @@
 
 #include "idp/web/respond.h"
 
+#include "idp/core/base64.h"
+
 namespace propusk::web {
 
 namespace {
@@ -23,6 +25,14 @@ void appendHidden(std::string& out, std::string_view name, std::string_view valu
   appendHtmlEscaped(out, name);
   out += "\" value=\"";
   appendHtmlEscaped(out, value);
+  out += "\">\n";
+}
+// A hidden field holding the base64 of a SAML message.
+void appendHiddenMessage(std::string& out, std::string_view name, std::string_view samlMessage) {
+  out += "<input type=\"hidden\" name=\"";
+  appendHtmlEscaped(out, name);
+  out += "\" value=\"";
+  appendBase64(out, samlMessage);
   out += "\">\n";
 }
 std::string hidden(const std::string& name, const std::string& value) {
@@ -48,14 +58,14 @@ std::string renderLoginPage(const LoginPage& p, const std::string& styleNonce) {
   return s;
 }
 
-std::string renderAutoPost(const std::string& action, const std::string& field, const std::string& samlMessageB64,
+std::string renderAutoPost(const std::string& action, const std::string& field, std::string_view samlMessage,
                            const std::optional<std::string>& relayState, const std::string& scriptNonce) {
   std::string s = head("Возврат в сервис / Returning to the service");
-  s.reserve(s.size() + samlMessageB64.size() + 1024);  // one allocation for the ~10 KB message
+  s.reserve(s.size() + samlMessage.size() / 3 * 4 + 1024);  // one allocation for the ~13 KB of base64
   s += "<form method=\"post\" action=\"";
   appendHtmlEscaped(s, action);
   s += "\">\n";
-  appendHidden(s, field, samlMessageB64);
+  appendHiddenMessage(s, field, samlMessage);
   if (relayState) appendHidden(s, "RelayState", *relayState);
   s += "<noscript><p>Нажмите кнопку, чтобы вернуться в сервис. / Press the button to return to the service.</p>"
        "<button type=\"submit\">Продолжить / Continue</button></noscript>\n</form>\n"
@@ -64,7 +74,7 @@ std::string renderAutoPost(const std::string& action, const std::string& field, 
 }
 
 std::string renderStatusTooLow(const std::string& have, const std::string& need, const std::string& action,
-                               const std::string& samlMessageB64, const std::optional<std::string>& relayState) {
+                               std::string_view samlMessage, const std::optional<std::string>& relayState) {
   std::string s = head("Недостаточный уровень учётной записи / Account level too low");
   s += "<h1>Недостаточный уровень учётной записи</h1>\n<p>Сервису нужна учётная запись уровня «" + htmlEscape(need) +
        "», у вас — «" + htmlEscape(have) +
@@ -74,7 +84,8 @@ std::string renderStatusTooLow(const std::string& have, const std::string& need,
        "</b> account; yours is <b>" + htmlEscape(have) +
        "</b>. To raise it, have your SNILS and passport checked (standard), or prove your identity in person, with a "
        "qualified e-signature or through a bank (confirmed).</p>\n"
-       "<form method=\"post\" action=\"" + htmlEscape(action) + "\">\n" + hidden("SAMLResponse", samlMessageB64);
+       "<form method=\"post\" action=\"" + htmlEscape(action) + "\">\n";
+  appendHiddenMessage(s, "SAMLResponse", samlMessage);
   if (relayState) s += hidden("RelayState", *relayState);
   s += "<button type=\"submit\">Вернуться в сервис / Return to the service</button>\n</form>\n</body></html>\n";
   return s;

@@ -18,14 +18,15 @@ struct LoginPage {
 std::string renderLoginPage(const LoginPage& p, const std::string& styleNonce);
 
 // Auto-submitting POST of a SAML message to an ACS (bindings §3.5.4); a noscript button
-// for browsers without JavaScript.
-std::string renderAutoPost(const std::string& action, const std::string& field, const std::string& samlMessageB64,
+// for browsers without JavaScript. `samlMessage` is the XML: the page carries its base64,
+// written straight into the page (its alphabet needs no HTML escaping).
+std::string renderAutoPost(const std::string& action, const std::string& field, std::string_view samlMessage,
                            const std::optional<std::string>& relayState, const std::string& scriptNonce);
 
 // The SP requires a higher account status than the person has: explains how to raise it
 // and offers to return to the service (which receives a SAML error).
 std::string renderStatusTooLow(const std::string& have, const std::string& need, const std::string& action,
-                               const std::string& samlMessageB64, const std::optional<std::string>& relayState);
+                               std::string_view samlMessage, const std::optional<std::string>& relayState);
 
 // IdP-initiated logout: "sign out of every service?" with a POST button (CSRF token).
 std::string renderLogoutConfirm(const std::string& csrf, const std::string& styleNonce);

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "idp/core/escape.h"
 #include "idp/core/printable.h"
 
 namespace propusk::web {
@@ -67,33 +68,11 @@ void sendBody(Poco::Net::HTTPServerResponse& resp, Poco::Net::HTTPResponse::HTTP
 }
 
 namespace {
-constexpr std::array<bool, 256> kHtmlSpecial = [] {
-  std::array<bool, 256> t{};
-  for (unsigned char c : std::string_view("&<>\"'")) t[c] = true;
-  return t;
-}();
+constexpr EntityTable kHtmlEntities =
+    makeEntityTable({{'&', "&amp;"}, {'<', "&lt;"}, {'>', "&gt;"}, {'"', "&quot;"}, {'\'', "&#39;"}});
 }  // namespace
 
-void appendHtmlEscaped(std::string& out, std::string_view s) {
-  // Runs of characters that need no escaping (all of a base64 SAML message) are found by a
-  // table look-up per byte and copied at once.
-  std::size_t start = 0;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (!kHtmlSpecial[static_cast<unsigned char>(s[i])]) continue;
-    const char* rep;
-    switch (s[i]) {
-      case '&': rep = "&amp;"; break;
-      case '<': rep = "&lt;"; break;
-      case '>': rep = "&gt;"; break;
-      case '"': rep = "&quot;"; break;
-      default: rep = "&#39;"; break;  // the table holds nothing else
-    }
-    out.append(s, start, i - start);
-    out += rep;
-    start = i + 1;
-  }
-  out.append(s, start);
-}
+void appendHtmlEscaped(std::string& out, std::string_view s) { appendEscaped(out, s, kHtmlEntities); }
 
 std::string htmlEscape(std::string_view s) {
   std::string out;

@@ -2,7 +2,6 @@
 
 #include <openssl/crypto.h>
 
-#include "idp/core/base64.h"
 #include "idp/saml/sp_directory.h"
 #include "idp/sso/logout_service.h"
 #include "idp/sso/session_manager.h"
@@ -27,7 +26,7 @@ void sendOutgoing(WebContext& ctx, Poco::Net::HTTPServerResponse& resp, const sa
     return;
   }
   std::string nonce = ctx.random.token(16);
-  std::string page = renderAutoPost(destination, std::string(msg.formField), base64Encode(msg.xml), msg.relayState, nonce);
+  std::string page = renderAutoPost(destination, std::string(msg.formField), msg.xml, msg.relayState, nonce);
   resp.set("Content-Security-Policy", "default-src 'none'; script-src 'nonce-" + nonce + "'; form-action " +
                                           cspOrigin(destination) + "; frame-ancestors 'none'; base-uri 'none'");
   sendBody(resp, HttpStatus::HTTP_OK, "text/html; charset=utf-8", page);

@@ -1,6 +1,5 @@
 #include "idp/web/sso_flow.h"
 
-#include "idp/core/base64.h"
 #include "idp/core/json_text.h"
 #include "idp/sso/assertion_issuer.h"
 #include "idp/web/pages.h"
@@ -24,7 +23,7 @@ std::string cspOrigin(const std::string& url) {
 void sendAutoPost(WebContext& ctx, Poco::Net::HTTPServerResponse& resp, const std::string& acsUrl,
                   const std::string& responseXml, const std::optional<std::string>& relayState) {
   std::string nonce = ctx.random.token(16);
-  std::string page = renderAutoPost(acsUrl, "SAMLResponse", base64Encode(responseXml), relayState, nonce);
+  std::string page = renderAutoPost(acsUrl, "SAMLResponse", responseXml, relayState, nonce);
   addSecurityHeaders(resp, ctx.https());
   resp.set("Content-Security-Policy", "default-src 'none'; script-src 'nonce-" + nonce + "'; form-action " +
                                           cspOrigin(acsUrl) + "; frame-ancestors 'none'; base-uri 'none'");
@@ -93,7 +92,7 @@ void completeSso(WebContext& ctx, Poco::Net::HTTPServerRequest&, Poco::Net::HTTP
                                             "; frame-ancestors 'none'; base-uri 'none'");
     sendBody(resp, Status::HTTP_FORBIDDEN, "text/html; charset=utf-8",
              renderStatusTooLow(std::string(policy::accountStatusName(user->status)),
-                                std::string(policy::accountStatusName(sp->minStatus)), pending.acsUrl, base64Encode(*xml),
+                                std::string(policy::accountStatusName(sp->minStatus)), pending.acsUrl, *xml,
                                 pending.relayState));
     return;
   }

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "idp/core/base64.h"
+#include "idp/core/escape.h"
 #include "idp/crypto/keys.h"
 #include "idp/crypto/query_signature.h"
 #include "idp/saml/build/message_parts.h"
@@ -59,41 +60,16 @@ constexpr std::string_view kNsXs = "http://www.w3.org/2001/XMLSchema";
 constexpr std::string_view kNsXsi = "http://www.w3.org/2001/XMLSchema-instance";
 
 // c14n §2.3: text escapes & < > and CR; attribute values escape & < " TAB LF CR.
-void appendText(std::string& o, std::string_view s) {
-  if (s.find_first_of("&<>\r") == std::string_view::npos) {  // the usual case: copy at once
-    o += s;
-    return;
-  }
-  for (char c : s) {
-    switch (c) {
-      case '&': o += "&amp;"; break;
-      case '<': o += "&lt;"; break;
-      case '>': o += "&gt;"; break;
-      case '\r': o += "&#xD;"; break;
-      default: o += c;
-    }
-  }
-}
+constexpr EntityTable kTextEntities = makeEntityTable({{'&', "&amp;"}, {'<', "&lt;"}, {'>', "&gt;"}, {'\r', "&#xD;"}});
+constexpr EntityTable kAttrEntities = makeEntityTable(
+    {{'&', "&amp;"}, {'<', "&lt;"}, {'"', "&quot;"}, {'\t', "&#x9;"}, {'\n', "&#xA;"}, {'\r', "&#xD;"}});
+
+void appendText(std::string& o, std::string_view s) { appendEscaped(o, s, kTextEntities); }
 void appendAttr(std::string& o, std::string_view name, std::string_view value) {
   o += ' ';
   o += name;
   o += "=\"";
-  if (value.find_first_of("&<\"\t\n\r") == std::string_view::npos) {
-    o += value;
-    o += '"';
-    return;
-  }
-  for (char c : value) {
-    switch (c) {
-      case '&': o += "&amp;"; break;
-      case '<': o += "&lt;"; break;
-      case '"': o += "&quot;"; break;
-      case '\t': o += "&#x9;"; break;
-      case '\n': o += "&#xA;"; break;
-      case '\r': o += "&#xD;"; break;
-      default: o += c;
-    }
-  }
+  appendEscaped(o, value, kAttrEntities);
   o += '"';
 }
 
@@ -142,14 +118,16 @@ Result<std::string> signatureFor(std::string_view id, std::string_view canonical
   close(inner, "ds:Transforms");
   open(inner, "ds:DigestMethod", {{"Algorithm", crypto::digestUriFor(s.algorithm)}});
   close(inner, "ds:DigestMethod");
-  leaf(inner, "ds:DigestValue", base64Encode(crypto::digestFor(s.algorithm, canonical)));
+  open(inner, "ds:DigestValue", {});
+  appendBase64(inner, crypto::digestFor(s.algorithm, canonical));  // base64 needs no escaping
+  close(inner, "ds:DigestValue");
   close(inner, "ds:Reference");
 
   std::string signedInfo;  // exc-c14n of SignedInfo: the apex renders xmlns:ds itself
   open(signedInfo, "ds:SignedInfo", {}, "ds", kNsDs);
   signedInfo += inner;
   close(signedInfo, "ds:SignedInfo");
-  auto value = crypto::signDetached(signedInfo, s.key, s.algorithm);
+  auto value = s.signer ? s.signer->sign(signedInfo) : crypto::signDetached(signedInfo, s.key, s.algorithm);
   if (!value) return std::unexpected(value.error());
 
   std::string sig;
@@ -157,11 +135,18 @@ Result<std::string> signatureFor(std::string_view id, std::string_view canonical
   open(sig, "ds:SignedInfo", {});
   sig += inner;
   close(sig, "ds:SignedInfo");
-  leaf(sig, "ds:SignatureValue", base64Encode(*value));
+  open(sig, "ds:SignatureValue", {});
+  appendBase64(sig, *value);
+  close(sig, "ds:SignatureValue");
   if (s.cert) {
     open(sig, "ds:KeyInfo", {});
     open(sig, "ds:X509Data", {});
-    leaf(sig, "ds:X509Certificate", crypto::certificateBase64Der(s.cert));
+    open(sig, "ds:X509Certificate", {});
+    if (s.certBase64.empty())
+      sig += crypto::certificateBase64Der(s.cert);
+    else
+      sig += s.certBase64;
+    close(sig, "ds:X509Certificate");
     close(sig, "ds:X509Data");
     close(sig, "ds:KeyInfo");
   }
@@ -173,7 +158,8 @@ Result<std::string> signatureFor(std::string_view id, std::string_view canonical
 
 Result<std::string> buildSuccessResponse(const AssertionInput& in, const SigningOptions& signing, Random& random) {
   if ((signing.signAssertion || signing.signResponse) &&
-      (!signing.key || (signing.cert && !crypto::keyMatchesCertificate(signing.key, signing.cert))))
+      (!signing.key || (signing.signer && signing.signer->key() != signing.key) ||
+       (!signing.signer && signing.cert && !crypto::keyMatchesCertificate(signing.key, signing.cert))))
     return responderError("signing key missing or not matching its certificate");
   const std::string issueInstant = formatXsDateTime(in.now);
   const std::string notOnOrAfter = formatXsDateTime(in.now + in.validity);

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "idp/core/clock.h"
@@ -13,6 +14,10 @@
 #include "idp/core/result.h"
 #include "idp/crypto/openssl_handles.h"
 #include "idp/crypto/xml_signature.h"
+
+namespace propusk::crypto {
+class DetachedSigner;
+}
 
 namespace propusk::saml {
 
@@ -47,6 +52,11 @@ struct SigningOptions {
   const EVP_PKEY* key = nullptr;
   const X509* cert = nullptr;
   crypto::SignatureAlgorithm algorithm = crypto::SignatureAlgorithm::RsaSha256;
+  // Optional, from a loaded signing key (sso::LoadedKey): a signer prepared for `key` and
+  // `algorithm`, and the ds:X509Certificate text of `cert`. With a signer, the key was
+  // checked against the certificate when it was loaded, not again per Response.
+  crypto::DetachedSigner* signer = nullptr;
+  std::string_view certBase64;
 };
 
 // A successful Response carrying one Assertion (bearer SubjectConfirmation with Recipient,

@@ -14,6 +14,15 @@ TEST_CASE("base64 round trips RFC 4648 vectors", "[core][base64]") {
     CHECK(*d == plain);
   }
   CHECK(base64UrlEncode("\xfb\xff") == "-_8");
+  CHECK(base64UrlEncode("f") == "Zg");
+}
+
+TEST_CASE("appendBase64 appends after what the string holds", "[core][base64]") {
+  for (auto [plain, enc] : {std::pair{"", ""}, {"f", "Zg=="}, {"fo", "Zm8="}, {"foobar", "Zm9vYmFy"}}) {
+    std::string out = "value=\"";
+    appendBase64(out, plain);
+    CHECK(out == std::string("value=\"") + enc);
+  }
 }
 
 TEST_CASE("base64 decode skips line breaks but refuses junk", "[core][base64]") {

@@ -5,6 +5,8 @@
 #include <thread>
 
 #include "idp/admin/key_ring.h"
+#include "idp/core/clock.h"
+#include "idp/crypto/keys.h"
 #include "idp/crypto/query_signature.h"
 #include "idp/crypto/xml_signature.h"
 #include "support.h"
@@ -42,6 +44,10 @@ TEST_CASE("signers borrow copies of the key, one each at a time, returned for re
     CHECK(b.get() != active->key.get());
     CHECK(verifies(signWith(a.get()), *active));
     CHECK(verifies(signWith(b.get()), *active));
+    auto viaSigner = a.signer().sign("SAMLResponse=x");  // the prepared signer: the lease's key
+    REQUIRE(viaSigner);
+    CHECK(verifies(*viaSigner, *active));
+    CHECK(a.signer().key() == a.get());
   }
   {
     auto again = active->lend();  // back from the pool, not a new copy
@@ -65,4 +71,16 @@ TEST_CASE("signers borrow copies of the key, one each at a time, returned for re
   std::string sig = signWith(lease.get());
   CHECK(verifies(sig, *rotated));
   CHECK_FALSE(verifies(sig, *active));
+}
+
+TEST_CASE("a loaded key carries its certificate text and refuses a certificate of another key", "[sso][keys]") {
+  const FixedClock clock("2026-01-10T10:00:00Z");
+  auto kp = crypto::generateKeyPair(crypto::KeyAlgorithm::EcP256, "idp.example", 30, clock);
+  auto other = crypto::generateKeyPair(crypto::KeyAlgorithm::EcP256, "idp.example", 30, clock);
+  const std::string certText = crypto::certificateBase64Der(kp.cert.get());
+  sso::LoadedKey k("k1", std::move(kp.key), std::move(kp.cert));
+  CHECK(k.certBase64 == certText);
+  CHECK(k.algorithm == crypto::SignatureAlgorithm::EcdsaSha256);
+  CHECK_THROWS_WITH(sso::LoadedKey("k2", std::move(other.key), crypto::X509Ptr(X509_dup(k.cert.get()))),
+                    Catch::Contains("does not match its certificate"));
 }

@@ -22,8 +22,9 @@ TEST_CASE("HTML escaping replaces the five special characters and copies the res
 }
 
 TEST_CASE("the auto-POST page escapes the ACS and RelayState and carries the message verbatim", "[web][html]") {
-  const std::string message = base64Encode(std::string(9000, 'x') + "<samlp:Response/>");
-  auto page = renderAutoPost("https://sp.example/acs?a=1&b=\"2\"", "SAMLResponse", message,
+  const std::string xml = std::string(9000, 'x') + "<samlp:Response/>";
+  const std::string message = base64Encode(xml);
+  auto page = renderAutoPost("https://sp.example/acs?a=1&b=\"2\"", "SAMLResponse", xml,
                              std::string("<script>alert(1)</script>"), "n0nce");
   CHECK_THAT(page, Catch::Contains(R"(<form method="post" action="https://sp.example/acs?a=1&amp;b=&quot;2&quot;">)"));
   CHECK_THAT(page, Catch::Contains(R"(<input type="hidden" name="SAMLResponse" value=")" + message + "\">"));
@@ -31,6 +32,6 @@ TEST_CASE("the auto-POST page escapes the ACS and RelayState and carries the mes
   CHECK_THAT(page, !Catch::Contains("<script>alert"));
   CHECK_THAT(page, Catch::Contains(R"(<script nonce="n0nce">document.forms[0].submit();</script>)"));
   CHECK_THAT(page, Catch::Contains("<noscript>"));
-  auto noRelay = renderAutoPost("https://sp.example/acs", "SAMLResponse", message, std::nullopt, "n");
+  auto noRelay = renderAutoPost("https://sp.example/acs", "SAMLResponse", xml, std::nullopt, "n");
   CHECK_THAT(noRelay, !Catch::Contains("RelayState"));
 }

@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "idp/crypto/keys.h"
+#include "idp/crypto/query_signature.h"
 #include "idp/crypto/xml_signature.h"
 #include "idp/saml/validation/request_context.h"
 #include "idp/xml/dom.h"
@@ -67,11 +68,13 @@ saml::AssertionInput sampleInput() {
 }
 
 saml::SigningOptions signingWith(const crypto::KeyPair& kp, bool assertion, bool response) {
-  return {.signAssertion = assertion,
-          .signResponse = response,
-          .key = kp.key.get(),
-          .cert = kp.cert.get(),
-          .algorithm = crypto::defaultAlgorithmFor(kp.key.get())};
+  saml::SigningOptions s;
+  s.signAssertion = assertion;
+  s.signResponse = response;
+  s.key = kp.key.get();
+  s.cert = kp.cert.get();
+  s.algorithm = crypto::defaultAlgorithmFor(kp.key.get());
+  return s;
 }
 
 xml::XmlDocPtr parseValid(const std::string& text) {
@@ -359,6 +362,35 @@ TEST_CASE("canonical writer: c14n escaping edge cases still verify (ours and xml
                      &out);
   INFO(out);
   CHECK(rc == 0);
+}
+
+TEST_CASE("a prepared signer and certificate text give the same Response as the key itself", "[saml][build]") {
+  // RSA PKCS#1 v1.5 signatures are deterministic: the same input gives the same bytes.
+  auto plain = signingWith(rsaKey(), true, true);
+  crypto::DetachedSigner signer(rsaKey().key.get(), plain.algorithm);
+  const std::string certText = crypto::certificateBase64Der(rsaKey().cert.get());
+  auto prepared = plain;
+  prepared.key = signer.key();
+  prepared.signer = &signer;
+  prepared.certBase64 = certText;
+  SequenceRandom r1, r2;
+  auto a = saml::buildSuccessResponse(sampleInput(), plain, r1);
+  auto b = saml::buildSuccessResponse(sampleInput(), prepared, r2);
+  REQUIRE(a);
+  REQUIRE(b);
+  CHECK(*a == *b);
+  SequenceRandom r3;
+  auto again = saml::buildSuccessResponse(sampleInput(), prepared, r3);  // the context is reused
+  REQUIRE(again);
+  CHECK(*again == *a);
+
+  // A signer for another key than the one named is refused, not used.
+  auto wrong = prepared;
+  wrong.key = rsaKey().key.get();
+  SequenceRandom r4;
+  auto refused = saml::buildSuccessResponse(sampleInput(), wrong, r4);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().top == StatusCode::Responder);
 }
 
 TEST_CASE("success Response refuses to sign without a usable key", "[saml][build]") {

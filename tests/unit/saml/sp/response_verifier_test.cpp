@@ -54,8 +54,12 @@ saml::AssertionInput input() {
 std::string build(const saml::AssertionInput& in, bool signAssertion = true, bool signResponse = true,
                   const crypto::KeyPair& kp = idpKey()) {
   SystemRandom rnd;
-  auto r = saml::buildSuccessResponse(in, {signAssertion, signResponse, kp.key.get(), kp.cert.get(),
-                                           crypto::SignatureAlgorithm::RsaSha256}, rnd);
+  saml::SigningOptions signing;
+  signing.signAssertion = signAssertion;
+  signing.signResponse = signResponse;
+  signing.key = kp.key.get();
+  signing.cert = kp.cert.get();
+  auto r = saml::buildSuccessResponse(in, signing, rnd);
   REQUIRE(r);
   return *r;
 }
@@ -279,7 +283,7 @@ TEST_CASE("a non-Success status is reported with its codes", "[saml][sp][samlflo
   in.second = status::kRequestDenied;
   in.now = kClock.now();
   auto xml = saml::buildErrorResponse(in, {false, true, idpKey().key.get(), idpKey().cert.get(),
-                                           crypto::SignatureAlgorithm::RsaSha256}, rnd);
+                                           crypto::SignatureAlgorithm::RsaSha256, nullptr, {}}, rnd);
   REQUIRE(xml);
   auto v = saml::sp::verifyResponse(*xml, f.expect());
   CHECK(v.statusNotSuccess());
