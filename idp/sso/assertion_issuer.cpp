@@ -25,7 +25,7 @@ saml::SigningOptions signingFor(const saml::RegisteredSp& sp, const LoadedKey& k
 }
 }  // namespace
 
-std::string AssertionIssuer::pairwiseSecret() {
+const std::string& AssertionIssuer::pairwiseSecret() {
   std::lock_guard lock(secretMutex_);
   if (secret_.empty()) {
     auto s = store_.getSetting(admin::kPairwiseSecretSetting);
@@ -61,7 +61,7 @@ Result<std::string> AssertionIssuer::issue(const store::User& user, const store:
   }
   in.now = clock_.now();
   in.authnInstant = session.authnInstant;
-  in.sessionIndex = random_.samlId();
+  in.sessionIndex = policy::sessionIndex(pairwiseSecret(), session.idHash, spId);
   in.authnContextClassRef = request.authnContextClassRef;
   in.validity = settings_.assertionValidity;
   in.clockSkew = settings_.clockSkew;

@@ -45,7 +45,7 @@ class AssertionIssuer {
                             const std::optional<std::string>& inResponseTo, const Error& err);
 
  private:
-  std::string pairwiseSecret();
+  const std::string& pairwiseSecret();  // read once, never changed after
 
   store::Store& store_;
   SigningKeys& keys_;

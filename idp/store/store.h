@@ -64,7 +64,9 @@ class Store {
   virtual std::vector<Session> listSessions(std::optional<std::string_view> login = std::nullopt) = 0;
   // Removes sessions idle since before idleBefore or created before createdBefore; returns how many.
   virtual std::size_t purgeSessions(TimePoint idleBefore, TimePoint createdBefore) = 0;
-  // Upsert by (session, SP): a second assertion to the same SP replaces the first. Written
+  // Upsert by (session, SP): a second assertion to the same SP replaces the first's NameID,
+  // format and SessionIndex; when those are unchanged the row (and its issuedAt, the first
+  // issuance) is left as it is, so a repeat login at an SP writes only its audit. Written
   // with its audit records (the assertion.issue event, after the event of the request it
   // answers when that is not in the log yet) in one transaction, in the order given.
   virtual void addSessionParticipant(const SessionParticipant& p, std::span<const AuditRecord> audits) = 0;

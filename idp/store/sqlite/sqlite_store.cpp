@@ -659,7 +659,9 @@ class SqliteStore final : public Store {
               "name_id_format, session_index, issued_at) VALUES (?, ?, ?, ?, ?, ?) "
               "ON CONFLICT (session_id_hash, sp_entity_id) DO UPDATE SET "
               "name_id = excluded.name_id, name_id_format = excluded.name_id_format, "
-              "session_index = excluded.session_index, issued_at = excluded.issued_at")
+              "session_index = excluded.session_index, issued_at = excluded.issued_at "
+              "WHERE name_id <> excluded.name_id OR name_id_format <> excluded.name_id_format "
+              "OR session_index <> excluded.session_index")
           .bind(idHash).bind(sp).bind(nameId).bind(format).bind(index).bind(issued).run();
       for (const AuditRecord& audit : audits) appendLocked(audit);
     });

@@ -65,3 +65,13 @@ TEST_CASE("pairwise-id differs per SP, user and secret", "[policy]") {
   CHECK(subjectId(kSecret, "u1", "example.ru").substr(0, 64) != uniqueId);
   CHECK(persistentNameId(kSecret, "u1", kSp) != uniqueId);
 }
+
+TEST_CASE("SessionIndex is a fixed HMAC over session and SP", "[policy]") {
+  // Expected value computed independently (Python hmac) over "session-index\0<session>\0<sp>".
+  CHECK(sessionIndex(kSecret, "9f86d081884c7d65", kSp) == "_450c9908133fcac0f2ad04e3b4b60a77907f04be");
+  const std::string index = sessionIndex(kSecret, "9f86d081884c7d65", kSp);
+  CHECK(index.size() == 41);
+  CHECK(sessionIndex(kSecret, "9f86d081884c7d65", kOtherSp) != index);
+  CHECK(sessionIndex(kSecret, "other-session", kSp) != index);
+  CHECK(sessionIndex("other-secret", "9f86d081884c7d65", kSp) != index);
+}

@@ -317,12 +317,31 @@ TEST_CASE("sessions: participants are upserted per SP and listed by issuedAt",
   CHECK(ps[1].issuedAt == at(300));
   CHECK(f.rows("session_participants") == 2);
 
+  // The same values again (a repeat login at sp2): the row keeps its first issuedAt, the
+  // audit record is still written.
+  const auto auditNow = f.store->listAudit().size();
+  auto same = again;
+  same.issuedAt = at(400);
+  f.store->addSessionParticipant(same, kIssued);
+  ps = f.store->listSessionParticipants(kHashA);
+  REQUIRE(ps.size() == 2);
+  CHECK(ps[1].issuedAt == at(300));
+  CHECK(f.store->listAudit().size() == auditNow + 1);
+  // Only the SessionIndex differs: replaced, with the new issuedAt.
+  auto newIndex = same;
+  newIndex.sessionIndex = "_idx-other";
+  f.store->addSessionParticipant(newIndex, kIssued);
+  ps = f.store->listSessionParticipants(kHashA);
+  REQUIRE(ps.size() == 2);
+  CHECK(ps[1].sessionIndex == "_idx-other");
+  CHECK(ps[1].issuedAt == at(400));
+
   CHECK(f.store->listSessionParticipants(kHashB).empty());
   // A participant needs its session.
   CHECK_THROWS_AS(f.store->addSessionParticipant(participant(kHashB, "https://sp1/", "x", 1), kIssued),
                   StoreError);
   // Each participant came with its audit event; the refused one wrote neither.
-  CHECK(f.store->listAudit().size() == auditBefore + 3);
+  CHECK(f.store->listAudit().size() == auditBefore + 5);
 }
 
 TEST_CASE("sessions: removing a user removes their sessions and participants",
