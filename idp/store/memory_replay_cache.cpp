@@ -1,23 +1,37 @@
 #include "idp/store/memory_replay_cache.h"
 
+#include <chrono>
+
+#include "idp/crypto/digest.h"
+
 namespace propusk::store {
 
-void MemoryReplayCache::purge(TimePoint now) {
-  while (!byExpiry_.empty() && byExpiry_.begin()->first <= now) {
-    auto it = entries_.find(byExpiry_.begin()->second);
-    if (it != entries_.end() && it->second == byExpiry_.begin()->first) entries_.erase(it);
-    byExpiry_.erase(byExpiry_.begin());
+namespace {
+std::int64_t seconds(TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+}  // namespace
+
+void MemoryReplayCache::purge(std::int64_t now) {
+  while (!byExpiry_.empty() && byExpiry_.top().first <= now) {
+    auto it = entries_.find(byExpiry_.top().second);
+    if (it != entries_.end() && it->second == byExpiry_.top().first) entries_.erase(it);
+    byExpiry_.pop();
   }
 }
 
 bool MemoryReplayCache::remember(std::string_view key, TimePoint expiresAt, TimePoint now) {
+  Digest d;
+  const std::string full = crypto::sha256(key);
+  std::memcpy(d.data(), full.data(), d.size());
+  const std::int64_t expiry = seconds(expiresAt), t = seconds(now);
   std::lock_guard lock(mutex_);
-  purge(now);
-  if (auto it = entries_.find(key); it != entries_.end()) return false;
+  purge(t);
+  if (entries_.contains(d)) return false;
   // Full: refuse rather than forget, so a flood cannot push real IDs out and re-open replays.
   if (entries_.size() >= maxEntries_) return false;
-  entries_.emplace(std::string(key), expiresAt);
-  byExpiry_.emplace(expiresAt, std::string(key));
+  entries_.emplace(d, expiry);
+  byExpiry_.emplace(expiry, d);
   return true;
 }
 

@@ -24,3 +24,35 @@ TEST_CASE("a full replay cache refuses instead of forgetting", "[store][replay]"
   CHECK_FALSE(c.remember("c", t + std::chrono::minutes(5), t));
   CHECK_FALSE(c.remember("a", t + std::chrono::minutes(5), t));
 }
+
+TEST_CASE("replay cache expires keys in expiry order, whatever the order they came in", "[store][replay]") {
+  store::MemoryReplayCache c;
+  FixedClock clock("2026-01-10T10:00:00Z");
+  auto t = clock.now();
+  using std::chrono::minutes;
+  CHECK(c.remember("sp\n_late", t + minutes(10), t));
+  CHECK(c.remember("sp\n_early", t + minutes(5), t));
+  CHECK(c.remember("other-sp\n_late", t + minutes(10), t));  // the same ID at another SP is another key
+  CHECK(c.size() == 3);
+  CHECK_FALSE(c.remember("sp\n_early", t + minutes(5), t + minutes(5) - std::chrono::seconds(1)));
+  // At +6 minutes the early one is gone, the late one is still refused.
+  CHECK(c.remember("sp\n_early", t + minutes(20), t + minutes(6)));
+  CHECK_FALSE(c.remember("sp\n_late", t + minutes(20), t + minutes(6)));
+  // Re-remembered with a later expiry: the first expiry does not remove it.
+  CHECK_FALSE(c.remember("sp\n_early", t + minutes(20), t + minutes(11)));
+  CHECK(c.size() == 1);
+  CHECK(c.remember("sp\n_early", t + minutes(30), t + minutes(20)));
+}
+
+TEST_CASE("replay cache holds a hundred thousand keys", "[store][replay]") {
+  store::MemoryReplayCache c;
+  FixedClock clock("2026-01-10T10:00:00Z");
+  auto t = clock.now();
+  int accepted = 0;
+  for (int i = 0; i < 100000; ++i) accepted += c.remember("sp\n_" + std::to_string(i), t + std::chrono::minutes(5), t);
+  CHECK(accepted == 100000);
+  CHECK(c.size() == 100000);
+  for (int i = 0; i < 100000; i += 997) CHECK_FALSE(c.remember("sp\n_" + std::to_string(i), t + std::chrono::minutes(5), t));
+  CHECK(c.remember("sp\n_0", t + std::chrono::minutes(10), t + std::chrono::minutes(5)));
+  CHECK(c.size() == 1);
+}
