@@ -2,7 +2,9 @@
 -- browser that already has an SSO session, so each one is a full issuance. Environment:
 -- BENCH_SP (entityID), BENCH_COOKIE ("propusk_session=..."), BENCH_DEST (SSO URL),
 -- BENCH_INSTANT (IssueInstant, fixed for the run: the run is shorter than the window).
--- The load generator must stay cheap: it shares the two cores with the server. Only the
+-- The load generator must stay cheap: it shares the two cores with the server, so it reads
+-- no response bodies (a Lua response() callback cost it a sixth of its CPU); tools/bench/run
+-- counts the Responses the server issued in its audit log instead. Only the
 -- request counter changes between requests, so the base64 of the fixed parts is computed
 -- once (the ID's fixed prefix is padded to a multiple of 3 bytes, and the counter is 9
 -- digits, so the three pieces encode independently and concatenate).
@@ -25,13 +27,10 @@ end
 
 local counter = 0
 local thread_id = 0
-local failures = 0
-local threads = {}
 
 function setup(thread)
   thread_id = thread_id + 1
   thread:set("tid", thread_id)
-  table.insert(threads, thread)
 end
 
 function init(args)
@@ -56,15 +55,11 @@ function request()
   return wrk.format(nil, "/saml/sso", nil, body)
 end
 
-function response(status, headers, body)
-  if status ~= 200 or not body:find('name="SAMLResponse"', 1, true) then failures = failures + 1 end
-end
-
 function done(summary, latency, requests)
-  local f = 0
-  for _, t in ipairs(threads) do f = f + (t:get("failures") or 0) end
   local secs = summary.duration / 1e6
-  io.write(string.format("requests=%d failures=%d rps=%.1f p50_ms=%.2f p99_ms=%.2f\n", summary.requests,
-    f + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+  local e = summary.errors
+  -- Socket errors only: a reply of any status is checked against the audit log.
+  io.write(string.format("requests=%d errors=%d rps=%.1f p50_ms=%.2f p99_ms=%.2f\n", summary.requests,
+    e.connect + e.read + e.write + e.timeout,
     summary.requests / secs, latency:percentile(50) / 1000, latency:percentile(99) / 1000))
 end
