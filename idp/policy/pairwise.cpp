@@ -36,8 +36,9 @@ std::string persistentNameId(std::string_view secret, std::string_view userUid, 
   return base64UrlEncode(derive(secret, {"persistent", userUid, spEntityId}));
 }
 
-std::string sessionIndex(std::string_view secret, std::string_view sessionIdHash, std::string_view spEntityId) {
-  return "_" + crypto::toHex(derive(secret, {"session-index", sessionIdHash, spEntityId}).substr(0, 20));
+std::string sessionIndex(std::string_view secret, std::string_view sessionIdHash, std::string_view spEntityId,
+                         std::string_view nameId) {
+  return "_" + crypto::toHex(derive(secret, {"session-index", sessionIdHash, spEntityId, nameId}).substr(0, 20));
 }
 
 std::string subjectId(std::string_view secret, std::string_view userUid, std::string_view scope) {

@@ -61,7 +61,7 @@ Result<std::string> AssertionIssuer::issue(const store::User& user, const store:
   }
   in.now = clock_.now();
   in.authnInstant = session.authnInstant;
-  in.sessionIndex = policy::sessionIndex(pairwiseSecret(), session.idHash, spId);
+  in.sessionIndex = policy::sessionIndex(pairwiseSecret(), session.idHash, spId, in.nameId);
   in.authnContextClassRef = request.authnContextClassRef;
   in.validity = settings_.assertionValidity;
   in.clockSkew = settings_.clockSkew;

@@ -60,9 +60,9 @@ SessionMatch LogoutService::matchSessions(const saml::LogoutRequest& req, const 
   if (browserSession) {
     for (auto& p : store_.listSessionParticipants(browserSession->idHash)) {
       if (p.spEntityId != spEntityId) continue;
-      // Unsigned (an SP without a key): only the SessionIndex, random per assertion and
-      // known to that SP alone, shows the request comes from it and not from a page that
-      // made this browser send it (logout CSRF).
+      // Unsigned (an SP without a key): only the SessionIndex, an HMAC per session, SP and
+      // NameID known to that SP alone, shows the request comes from it and not from a page
+      // that made this browser send it (logout CSRF).
       if (!signedRequest && req.sessionIndexes.empty()) {
         m.kind = SessionMatch::Kind::Mismatch;
         m.detail = "an unsigned LogoutRequest must name the SessionIndex";

@@ -46,6 +46,9 @@ std::shared_ptr<const LoadedKey> SigningKeys::active() {
   std::lock_guard lock(mutex_);
   checkedAt_ = now;
   if (current_ && current_->id == k->id) return current_;
+  // Fail closed: while the new active key cannot be loaded, nothing is signed (not even with
+  // the key it replaced); every call tries again.
+  current_.reset();
   auto key = crypto::loadPrivateKeyPem(k->privateKeyPem);
   auto cert = crypto::loadCertificatePem(k->certificatePem);
   if (!key || !cert) throw std::runtime_error("active key " + k->id + " cannot be loaded");

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "idp/core/random.h"
 #include "idp/crypto/digest.h"
 
 namespace propusk::store {
@@ -11,6 +12,11 @@ std::int64_t seconds(TimePoint t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }
 }  // namespace
+
+MemoryReplayCache::MemoryReplayCache(std::size_t maxEntries) : maxEntries_(maxEntries) {
+  auto salt = SystemRandom().bytes(16);
+  salt_.assign(salt.begin(), salt.end());
+}
 
 void MemoryReplayCache::purge(std::int64_t now) {
   while (!byExpiry_.empty() && byExpiry_.top().first <= now) {
@@ -22,7 +28,7 @@ void MemoryReplayCache::purge(std::int64_t now) {
 
 bool MemoryReplayCache::remember(std::string_view key, TimePoint expiresAt, TimePoint now) {
   Digest d;
-  const std::string full = crypto::sha256(key);
+  const std::string full = crypto::sha256(salt_ + std::string(key));
   std::memcpy(d.data(), full.data(), d.size());
   const std::int64_t expiry = seconds(expiresAt), t = seconds(now);
   std::lock_guard lock(mutex_);

@@ -3,8 +3,9 @@
 //
 // Every AuthnRequest and logout message puts its ID here for the whole freshness window, so
 // at a few thousand requests a second the cache holds hundreds of thousands of keys. Each is
-// kept as 16 bytes of its SHA-256 (a collision needs ~2^64 keys) in a hash table, with a
-// min-heap of expiry times beside it: ~90 bytes a key, found in constant time.
+// kept as 16 bytes of SHA-256(salt, key) (a collision needs ~2^64 keys) in a hash table, with
+// a min-heap of expiry times beside it: ~90 bytes a key, found in constant time. The salt is
+// random per process, so nobody can choose IDs that pile up in one bucket of the table.
 #pragma once
 
 #include <array>
@@ -22,7 +23,7 @@ namespace propusk::store {
 
 class MemoryReplayCache final : public saml::ReplayCache {
  public:
-  explicit MemoryReplayCache(std::size_t maxEntries = 1'000'000) : maxEntries_(maxEntries) {}
+  explicit MemoryReplayCache(std::size_t maxEntries = 1'000'000);
 
   bool remember(std::string_view key, TimePoint expiresAt, TimePoint now) override;
   std::size_t size() const;
@@ -44,6 +45,7 @@ class MemoryReplayCache final : public saml::ReplayCache {
   std::unordered_map<Digest, std::int64_t, DigestHash> entries_;  // key -> expiry
   std::priority_queue<Expiry, std::vector<Expiry>, std::greater<>> byExpiry_;  // soonest first
   std::size_t maxEntries_;
+  std::string salt_;
 };
 
 }  // namespace propusk::store

@@ -807,6 +807,29 @@ class FrontChannel(SloBase):
         self.assertIdpLogoutResponse(resp, rid, "https://sp-nokey.test/slo")
         self.assertSessionGone(b, parts)
 
+    def test_session_index_is_per_session_and_sp_and_names_the_session(self):
+        """A repeat login at an SP in one IdP session gets the same SessionIndex (the session's
+        record is not rewritten); another SP and another session get others; the SP's unsigned
+        LogoutRequest naming it ends that session and no other."""
+        b, parts = self.session_with("sp-nokey", "sp-r")
+        again, logged_in = self.sso(b, "sp-nokey")
+        self.assertFalse(logged_in)
+        self.assertEqual(again.session_index, parts["sp-nokey"].session_index)
+        self.assertEqual(again.name_id, parts["sp-nokey"].name_id)
+        self.assertRegex(again.session_index, r"^_[0-9a-f]{40}$")
+        self.assertNotEqual(parts["sp-r"].session_index, parts["sp-nokey"].session_index)
+        b2, parts2 = self.session_with("sp-nokey")
+        self.assertNotEqual(parts2["sp-nokey"].session_index, parts["sp-nokey"].session_index)
+
+        xml, rid = logout_request_for(again, F.slo_url)
+        page = self.send_redirect(b, "SAMLRequest", xml)
+        req, relay = self.verify_redirect(self.assertRedirect(page), "https://sp-r.test/slo", "SAMLRequest")
+        page = self.answer_redirect(b, "sp-r", req, relay)
+        resp, _ = self.verify_redirect(self.assertRedirect(page), "https://sp-nokey.test/slo", "SAMLResponse")
+        self.assertIdpLogoutResponse(resp, rid, "https://sp-nokey.test/slo")
+        self.assertSessionGone(b, parts)
+        self.assertTrue(self.idp_session_alive(b2, "sp-nokey"), "the other session is untouched")
+
 
 # ---------------------------------------------------------------- back channel (SOAP)
 

@@ -158,7 +158,8 @@ Result<std::string> signatureFor(std::string_view id, std::string_view canonical
 
 Result<std::string> buildSuccessResponse(const AssertionInput& in, const SigningOptions& signing, Random& random) {
   if ((signing.signAssertion || signing.signResponse) &&
-      (!signing.key || (signing.signer && signing.signer->key() != signing.key) ||
+      (!signing.key ||
+       (signing.signer && (signing.signer->key() != signing.key || signing.signer->algorithm() != signing.algorithm)) ||
        (!signing.signer && signing.cert && !crypto::keyMatchesCertificate(signing.key, signing.cert))))
     return responderError("signing key missing or not matching its certificate");
   const std::string issueInstant = formatXsDateTime(in.now);

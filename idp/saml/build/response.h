@@ -53,8 +53,9 @@ struct SigningOptions {
   const X509* cert = nullptr;
   crypto::SignatureAlgorithm algorithm = crypto::SignatureAlgorithm::RsaSha256;
   // Optional, from a loaded signing key (sso::LoadedKey): a signer prepared for `key` and
-  // `algorithm`, and the ds:X509Certificate text of `cert`. With a signer, the key was
-  // checked against the certificate when it was loaded, not again per Response.
+  // `algorithm` (a signer for another key or algorithm is refused), and the ds:X509Certificate
+  // text of `cert`. With a signer, the key was checked against the certificate when it was
+  // loaded, not again per Response.
   crypto::DetachedSigner* signer = nullptr;
   std::string_view certBase64;
 };

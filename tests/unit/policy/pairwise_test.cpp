@@ -67,11 +67,13 @@ TEST_CASE("pairwise-id differs per SP, user and secret", "[policy]") {
 }
 
 TEST_CASE("SessionIndex is a fixed HMAC over session and SP", "[policy]") {
-  // Expected value computed independently (Python hmac) over "session-index\0<session>\0<sp>".
-  CHECK(sessionIndex(kSecret, "9f86d081884c7d65", kSp) == "_450c9908133fcac0f2ad04e3b4b60a77907f04be");
-  const std::string index = sessionIndex(kSecret, "9f86d081884c7d65", kSp);
+  // Expected value computed independently (Python hmac) over "session-index\0<session>\0<sp>\0<NameID>".
+  CHECK(sessionIndex(kSecret, "9f86d081884c7d65", kSp, "n1") == "_fb8e832aa88dfed98ce72b09a01663747ac87eb8");
+  const std::string index = sessionIndex(kSecret, "9f86d081884c7d65", kSp, "n1");
   CHECK(index.size() == 41);
-  CHECK(sessionIndex(kSecret, "9f86d081884c7d65", kOtherSp) != index);
-  CHECK(sessionIndex(kSecret, "other-session", kSp) != index);
-  CHECK(sessionIndex("other-secret", "9f86d081884c7d65", kSp) != index);
+  CHECK(sessionIndex(kSecret, "9f86d081884c7d65", kSp, "n1") == index);  // stable
+  CHECK(sessionIndex(kSecret, "9f86d081884c7d65", kOtherSp, "n1") != index);
+  CHECK(sessionIndex(kSecret, "other-session", kSp, "n1") != index);
+  CHECK(sessionIndex(kSecret, "9f86d081884c7d65", kSp, "n2") != index);  // a new transient NameID
+  CHECK(sessionIndex("other-secret", "9f86d081884c7d65", kSp, "n1") != index);
 }

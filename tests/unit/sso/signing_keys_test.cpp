@@ -73,6 +73,35 @@ TEST_CASE("signers borrow copies of the key, one each at a time, returned for re
   CHECK_FALSE(verifies(sig, *active));
 }
 
+TEST_CASE("an active key that cannot be loaded stops signing, the key it replaced too", "[sso][keys]") {
+  test::StoreFixture f;
+  admin::KeySettings settings;
+  settings.algorithm = crypto::KeyAlgorithm::EcP256;
+  admin::generateKey(*f.store, settings, store::KeyState::Active, f.clock, "test");
+  sso::SigningKeys keys(*f.store, f.clock);
+  auto good = keys.active();
+
+  // The next key's certificate belongs to another key (a damaged or tampered store).
+  auto other = crypto::generateKeyPair(crypto::KeyAlgorithm::EcP256, "idp.example", 30, f.clock);
+  auto mine = crypto::generateKeyPair(crypto::KeyAlgorithm::EcP256, "idp.example", 30, f.clock);
+  store::SigningKey bad;
+  bad.id = "bad-key";
+  bad.algorithm = "ec-p256";
+  bad.privateKeyPem = crypto::privateKeyPem(mine.key.get());
+  bad.certificatePem = crypto::certificatePem(other.cert.get());
+  bad.createdAt = f.clock.now();
+  f.store->addKey(bad, {"test", "key.add", bad.id, "ok", "{}"});
+  auto all = f.store->listKeys();
+  for (auto& k : all) k.state = k.id == bad.id ? store::KeyState::Active : store::KeyState::Previous;
+  f.store->updateKeys(all, {"test", "key.rotate", bad.id, "ok", "{}"});
+
+  f.clock.advance(std::chrono::seconds(6));  // past the 5 s re-check
+  CHECK_THROWS_WITH(keys.active(), Catch::Contains("does not match its certificate"));
+  CHECK_THROWS(keys.active());  // and again within the 5 s: never the replaced key
+  f.clock.advance(std::chrono::seconds(1));
+  CHECK_THROWS(keys.active());
+}
+
 TEST_CASE("a loaded key carries its certificate text and refuses a certificate of another key", "[sso][keys]") {
   const FixedClock clock("2026-01-10T10:00:00Z");
   auto kp = crypto::generateKeyPair(crypto::KeyAlgorithm::EcP256, "idp.example", 30, clock);

@@ -384,6 +384,12 @@ TEST_CASE("a prepared signer and certificate text give the same Response as the 
   REQUIRE(again);
   CHECK(*again == *a);
 
+  // A signer for another algorithm than the one named is refused, not used.
+  auto otherAlg = prepared;
+  otherAlg.algorithm = crypto::SignatureAlgorithm::RsaSha512;
+  SequenceRandom r5;
+  CHECK_FALSE(saml::buildSuccessResponse(sampleInput(), otherAlg, r5));
+
   // A signer for another key than the one named is refused, not used.
   auto wrong = prepared;
   wrong.key = rsaKey().key.get();
