@@ -21,11 +21,28 @@ std::string formatXsDateTime(TimePoint t) {
   auto days = floor<std::chrono::days>(t);
   year_month_day ymd{days};
   hh_mm_ss hms{t - days};
+  const int year = int(ymd.year());
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02ld:%02ld:%02ldZ", int(ymd.year()),
-                unsigned(ymd.month()), unsigned(ymd.day()), long(hms.hours().count()),
-                long(hms.minutes().count()), long(hms.seconds().count()));
-  return buf;
+  if (year < 0 || year > 9999) {
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02ld:%02ld:%02ldZ", year, unsigned(ymd.month()),
+                  unsigned(ymd.day()), long(hms.hours().count()), long(hms.minutes().count()),
+                  long(hms.seconds().count()));
+    return buf;
+  }
+  // Written by hand: four of these per Response, and snprintf showed in the SSO profile.
+  auto two = [](char* o, long v) {
+    o[0] = char('0' + v / 10);
+    o[1] = char('0' + v % 10);
+  };
+  std::string out = "0000-00-00T00:00:00Z";
+  two(out.data(), year / 100);
+  two(out.data() + 2, year % 100);
+  two(out.data() + 5, long(unsigned(ymd.month())));
+  two(out.data() + 8, long(unsigned(ymd.day())));
+  two(out.data() + 11, long(hms.hours().count()));
+  two(out.data() + 14, long(hms.minutes().count()));
+  two(out.data() + 17, long(hms.seconds().count()));
+  return out;
 }
 
 namespace {
