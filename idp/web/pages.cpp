@@ -20,19 +20,17 @@ std::string head(const std::string& title, const std::string& styleNonce = "") {
   return h + "</head><body>\n";
 }
 
-void appendHidden(std::string& out, std::string_view name, std::string_view value) {
+// A hidden field: its value is `value` escaped, or (Base64Of) the base64 of `value`, whose
+// alphabet needs no escaping.
+enum class Hidden { Text, Base64Of };
+void appendHidden(std::string& out, std::string_view name, std::string_view value, Hidden kind = Hidden::Text) {
   out += "<input type=\"hidden\" name=\"";
   appendHtmlEscaped(out, name);
   out += "\" value=\"";
-  appendHtmlEscaped(out, value);
-  out += "\">\n";
-}
-// A hidden field holding the base64 of a SAML message.
-void appendHiddenMessage(std::string& out, std::string_view name, std::string_view samlMessage) {
-  out += "<input type=\"hidden\" name=\"";
-  appendHtmlEscaped(out, name);
-  out += "\" value=\"";
-  appendBase64(out, samlMessage);
+  if (kind == Hidden::Base64Of)
+    appendBase64(out, value);
+  else
+    appendHtmlEscaped(out, value);
   out += "\">\n";
 }
 std::string hidden(const std::string& name, const std::string& value) {
@@ -65,7 +63,7 @@ std::string renderAutoPost(const std::string& action, const std::string& field, 
   s += "<form method=\"post\" action=\"";
   appendHtmlEscaped(s, action);
   s += "\">\n";
-  appendHiddenMessage(s, field, samlMessage);
+  appendHidden(s, field, samlMessage, Hidden::Base64Of);
   if (relayState) appendHidden(s, "RelayState", *relayState);
   s += "<noscript><p>Нажмите кнопку, чтобы вернуться в сервис. / Press the button to return to the service.</p>"
        "<button type=\"submit\">Продолжить / Continue</button></noscript>\n</form>\n"
@@ -85,7 +83,7 @@ std::string renderStatusTooLow(const std::string& have, const std::string& need,
        "</b>. To raise it, have your SNILS and passport checked (standard), or prove your identity in person, with a "
        "qualified e-signature or through a bank (confirmed).</p>\n"
        "<form method=\"post\" action=\"" + htmlEscape(action) + "\">\n";
-  appendHiddenMessage(s, "SAMLResponse", samlMessage);
+  appendHidden(s, "SAMLResponse", samlMessage, Hidden::Base64Of);
   if (relayState) s += hidden("RelayState", *relayState);
   s += "<button type=\"submit\">Вернуться в сервис / Return to the service</button>\n</form>\n</body></html>\n";
   return s;
