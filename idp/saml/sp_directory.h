@@ -37,11 +37,17 @@ class SpDirectory {
   virtual std::shared_ptr<const RegisteredSp> find(std::string_view entityId) = 0;
 };
 
+enum class Remembered {
+  First,  // not seen before: now remembered
+  Seen,   // remembered already and not expired: a replay
+  Full,   // the cache holds as many IDs as it may: refused, nothing forgotten to make room
+};
+
 class ReplayCache {
  public:
   virtual ~ReplayCache() = default;
-  // Remembers `key` until `expiresAt`; false when it was already remembered and not expired.
-  virtual bool remember(std::string_view key, TimePoint expiresAt, TimePoint now) = 0;
+  // Remembers `key` until at least `expiresAt`.
+  virtual Remembered remember(std::string_view key, TimePoint expiresAt, TimePoint now) = 0;
 };
 
 }  // namespace propusk::saml

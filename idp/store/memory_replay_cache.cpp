@@ -19,31 +19,34 @@ MemoryReplayCache::MemoryReplayCache(std::size_t maxEntries) : maxEntries_(maxEn
 }
 
 void MemoryReplayCache::purge(std::int64_t now) {
-  while (!byExpiry_.empty() && byExpiry_.top().first <= now) {
-    auto it = entries_.find(byExpiry_.top().second);
-    if (it != entries_.end() && it->second == byExpiry_.top().first) entries_.erase(it);
-    byExpiry_.pop();
+  while (!slots_.empty() && slots_.begin()->first <= now) {
+    size_ -= slots_.begin()->second.size();
+    slots_.erase(slots_.begin());
   }
 }
 
-bool MemoryReplayCache::remember(std::string_view key, TimePoint expiresAt, TimePoint now) {
+saml::Remembered MemoryReplayCache::remember(std::string_view key, TimePoint expiresAt, TimePoint now) {
   Digest d;
   const std::string full = crypto::sha256(salt_ + std::string(key));
   std::memcpy(d.data(), full.data(), d.size());
   const std::int64_t expiry = seconds(expiresAt), t = seconds(now);
+  // The end of the minute the expiry falls in (rounded up: never forgotten early).
+  const std::int64_t rest = ((expiry % kSlotSeconds) + kSlotSeconds) % kSlotSeconds;
+  const std::int64_t slotEnd = rest == 0 ? expiry : expiry - rest + kSlotSeconds;
   std::lock_guard lock(mutex_);
   purge(t);
-  if (entries_.contains(d)) return false;
+  for (const auto& [end, ids] : slots_)
+    if (ids.contains(d)) return saml::Remembered::Seen;
   // Full: refuse rather than forget, so a flood cannot push real IDs out and re-open replays.
-  if (entries_.size() >= maxEntries_) return false;
-  entries_.emplace(d, expiry);
-  byExpiry_.emplace(expiry, d);
-  return true;
+  if (size_ >= maxEntries_) return saml::Remembered::Full;
+  slots_[slotEnd].insert(d);
+  ++size_;
+  return saml::Remembered::First;
 }
 
 std::size_t MemoryReplayCache::size() const {
   std::lock_guard lock(mutex_);
-  return entries_.size();
+  return size_;
 }
 
 }  // namespace propusk::store

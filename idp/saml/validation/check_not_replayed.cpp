@@ -9,9 +9,13 @@ namespace propusk::saml {
 // every message type: core §1.3.4 makes an ID unique, whatever carries it.
 Status checkIdNotReplayed(std::string_view id, TimePoint issueInstant, std::string_view what, RequestContext& ctx) {
   std::string key = ctx.sp->metadata.entityId + "\n" + std::string(id);
-  if (!ctx.replay->remember(key, issueInstant + ctx.messageLifetime + 2 * ctx.clockSkew, ctx.now))
-    return requestDenied(std::string(what) + " ID " + std::string(id) + " was already used");
-  return {};
+  switch (ctx.replay->remember(key, issueInstant + ctx.messageLifetime + 2 * ctx.clockSkew, ctx.now)) {
+    case Remembered::First: return {};
+    case Remembered::Seen: return requestDenied(std::string(what) + " ID " + std::string(id) + " was already used");
+    case Remembered::Full: break;
+  }
+  // Our limit, not the sender's fault: Responder, and the operator sees it in the audit.
+  return responderError("replay cache full: " + std::string(what) + " refused until older IDs expire");
 }
 
 Status checkNotReplayed(const AuthnRequest& req, RequestContext& ctx) {

@@ -131,6 +131,16 @@ TEST_CASE("replay: the same ID from the same SP is refused the second time", "[s
   CHECK(again.error().second == status::kRequestDenied);
 }
 
+TEST_CASE("replay: a full replay cache refuses as the IdP's own limit, not as a replay", "[saml][validation]") {
+  StepFixture f;
+  store::MemoryReplayCache full(0);
+  f.ctx.replay = &full;
+  auto st = f.runThrough(f.parse(test::authnRequestXml({})), "replay");
+  REQUIRE_FALSE(st);
+  CHECK(st.error().top == StatusCode::Responder);
+  CHECK_THAT(st.error().detail, Catch::Contains("replay cache full"));
+}
+
 TEST_CASE("acs: metadata URL, index or default; unknown URL never accepted", "[saml][validation]") {
   std::string second = R"(<md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://sp.example.org/acs2" index="2" isDefault="true"/>
 <md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Artifact" Location="https://sp.example.org/art" index="3"/>)";
