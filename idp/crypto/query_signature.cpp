@@ -52,6 +52,14 @@ std::string rawToDer(std::string_view raw) {
   return der;
 }
 
+// What OpenSSL signed, as xmldsig carries it: RSA as is, ECDSA from DER to r||s.
+Result<std::string> xmldsigValue(std::string sig, const EVP_PKEY* key, SignatureAlgorithm alg) {
+  if (!isEcdsa(alg)) return sig;
+  sig = derToRaw(reinterpret_cast<const unsigned char*>(sig.data()), sig.size(), (EVP_PKEY_get_bits(key) + 7) / 8);
+  if (sig.empty()) return responderError("ECDSA signature conversion failed");
+  return sig;
+}
+
 bool keyFits(const EVP_PKEY* key, SignatureAlgorithm a) {
   int id = EVP_PKEY_get_base_id(key);
   return isEcdsa(a) ? id == EVP_PKEY_EC : id == EVP_PKEY_RSA;
@@ -71,12 +79,7 @@ Result<std::string> signDetached(std::string_view octets, const EVP_PKEY* key, S
                      reinterpret_cast<const unsigned char*>(octets.data()), octets.size()) != 1)
     return responderError("sign: " + drainOpensslErrors());
   sig.resize(len);
-  if (isEcdsa(alg)) {
-    int fieldBytes = (EVP_PKEY_get_bits(key) + 7) / 8;
-    sig = derToRaw(reinterpret_cast<const unsigned char*>(sig.data()), sig.size(), fieldBytes);
-    if (sig.empty()) return responderError("ECDSA signature conversion failed");
-  }
-  return sig;
+  return xmldsigValue(std::move(sig), key, alg);
 }
 
 DetachedSigner::DetachedSigner(const EVP_PKEY* key, SignatureAlgorithm alg) : key_(duplicateKey(key)), alg_(alg) {
@@ -99,11 +102,7 @@ Result<std::string> DetachedSigner::sign(std::string_view octets) {
   if (EVP_PKEY_sign(ctx_.get(), reinterpret_cast<unsigned char*>(sig.data()), &len, digest, digestLen) != 1)
     return responderError("sign: " + drainOpensslErrors());
   sig.resize(len);
-  if (isEcdsa(alg_)) {
-    sig = derToRaw(reinterpret_cast<const unsigned char*>(sig.data()), sig.size(), (EVP_PKEY_get_bits(key_.get()) + 7) / 8);
-    if (sig.empty()) return responderError("ECDSA signature conversion failed");
-  }
-  return sig;
+  return xmldsigValue(std::move(sig), key_.get(), alg_);
 }
 
 Result<std::size_t> verifyDetached(std::string_view octets, std::string_view signature, SignatureAlgorithm alg,

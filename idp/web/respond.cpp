@@ -5,7 +5,6 @@
 #include <Poco/Net/StreamSocket.h>
 
 #include <algorithm>
-#include <array>
 #include <sstream>
 #include <stdexcept>
 
