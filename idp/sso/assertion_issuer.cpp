@@ -79,23 +79,30 @@ Result<std::string> AssertionIssuer::issue(const store::User& user, const store:
   in.attributes = policy::releaseAttributes(person, sp.release);
 
   auto key = keys_.active();
+  std::string names;
+  for (auto& a : in.attributes) names += (names.empty() ? "" : ",") + jsonString(a.friendlyName);
+  std::vector<store::AuditRecord> audits;
+  if (requestAudit) audits.push_back(*requestAudit);
+  audits.push_back({user.login, "assertion.issue", spId, "ok",
+                    R"({"name_id_format":)" + jsonString(in.nameIdFormat) + R"(,"name_id":)" + jsonString(in.nameId) +
+                        R"(,"attributes":[)" + names + R"(],"key":)" + jsonString(key->id) + "}"});
+  // Queued before signing, waited for after: the Response still leaves only once its events
+  // and participation are committed, but under load another thread's commit has usually
+  // taken this change along by then (one transaction for several Responses).
+  auto change = store_.queueSessionParticipant(
+      {session.idHash, spId, in.nameId, in.nameIdFormat, in.sessionIndex, in.now}, std::move(audits));
   auto xml = [&] {
     FairGate::Pass pass(signers_);
     auto lease = key->lend();
     return saml::buildSuccessResponse(in, signingFor(sp, *key, lease), random_);
   }();
-  if (!xml) return xml;
-
-  std::string names;
-  for (auto& a : in.attributes) names += (names.empty() ? "" : ",") + jsonString(a.friendlyName);
-  store::AuditRecord issued{user.login, "assertion.issue", spId, "ok",
-                            R"({"name_id_format":)" + jsonString(in.nameIdFormat) + R"(,"name_id":)" +
-                                jsonString(in.nameId) + R"(,"attributes":[)" + names + R"(],"key":)" + jsonString(key->id) +
-                                "}"};
-  std::vector<store::AuditRecord> audits;
-  if (requestAudit) audits.push_back(*requestAudit);
-  audits.push_back(std::move(issued));
-  store_.addSessionParticipant({session.idHash, spId, in.nameId, in.nameIdFormat, in.sessionIndex, in.now}, audits);
+  if (!xml) {
+    if (!change->withdraw())  // already committed: the log must not claim an issue that never left
+      store_.appendAudit({user.login, "assertion.issue", spId, "error",
+                          R"({"reason":)" + jsonString(xml.error().detail) + "}"});
+    return xml;
+  }
+  change->wait();
   return xml;
 }
 

@@ -27,6 +27,17 @@ class StoreError : public std::runtime_error {
 // Which unique field a new or changed user collides with.
 enum class UserConflict { None, Login, Inn, Snils };
 
+// A change queued for a later group commit (Store::queueSessionParticipant). wait() returns
+// once a commit has made it durable, or throws the StoreError that undid it. withdraw() takes
+// it back out if no commit has taken it yet (true), else waits for that commit and returns
+// false. A change dropped without either is withdrawn.
+class QueuedChange {
+ public:
+  virtual ~QueuedChange() = default;
+  virtual void wait() = 0;
+  virtual bool withdraw() = 0;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -69,10 +80,17 @@ class Store {
   // issuance) is left as it is, so a repeat login at an SP writes only its audit. Written
   // with its audit records (the assertion.issue event, after the event of the request it
   // answers when that is not in the log yet) in one transaction, in the order given.
-  virtual void addSessionParticipant(const SessionParticipant& p, std::span<const AuditRecord> audits) = 0;
+  void addSessionParticipant(const SessionParticipant& p, std::span<const AuditRecord> audits) {
+    queueSessionParticipant(p, {audits.begin(), audits.end()})->wait();
+  }
   void addSessionParticipant(const SessionParticipant& p, const AuditRecord& audit) {
     addSessionParticipant(p, std::span<const AuditRecord>(&audit, 1));
   }
+  // The same change, queued: whichever thread commits next takes it along in its transaction.
+  // The SSO path queues it before signing and waits after, so at load the commit usually
+  // happened meanwhile (one transaction for several Responses, no thread asleep for it).
+  virtual std::unique_ptr<QueuedChange> queueSessionParticipant(const SessionParticipant& p,
+                                                                std::vector<AuditRecord> audits) = 0;
   virtual std::vector<SessionParticipant> listSessionParticipants(std::string_view idHash) = 0;
   // Single Logout without the IdP's cookie: the participations of one SP under one NameID,
   // across all sessions, ordered by issuedAt.

@@ -650,11 +650,10 @@ class SqliteStore final : public Store {
   }
 
   using Store::addSessionParticipant;
-  void addSessionParticipant(const SessionParticipant& p, std::span<const AuditRecord> audits) override {
-    std::string idHash = p.sessionIdHash, sp = p.spEntityId, nameId = p.nameId,
-                format = p.nameIdFormat, index = p.sessionIndex;
-    Int64 issued = unixSeconds(p.issuedAt);
-    write("add session participant", [&] {
+  std::unique_ptr<QueuedChange> queueSessionParticipant(const SessionParticipant& p,
+                                                        std::vector<AuditRecord> audits) override {
+    auto change = std::make_unique<Queued>(*this, "add session participant");
+    change->write.run = [this, p, audits = std::move(audits)] {
       writer_("INSERT INTO session_participants (session_id_hash, sp_entity_id, name_id, "
               "name_id_format, session_index, issued_at) VALUES (?, ?, ?, ?, ?, ?) "
               "ON CONFLICT (session_id_hash, sp_entity_id) DO UPDATE SET "
@@ -662,9 +661,12 @@ class SqliteStore final : public Store {
               "session_index = excluded.session_index, issued_at = excluded.issued_at "
               "WHERE name_id <> excluded.name_id OR name_id_format <> excluded.name_id_format "
               "OR session_index <> excluded.session_index")
-          .bind(idHash).bind(sp).bind(nameId).bind(format).bind(index).bind(issued).run();
+          .bind(p.sessionIdHash).bind(p.spEntityId).bind(p.nameId).bind(p.nameIdFormat).bind(p.sessionIndex)
+          .bind(unixSeconds(p.issuedAt)).run();
       for (const AuditRecord& audit : audits) appendLocked(audit);
-    });
+    };
+    enqueue(change->write);
+    return change;
   }
 
   std::vector<SessionParticipant> listSessionParticipants(std::string_view idHash) override {
@@ -892,14 +894,27 @@ class SqliteStore final : public Store {
     std::string_view op;
     std::function<void()> run;
     std::exception_ptr error;
-    bool done = false;
+    bool done = false;       // committed, undone, or withdrawn
+    bool withdrawn = false;
   };
 
   void submit(PendingWrite& w) {
-    std::unique_lock lk(queueMutex_);
+    enqueue(w);
+    await(w);
+  }
+
+  void enqueue(PendingWrite& w) {
+    std::lock_guard lk(queueMutex_);
     queue_.push_back(&w);
+  }
+
+  // Returns once w is committed (or rethrows what undid it). No commit under way and w not
+  // yet taken: this thread commits everything queued so far, w among it.
+  void await(PendingWrite& w) {
+    std::unique_lock lk(queueMutex_);
+    if (w.withdrawn) throw std::logic_error("store: waiting for a withdrawn change");
     queueCv_.wait(lk, [&] { return w.done || !committing_; });
-    if (!w.done) {  // no commit under way: this thread commits everything queued so far
+    if (!w.done) {
       committing_ = true;
       std::vector<PendingWrite*> batch;
       batch.swap(queue_);
@@ -912,6 +927,41 @@ class SqliteStore final : public Store {
     }
     if (w.error) std::rethrow_exception(w.error);
   }
+
+  // True when w left the queue before any commit took it; else waits until the commit that
+  // took it is over (it refers to w) and returns false.
+  bool withdraw(PendingWrite& w) {
+    std::unique_lock lk(queueMutex_);
+    if (w.done) return w.withdrawn;
+    if (auto it = std::find(queue_.begin(), queue_.end(), &w); it != queue_.end()) {
+      queue_.erase(it);
+      w.done = w.withdrawn = true;
+      return true;
+    }
+    queueCv_.wait(lk, [&] { return w.done; });
+    return false;
+  }
+
+  class Queued final : public QueuedChange {
+   public:
+    Queued(SqliteStore& store, std::string_view op) : store_(store) { write.op = op; }
+    ~Queued() override {
+      if (!finished_) store_.withdraw(write);
+    }
+    void wait() override {
+      finished_ = true;
+      store_.await(write);
+    }
+    bool withdraw() override {
+      finished_ = true;
+      return store_.withdraw(write);
+    }
+    PendingWrite write;
+
+   private:
+    SqliteStore& store_;
+    bool finished_ = false;
+  };
 
   // Never throws: every failure lands in the error of the change(s) it concerns.
   void commitBatch(const std::vector<PendingWrite*>& batch) noexcept {

@@ -534,3 +534,116 @@ TEST_CASE("sessions: renew moves the participants to the new id, atomically", "[
   CHECK(f.store->listSessionParticipants(kHashB).size() == 2);
   CHECK(f.store->listAudit().size() == events + 1);
 }
+
+// The SSO path queues its participation (with its audit events) before signing and waits for
+// it after: any commit in between takes it along.
+TEST_CASE("sessions: a queued participation rides along with the next commit", "[store][sessions]") {
+  Fixture f;
+  const auto uid = f.addUser("ivanov");
+  f.store->createSession(session(kHashA, uid, "ivanov", 1, 1), rec("session.create", "a"));
+  const auto before = f.store->listAudit().size();
+
+  auto change = f.store->queueSessionParticipant(participant(kHashA, "https://sp1/", "n1", 100),
+                                                 {rec("sso.request", "r1"), kIssued});
+  // Queued, not written: nothing to see yet.
+  CHECK(f.store->listSessionParticipants(kHashA).empty());
+  CHECK(f.store->listAudit().size() == before);
+
+  // Another thread's change commits it too, in order, before its own event.
+  f.store->appendAudit(rec("other", "x"));
+  REQUIRE(f.store->listSessionParticipants(kHashA).size() == 1);
+  auto events = f.store->listAudit();
+  REQUIRE(events.size() == before + 3);
+  CHECK(events[before].record.action == "sso.request");
+  CHECK(events[before + 1].record.action == "assertion.issue");
+  CHECK(events[before + 2].record.action == "other");
+  CHECK_FALSE(audit::firstBrokenLink(events));
+
+  change->wait();  // already committed: returns at once
+  CHECK_FALSE(change->withdraw());  // too late to take back
+  CHECK(f.store->listAudit().size() == before + 3);
+}
+
+TEST_CASE("sessions: a queued participation waited for commits itself", "[store][sessions]") {
+  Fixture f;
+  const auto uid = f.addUser("ivanov");
+  f.store->createSession(session(kHashA, uid, "ivanov", 1, 1), rec("session.create", "a"));
+  auto change = f.store->queueSessionParticipant(participant(kHashA, "https://sp1/", "n1", 100), {kIssued});
+  change->wait();
+  CHECK(f.store->listSessionParticipants(kHashA).size() == 1);
+  CHECK(f.store->listAudit().back().record.action == "assertion.issue");
+  CHECK_NOTHROW(change->wait());  // asking again: still committed
+}
+
+TEST_CASE("sessions: a withdrawn or dropped participation is never written", "[store][sessions]") {
+  Fixture f;
+  const auto uid = f.addUser("ivanov");
+  f.store->createSession(session(kHashA, uid, "ivanov", 1, 1), rec("session.create", "a"));
+  const auto before = f.store->listAudit().size();
+
+  auto withdrawn = f.store->queueSessionParticipant(participant(kHashA, "https://sp1/", "n1", 100), {kIssued});
+  CHECK(withdrawn->withdraw());
+  CHECK(withdrawn->withdraw());  // asking again gives the same answer
+  CHECK_THROWS_AS(withdrawn->wait(), std::logic_error);
+  {
+    auto dropped = f.store->queueSessionParticipant(participant(kHashA, "https://sp2/", "n2", 100), {kIssued});
+  }
+  f.store->appendAudit(rec("other", "x"));  // a commit after both: neither is in it
+  CHECK(f.store->listSessionParticipants(kHashA).empty());
+  auto events = f.store->listAudit();
+  REQUIRE(events.size() == before + 1);
+  CHECK(events.back().record.action == "other");
+}
+
+TEST_CASE("sessions: a queued participation that fails reaches only its own waiter", "[store][sessions]") {
+  Fixture f;
+  const auto uid = f.addUser("ivanov");
+  f.store->createSession(session(kHashA, uid, "ivanov", 1, 1), rec("session.create", "a"));
+  const auto before = f.store->listAudit().size();
+  // No session kHashB: the participation is refused when a commit takes it.
+  auto bad = f.store->queueSessionParticipant(participant(kHashB, "https://sp1/", "x", 1), {kIssued});
+  auto good = f.store->queueSessionParticipant(participant(kHashA, "https://sp1/", "n1", 100), {kIssued});
+  f.store->appendAudit(rec("other", "x"));  // commits all three; only `bad` is undone
+  CHECK_THROWS_AS(bad->wait(), StoreError);
+  good->wait();
+  CHECK(f.store->listSessionParticipants(kHashA).size() == 1);
+  CHECK(f.store->listAudit().size() == before + 2);
+}
+
+TEST_CASE("sessions: queued participations from many threads", "[store][sessions]") {
+  Fixture f;
+  const auto uid = f.addUser("ivanov");
+  constexpr int kThreads = 8, kPerThread = 40;
+  for (int t = 0; t < kThreads; ++t)
+    f.store->createSession(session("s" + std::to_string(t), uid, "ivanov", 1, 1), rec("session.create", "s"));
+  const auto before = f.store->listAudit().size();
+  std::atomic<int> failures{0};
+  auto work = [&](int t) {
+    try {
+      const std::string id = "s" + std::to_string(t);
+      for (int i = 0; i < kPerThread; ++i) {
+        auto change = f.store->queueSessionParticipant(
+            participant(id, "https://sp" + std::to_string(i) + "/", id + "-" + std::to_string(i), 200), {kIssued});
+        if (i % 5 == 4) {
+          change->withdraw();  // whether or not it was taken already, it ends consistent
+          continue;
+        }
+        std::this_thread::yield();
+        change->wait();
+      }
+    } catch (const std::exception&) {
+      ++failures;
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) threads.emplace_back(work, t);
+  for (auto& th : threads) th.join();
+  CHECK(failures == 0);
+  // Every waited-for change is there with its event; a withdrawn one either fully or not at all.
+  const int rows = f.rows("session_participants");
+  auto events = f.store->listAudit(0, 100000);
+  CHECK(rows >= kThreads * kPerThread * 4 / 5);
+  CHECK(rows <= kThreads * kPerThread);
+  CHECK(static_cast<int>(events.size() - before) == rows);
+  CHECK_FALSE(audit::firstBrokenLink(events));
+}
