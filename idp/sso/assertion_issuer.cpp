@@ -37,7 +37,7 @@ const std::string& AssertionIssuer::pairwiseSecret() {
 
 Result<std::string> AssertionIssuer::issue(const store::User& user, const store::Session& session,
                                            const saml::RegisteredSp& sp, const PendingRequest& request,
-                                           const store::AuditRecord* requestAudit) {
+                                           const store::AuditRecord* requestAudit, bool* requestAuditWritten) {
   const std::string& spId = sp.metadata.entityId;
   saml::AssertionInput in;
   in.issuer = settings_.idpEntityId;
@@ -89,20 +89,45 @@ Result<std::string> AssertionIssuer::issue(const store::User& user, const store:
   // Queued before signing, waited for after: the Response still leaves only once its events
   // and participation are committed, but under load another thread's commit has usually
   // taken this change along by then (one transaction for several Responses).
-  auto change = store_.queueSessionParticipant(
-      {session.idHash, spId, in.nameId, in.nameIdFormat, in.sessionIndex, in.now}, std::move(audits));
+  const store::SessionParticipant participation{session.idHash, spId, in.nameId, in.nameIdFormat, in.sessionIndex, in.now};
+  auto change = store_.queueSessionParticipant(participation, std::move(audits));
+  // Any way out before the commit is confirmed (an error or an exception while signing): take
+  // the change back, or, when a commit already took it, retract it in the log and the store.
+  struct Undo {
+    AssertionIssuer& self;
+    store::QueuedChange& change;
+    const store::SessionParticipant& participation;
+    const std::string& login;
+    bool* requestAuditWritten;
+    bool hasRequestAudit;
+    std::string reason = "exception while signing";
+    bool armed = true;
+    ~Undo() {
+      if (!armed) return;
+      try {
+        if (change.withdraw()) return;
+        if (requestAuditWritten && hasRequestAudit) *requestAuditWritten = true;
+        self.store_.retractSessionParticipant(
+            participation, {login, "assertion.issue", participation.spEntityId, "error",
+                            R"({"name_id":)" + jsonString(participation.nameId) + R"(,"session_index":)" +
+                                jsonString(participation.sessionIndex) + R"(,"reason":)" + jsonString(reason) + "}"});
+      } catch (...) {
+        // Logged by nobody here (a destructor): the caller's error path logs the failure.
+      }
+    }
+  } undo{*this, *change, participation, user.login, requestAuditWritten, requestAudit != nullptr};
   auto xml = [&] {
     FairGate::Pass pass(signers_);
     auto lease = key->lend();
     return saml::buildSuccessResponse(in, signingFor(sp, *key, lease), random_);
   }();
   if (!xml) {
-    if (!change->withdraw())  // already committed: the log must not claim an issue that never left
-      store_.appendAudit({user.login, "assertion.issue", spId, "error",
-                          R"({"reason":)" + jsonString(xml.error().detail) + "}"});
+    undo.reason = xml.error().detail;
     return xml;
   }
-  change->wait();
+  undo.armed = false;
+  change->wait();  // a StoreError here: nothing was committed, nothing leaves
+  if (requestAuditWritten && requestAudit) *requestAuditWritten = true;
   return xml;
 }
 

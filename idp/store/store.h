@@ -91,6 +91,11 @@ class Store {
   // happened meanwhile (one transaction for several Responses, no thread asleep for it).
   virtual std::unique_ptr<QueuedChange> queueSessionParticipant(const SessionParticipant& p,
                                                                 std::vector<AuditRecord> audits) = 0;
+  // Takes back a participation whose Response never left after its change was committed:
+  // removes the row if it is still exactly `p` (this issue wrote or replaced it; a row kept
+  // from an earlier issue, e.g. the same persistent NameID, stays), and logs `audit`, in one
+  // transaction. True when the row was removed.
+  virtual bool retractSessionParticipant(const SessionParticipant& p, const AuditRecord& audit) = 0;
   virtual std::vector<SessionParticipant> listSessionParticipants(std::string_view idHash) = 0;
   // Single Logout without the IdP's cookie: the participations of one SP under one NameID,
   // across all sessions, ordered by issuedAt.

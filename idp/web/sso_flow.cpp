@@ -96,10 +96,23 @@ void completeSso(WebContext& ctx, Poco::Net::HTTPServerRequest&, Poco::Net::HTTP
                                 pending.relayState));
     return;
   }
-  auto xml = ctx.sso->issuer.issue(*user, session, *sp, pending, requestAudit ? requestAudit->pending() : nullptr);
-  if (xml && requestAudit) requestAudit->writtenWith();  // in the issuance's transaction
+  bool requestAuditWritten = false;
+  struct Written {  // also when issue() throws: the request's event must not be logged twice
+    bool& written;
+    DeferredAudit* audit;
+    ~Written() {
+      if (written && audit) audit->writtenWith();
+    }
+  };
+  std::optional<Result<std::string>> issued;
+  {
+    Written mark{requestAuditWritten, requestAudit};
+    issued = ctx.sso->issuer.issue(*user, session, *sp, pending, requestAudit ? requestAudit->pending() : nullptr,
+                                   &requestAuditWritten);
+  }
+  auto& xml = *issued;
   if (!xml) {
-    writeRequestAudit();  // issue() wrote nothing
+    writeRequestAudit();  // unless issue() wrote it with an issuance it then retracted
     ctx.store.appendAudit({user->login, "assertion.refused", pending.spEntityId, "refused",
                            R"({"reason":)" + jsonString(xml.error().detail) + "}"});
     sendSamlError(ctx, resp, *sp, pending.acsUrl, pending.requestId, pending.relayState, xml.error());

@@ -669,6 +669,18 @@ class SqliteStore final : public Store {
     return change;
   }
 
+  bool retractSessionParticipant(const SessionParticipant& p, const AuditRecord& audit) override {
+    return write("retract session participant", [&] {
+      auto q = writer_("DELETE FROM session_participants WHERE session_id_hash = ? AND sp_entity_id = ? AND name_id = ? "
+                       "AND name_id_format = ? AND session_index = ? AND issued_at = ?");
+      q.bind(p.sessionIdHash).bind(p.spEntityId).bind(p.nameId).bind(p.nameIdFormat).bind(p.sessionIndex)
+          .bind(unixSeconds(p.issuedAt)).run();
+      const bool removed = q.changes() > 0;
+      appendLocked(audit);
+      return removed;
+    });
+  }
+
   std::vector<SessionParticipant> listSessionParticipants(std::string_view idHash) override {
     return participantsWhere("list session participants", "session_id_hash = ? ORDER BY issued_at, sp_entity_id",
                              {std::string(idHash)});

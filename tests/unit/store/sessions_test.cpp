@@ -607,7 +607,38 @@ TEST_CASE("sessions: a queued participation that fails reaches only its own wait
   CHECK_THROWS_AS(bad->wait(), StoreError);
   good->wait();
   CHECK(f.store->listSessionParticipants(kHashA).size() == 1);
-  CHECK(f.store->listAudit().size() == before + 2);
+  auto events = f.store->listAudit();
+  CHECK(events.size() == before + 2);
+  CHECK_FALSE(audit::firstBrokenLink(events));
+}
+
+// A Response that never left after its participation was committed: the row goes only when
+// this issue wrote it; the retraction is logged either way.
+TEST_CASE("sessions: retracting a participation removes only the row that issue wrote", "[store][sessions]") {
+  Fixture f;
+  const auto uid = f.addUser("ivanov");
+  f.store->createSession(session(kHashA, uid, "ivanov", 1, 1), rec("session.create", "a"));
+  const AuditRecord retracted{"ivanov", "assertion.issue", "https://sp1/", "error", "{}"};
+
+  // First issue at this SP: written by it, so retracted.
+  auto first = participant(kHashA, "https://sp1/", "n1", 100);
+  f.store->addSessionParticipant(first, kIssued);
+  CHECK(f.store->retractSessionParticipant(first, retracted));
+  CHECK(f.store->listSessionParticipants(kHashA).empty());
+  CHECK(f.store->listAudit().back().record.outcome == "error");
+
+  // A repeat issue with the same NameID and SessionIndex kept the earlier row (issuedAt 100):
+  // retracting the repeat leaves the earlier, real participation alone.
+  f.store->addSessionParticipant(first, kIssued);
+  auto repeat = participant(kHashA, "https://sp1/", "n1", 200);
+  f.store->addSessionParticipant(repeat, kIssued);
+  const auto before = f.store->listAudit().size();
+  CHECK_FALSE(f.store->retractSessionParticipant(repeat, retracted));
+  auto ps = f.store->listSessionParticipants(kHashA);
+  REQUIRE(ps.size() == 1);
+  CHECK(ps[0].issuedAt == at(100));
+  CHECK(f.store->listAudit().size() == before + 1);
+  CHECK_FALSE(audit::firstBrokenLink(f.store->listAudit()));
 }
 
 TEST_CASE("sessions: queued participations from many threads", "[store][sessions]") {
