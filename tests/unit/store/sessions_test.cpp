@@ -77,10 +77,24 @@ SessionParticipant participant(const std::string& idHash, const std::string& sp,
   return p;
 }
 
+// Runs work(0) .. work(n - 1) on n threads at once and waits for all of them.
+template <class F>
+void runThreads(int n, F& work) {
+  std::vector<std::thread> threads;
+  for (int t = 0; t < n; ++t) threads.emplace_back(work, t);
+  for (auto& th : threads) th.join();
+}
+
 const std::string kHashA(64, 'a');
 const std::string kHashB(64, 'b');
 const std::string kHashC(64, 'c');
 const std::string kHashD(64, 'd');
+
+// A user "ivanov" with one session, kHashA.
+void addSessionA(Fixture& f) {
+  const auto uid = f.addUser("ivanov");
+  f.store->createSession(session(kHashA, uid, "ivanov", 1, 1), rec("session.create", "a"));
+}
 
 }  // namespace
 
@@ -439,9 +453,7 @@ TEST_CASE("sessions: many threads on one store", "[store][sessions]") {
       ++failures;
     }
   };
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) threads.emplace_back(work, t);
-  for (auto& th : threads) th.join();
+  runThreads(kThreads, work);
   CHECK(failures == 0);
 
   const auto sessions = f.store->listSessions("ivanov");
@@ -476,9 +488,7 @@ TEST_CASE("sessions: concurrent failing changes undo only themselves", "[store][
       f.store->appendAudit(rec("probe", id));  // a change that always succeeds, interleaved
     }
   };
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) threads.emplace_back(work, t);
-  for (auto& th : threads) th.join();
+  runThreads(kThreads, work);
   CHECK(unexpected == 0);
   CHECK(refused == kThreads * kPerThread / 3);
   CHECK(f.rows("sessions") == 1 + kThreads * kPerThread * 2 / 3);
@@ -539,8 +549,7 @@ TEST_CASE("sessions: renew moves the participants to the new id, atomically", "[
 // it after: any commit in between takes it along.
 TEST_CASE("sessions: a queued participation rides along with the next commit", "[store][sessions]") {
   Fixture f;
-  const auto uid = f.addUser("ivanov");
-  f.store->createSession(session(kHashA, uid, "ivanov", 1, 1), rec("session.create", "a"));
+  addSessionA(f);
   const auto before = f.store->listAudit().size();
 
   auto change = f.store->queueSessionParticipant(participant(kHashA, "https://sp1/", "n1", 100),
@@ -566,8 +575,7 @@ TEST_CASE("sessions: a queued participation rides along with the next commit", "
 
 TEST_CASE("sessions: a queued participation waited for commits itself", "[store][sessions]") {
   Fixture f;
-  const auto uid = f.addUser("ivanov");
-  f.store->createSession(session(kHashA, uid, "ivanov", 1, 1), rec("session.create", "a"));
+  addSessionA(f);
   auto change = f.store->queueSessionParticipant(participant(kHashA, "https://sp1/", "n1", 100), {kIssued});
   change->wait();
   CHECK(f.store->listSessionParticipants(kHashA).size() == 1);
@@ -577,8 +585,7 @@ TEST_CASE("sessions: a queued participation waited for commits itself", "[store]
 
 TEST_CASE("sessions: a withdrawn or dropped participation is never written", "[store][sessions]") {
   Fixture f;
-  const auto uid = f.addUser("ivanov");
-  f.store->createSession(session(kHashA, uid, "ivanov", 1, 1), rec("session.create", "a"));
+  addSessionA(f);
   const auto before = f.store->listAudit().size();
 
   auto withdrawn = f.store->queueSessionParticipant(participant(kHashA, "https://sp1/", "n1", 100), {kIssued});
@@ -597,8 +604,7 @@ TEST_CASE("sessions: a withdrawn or dropped participation is never written", "[s
 
 TEST_CASE("sessions: a queued participation that fails reaches only its own waiter", "[store][sessions]") {
   Fixture f;
-  const auto uid = f.addUser("ivanov");
-  f.store->createSession(session(kHashA, uid, "ivanov", 1, 1), rec("session.create", "a"));
+  addSessionA(f);
   const auto before = f.store->listAudit().size();
   // No session kHashB: the participation is refused when a commit takes it.
   auto bad = f.store->queueSessionParticipant(participant(kHashB, "https://sp1/", "x", 1), {kIssued});
@@ -616,8 +622,7 @@ TEST_CASE("sessions: a queued participation that fails reaches only its own wait
 // this issue wrote it; the retraction is logged either way.
 TEST_CASE("sessions: retracting a participation removes only the row that issue wrote", "[store][sessions]") {
   Fixture f;
-  const auto uid = f.addUser("ivanov");
-  f.store->createSession(session(kHashA, uid, "ivanov", 1, 1), rec("session.create", "a"));
+  addSessionA(f);
   const AuditRecord retracted{"ivanov", "assertion.issue", "https://sp1/", "error", "{}"};
 
   // First issue at this SP: written by it, so retracted.
@@ -666,9 +671,7 @@ TEST_CASE("sessions: queued participations from many threads", "[store][sessions
       ++failures;
     }
   };
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) threads.emplace_back(work, t);
-  for (auto& th : threads) th.join();
+  runThreads(kThreads, work);
   CHECK(failures == 0);
   // Every waited-for change is there with its event; a withdrawn one either fully or not at all.
   const int rows = f.rows("session_participants");
