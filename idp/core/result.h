@@ -29,6 +29,10 @@ struct Error {
   StatusCode top = StatusCode::Requester;
   std::string_view second;  // one of status::k..., or empty
   std::string detail;       // for logs, audit and operators; never sent to a peer
+  // What an administrator can change so that this stops happening ("configure the SP to
+  // sign with SHA-256, or `propuskctl sp set ENTITY --allow-sha1`"), when the check that
+  // refused knows. Log, audit and `propuskctl sp show` only; never sent or shown to a person.
+  std::string remedy = {};
 };
 
 template <class T>
@@ -44,6 +48,11 @@ inline std::unexpected<Error> invalid(std::string detail) {
 }
 inline std::unexpected<Error> requestDenied(std::string detail) {
   return fail(StatusCode::Requester, status::kRequestDenied, std::move(detail));
+}
+// The refusal `e` with the administrator's remedy attached.
+inline std::unexpected<Error> withRemedy(std::unexpected<Error> e, std::string remedy) {
+  e.error().remedy = std::move(remedy);
+  return e;
 }
 // We could not do our part (environment, configuration).
 inline std::unexpected<Error> responderError(std::string detail) {

@@ -392,6 +392,21 @@ void initializeXmlsec() {
 
 xmlNode* signatureChild(xmlNode* element) { return xml::child(element, kDs, "Signature"); }
 
+bool declaresSha1(xmlNode* signature) {
+  xmlNode* info = signature ? xml::child(signature, kDs, "SignedInfo") : nullptr;
+  if (!info) return false;
+  for (xmlNode* part : xml::childElements(info)) {
+    if (xml::isElement(part, kDs, "SignatureMethod")) {
+      auto alg = signatureAlgorithmFromUri(xml::attr(part, "Algorithm").value_or(""));
+      if (alg && isSha1(*alg)) return true;
+    } else if (xml::isElement(part, kDs, "Reference")) {
+      xmlNode* digest = xml::child(part, kDs, "DigestMethod");
+      if (digest && xml::attr(digest, "Algorithm").value_or("") == kSha1) return true;
+    }
+  }
+  return false;
+}
+
 Status signEnveloped(xmlNode* element, xmlNode* after, const EVP_PKEY* key, const X509* cert,
                      const SignOptions& options) {
   initializeXmlsec();

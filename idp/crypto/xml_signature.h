@@ -74,6 +74,11 @@ Result<VerifiedSignature> verifySignature(xmlNode* signature, std::span<X509* co
 Result<VerifiedSignature> verifyEnveloped(xmlNode* element, std::span<X509* const> trusted,
                                           const VerifyOptions& options = {});
 
+// Whether the ds:Signature `signature` names a SHA-1 SignatureMethod or DigestMethod, read
+// without verifying anything: to tell an administrator that SHA-1, not a bad key, is why a
+// signature was refused.
+bool declaresSha1(xmlNode* signature);
+
 // Finds the direct ds:Signature child of element, or nullptr.
 xmlNode* signatureChild(xmlNode* element);
 

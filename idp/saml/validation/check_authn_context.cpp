@@ -40,7 +40,10 @@ Status checkAuthnContext(const AuthnRequest& req, RequestContext& ctx) {
       }
     }
   }
-  return fail(StatusCode::Responder, status::kNoAuthnContext, "no authentication context satisfies the request");
+  return withRemedy(
+      fail(StatusCode::Responder, status::kNoAuthnContext, "no authentication context satisfies the request"),
+      "the SP's RequestedAuthnContext asks for what this IdP does not offer (PasswordProtectedTransport): change "
+      "it at the SP");
 }
 
 }  // namespace propusk::saml

@@ -12,12 +12,15 @@ Status checkDestinationIs(const std::optional<std::string>& destination, std::st
                           std::string_view endpointName, std::string_view what, const RequestContext& ctx) {
   if (!destination || (destination->empty() && ctx.binding == Binding::Soap)) {
     if (ctx.signatureVerified && ctx.binding != Binding::Soap)
-      return requestDenied("signed " + std::string(what) + " without Destination");
+      return withRemedy(requestDenied("signed " + std::string(what) + " without Destination"),
+                        "configure the SP to write Destination (this IdP's endpoint) into the messages it signs");
     return {};
   }
   if (*destination != endpoint)
-    return requestDenied("Destination '" + *destination + "' is not this IdP's " + std::string(endpointName) +
-                         " URL " + std::string(endpoint));
+    return withRemedy(requestDenied("Destination '" + *destination + "' is not this IdP's " +
+                                    std::string(endpointName) + " URL " + std::string(endpoint)),
+                      "the SP sends to another URL than this IdP's endpoint: give it this IdP's current metadata, and "
+                      "check that [server] public_url is the URL the SPs use");
   return {};
 }
 

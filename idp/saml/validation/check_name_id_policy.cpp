@@ -21,12 +21,16 @@ Status checkNameIdPolicy(const AuthnRequest& req, RequestContext& ctx) {
   std::optional<std::string> requested;
   if (req.nameIdPolicy) {
     if (req.nameIdPolicy->spNameQualifier && *req.nameIdPolicy->spNameQualifier != ctx.sp->metadata.entityId)
-      return fail(StatusCode::Requester, status::kInvalidNameIDPolicy, "SPNameQualifier names another entity (affiliations unsupported)");
+      return withRemedy(fail(StatusCode::Requester, status::kInvalidNameIDPolicy,
+                             "SPNameQualifier names another entity (affiliations unsupported)"),
+                        "configure the SP to leave SPNameQualifier out of NameIDPolicy, or to name itself there");
     requested = req.nameIdPolicy->format;
   }
   if (requested && *requested != kNameIdUnspecified) {
     if (!isSupported(*requested))
-      return fail(StatusCode::Requester, status::kInvalidNameIDPolicy, "NameID format " + *requested + " not supported");
+      return withRemedy(
+          fail(StatusCode::Requester, status::kInvalidNameIDPolicy, "NameID format " + *requested + " not supported"),
+          "configure the SP to ask for a persistent, transient or emailAddress NameID (or none)");
     ctx.nameIdFormat = *requested;
     return {};
   }

@@ -6,7 +6,10 @@ namespace propusk::saml {
 // same clock skew as for IssueInstant.
 Status checkNotOnOrAfter(const LogoutRequest& req, RequestContext& ctx) {
   if (req.notOnOrAfter && *req.notOnOrAfter + ctx.clockSkew <= ctx.now)
-    return requestDenied("LogoutRequest expired at " + formatXsDateTime(*req.notOnOrAfter) + " (NotOnOrAfter)");
+    return withRemedy(
+        requestDenied("LogoutRequest expired at " + formatXsDateTime(*req.notOnOrAfter) + " (NotOnOrAfter)"),
+        "the LogoutRequest had expired when it arrived: synchronise the SP's clock with this IdP's (NTP), or "
+        "give its requests a longer NotOnOrAfter");
   return {};
 }
 

@@ -11,11 +11,16 @@ Status checkIdNotReplayed(std::string_view id, TimePoint issueInstant, std::stri
   std::string key = ctx.sp->metadata.entityId + "\n" + std::string(id);
   switch (ctx.replay->remember(key, issueInstant + ctx.messageLifetime + 2 * ctx.clockSkew, ctx.now)) {
     case Remembered::First: return {};
-    case Remembered::Seen: return requestDenied(std::string(what) + " ID " + std::string(id) + " was already used");
+    case Remembered::Seen:
+      return withRemedy(requestDenied(std::string(what) + " ID " + std::string(id) + " was already used"),
+                        "the SP sent a message ID a second time (a reloaded page, or a replay): the SP must make a "
+                        "new message with a fresh ID for every attempt");
     case Remembered::Full: break;
   }
   // Our limit, not the sender's fault: Responder, and the operator sees it in the audit.
-  return responderError("replay cache full: " + std::string(what) + " refused until older IDs expire");
+  return withRemedy(responderError("replay cache full: " + std::string(what) + " refused until older IDs expire"),
+                    "this IdP's replay cache is full (too many messages within the freshness window); it frees "
+                    "itself as IDs expire — add instances or lower [saml] clock_skew_seconds");
 }
 
 Status checkNotReplayed(const AuthnRequest& req, RequestContext& ctx) {

@@ -7,32 +7,70 @@
 namespace propusk::saml {
 
 // Keys come only from the SP's registered metadata. Redirect: detached signature over the
-// exact query octets (bindings §3.4.4.1), and no XML signature inside. POST and SOAP: the
-// enveloped signature must cover the message element itself (wrapping defence).
+// exact query octets (bindings §3.4.4.1). POST and SOAP: the enveloped signature must cover
+// the message element itself (wrapping defence).
+//
+// Redirect with an XML signature inside as well: bindings §3.4.4.1 tells the sender to remove
+// it before deflating, but pysaml2 (handle_logout_request(sign=True), and AuthnRequests with
+// sign=True) leaves it in. The query signature covers the deflated message octet for octet,
+// so once it verifies with a metadata key the inner one adds nothing and is not evaluated;
+// without a query signature such a message is refused as before (an XML signature is never
+// the only proof on this binding).
+namespace {
+
+// The remedies an administrator reads in the log, the audit and `propuskctl sp show`.
+std::string sha1Remedy(const RequestContext& ctx) {
+  return "the SP signs with SHA-1, refused by default: configure the SP to sign with RSA-SHA256 (pysaml2: "
+         "signing_algorithm and digest_algorithm inside service.sp; Lasso: server.signatureMethod), or allow SHA-1 "
+         "for it with `propuskctl sp set " +
+         ctx.sp->metadata.entityId + " --allow-sha1`";
+}
+constexpr std::string_view kKeyRemedy =
+    "the signature does not verify with the keys in the SP's registered metadata: if the SP has a new key, register "
+    "its current metadata (`propuskctl sp add FILE --replace`)";
+
+}  // namespace
+
 Status verifyMessageSignature(xmlNode* root, bool required, std::string_view what, RequestContext& ctx) {
   auto certs = ctx.sp->signingCertificates();
-  bool embedded = crypto::signatureChild(root) != nullptr;
+  xmlNode* embedded = crypto::signatureChild(root);
   bool signedQuery = ctx.binding == Binding::Redirect && ctx.querySignature && ctx.querySignature->signature;
 
-  if (ctx.binding == Binding::Redirect && embedded)
-    return requestDenied("Redirect binding message carries an XML signature (bindings §3.4.4.1)");
+  if (ctx.binding == Binding::Redirect && embedded && !signedQuery)
+    return withRemedy(
+        requestDenied("Redirect binding message carries an XML signature but no query signature (bindings §3.4.4.1)"),
+        "configure the SP to sign the query string (SigAlg and Signature parameters) of HTTP-Redirect messages");
   if (signedQuery) {
     auto alg = crypto::signatureAlgorithmFromUri(*ctx.querySignature->sigAlg);
-    if (!alg) return requestDenied("unsupported SigAlg " + *ctx.querySignature->sigAlg);
+    if (!alg)
+      return withRemedy(requestDenied("unsupported SigAlg " + *ctx.querySignature->sigAlg),
+                        "configure the SP to sign with RSA-SHA256, RSA-SHA512 or ECDSA-SHA256");
+    if (crypto::isSha1(*alg) && !ctx.sp->allowSha1)
+      return withRemedy(requestDenied("query signature: SHA-1 signature algorithm refused for this SP"), sha1Remedy(ctx));
     auto v = crypto::verifyDetached(ctx.querySignature->signedOctets, *ctx.querySignature->signature, *alg, certs,
                                     ctx.sp->allowSha1);
-    if (!v) return requestDenied("query signature: " + v.error().detail);
+    if (!v) return withRemedy(requestDenied("query signature: " + v.error().detail), std::string(kKeyRemedy));
     ctx.signatureVerified = true;
+    ctx.xmlSignatureIgnored = embedded != nullptr;
   } else if (embedded) {
-    if (certs.empty()) return requestDenied(std::string(what) + " is signed but the SP's metadata has no signing key");
+    if (certs.empty())
+      return withRemedy(requestDenied(std::string(what) + " is signed but the SP's metadata has no signing key"),
+                        "register metadata that carries the SP's signing certificate (`propuskctl sp add FILE "
+                        "--replace`)");
+    if (!ctx.sp->allowSha1 && crypto::declaresSha1(embedded))
+      return withRemedy(requestDenied("signature: SHA-1 signature or digest algorithm refused for this SP"),
+                        sha1Remedy(ctx));
     crypto::VerifyOptions opts;
     opts.allowSha1 = ctx.sp->allowSha1;
     auto v = crypto::verifyEnveloped(root, certs, opts);
-    if (!v) return requestDenied("signature: " + v.error().detail);
+    if (!v) return withRemedy(requestDenied("signature: " + v.error().detail), std::string(kKeyRemedy));
     ctx.signatureVerified = true;
   }
   if (!ctx.signatureVerified && required)
-    return requestDenied("unsigned " + std::string(what) + ", but a signature is required");
+    return withRemedy(requestDenied("unsigned " + std::string(what) + ", but a signature is required"),
+                      "configure the SP to sign its " + std::string(what) +
+                          "s (its metadata has a signing key or AuthnRequestsSigned=\"true\", or "
+                          "[saml] want_authn_requests_signed is on)");
   return {};
 }
 

@@ -25,7 +25,8 @@ Status resolveIssuerSp(const std::optional<std::string>& issuer, const std::opti
 
 // The signature of the message whose element is `root`, with keys from ctx.sp's metadata only
 // (never KeyInfo). Redirect: the detached signature over the exact query octets
-// (ctx.querySignature, bindings §3.4.4.1) and no XML signature inside. POST and SOAP: one
+// (ctx.querySignature, bindings §3.4.4.1; an XML signature beside it is ignored, without it
+// refused). POST and SOAP: one
 // enveloped signature that covers `root` itself (wrapping defence). Sets ctx.signatureVerified;
 // an unsigned message is refused only when `required`. SHA-1 only when the SP allows it.
 Status verifyMessageSignature(xmlNode* root, bool required, std::string_view what, RequestContext& ctx);

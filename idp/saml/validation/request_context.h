@@ -51,6 +51,7 @@ struct RequestContext {
   // Outputs
   std::shared_ptr<const RegisteredSp> sp;  // issuer
   bool signatureVerified = false;          // signature
+  bool xmlSignatureIgnored = false;        // signature: Redirect, an XML signature beside the verified query one
   std::optional<Endpoint> acs;             // acs
   std::string nameIdFormat;                // nameid-policy
   std::string authnContextClassRef;        // authn-context

@@ -8,10 +8,16 @@ namespace propusk::saml {
 // Issuer MUST be present and name the sender (entity format, if any).
 Status resolveIssuerSp(const std::optional<std::string>& issuer, const std::optional<std::string>& format,
                        std::string_view what, RequestContext& ctx) {
-  if (!issuer || issuer->empty()) return requestDenied(std::string(what) + " has no Issuer");
-  if (format && *format != kNameIdEntity) return requestDenied("Issuer Format is not the entity format");
+  if (!issuer || issuer->empty())
+    return withRemedy(requestDenied(std::string(what) + " has no Issuer"),
+                      "configure the SP to send its entityID as Issuer");
+  if (format && *format != kNameIdEntity)
+    return withRemedy(requestDenied("Issuer Format is not the entity format"),
+                      "configure the SP to send its Issuer without Format, or with the entity format");
   ctx.sp = ctx.sps->find(*issuer);
-  if (!ctx.sp) return requestDenied("Issuer '" + *issuer + "' is not a registered SP");
+  if (!ctx.sp)
+    return withRemedy(requestDenied("Issuer '" + *issuer + "' is not a registered SP"),
+                      "register the SP from its metadata: `propuskctl sp add FILE|URL`");
   return {};
 }
 

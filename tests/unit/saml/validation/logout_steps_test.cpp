@@ -165,13 +165,34 @@ TEST_CASE("logout signature (Redirect): the detached query signature", "[saml][v
   CHECK(deniedAt(unsignedQuery.runThrough(unsignedQuery.parseRequest(bare.xml), "signature")));
 }
 
-TEST_CASE("logout signature (Redirect): an XML signature next to the query signature is refused", "[saml][validation][logout]") {
+TEST_CASE("logout signature (Redirect): an XML signature beside a verified query signature is ignored", "[saml][validation][logout]") {
+  // pysaml2 signs the XML and the query (bindings §3.4.4.1 says to drop the XML signature).
   std::string xmlSigned = signedRequest();
   auto both = redirect("SAMLRequest", xmlSigned, test::logoutSpKey().key.get());
   LogoutFixture f;
   f.useQuery(both);
-  CHECK(deniedAt(f.runThrough(f.parseRequest(both.xml), "signature")));
-  CHECK_FALSE(f.ctx.signatureVerified);
+  REQUIRE(f.runThrough(f.parseRequest(both.xml), "signature"));
+  CHECK(f.ctx.signatureVerified);
+  CHECK(f.ctx.xmlSignatureIgnored);
+
+  // The query signature is what counts: forged or by another key, refused as always.
+  auto forged = both;
+  forged.signedOctets += "x";
+  LogoutFixture g;
+  g.useQuery(forged);
+  CHECK(deniedAt(g.runThrough(g.parseRequest(both.xml), "signature")));
+  CHECK_FALSE(g.ctx.signatureVerified);
+  auto attacker = redirect("SAMLRequest", xmlSigned, test::attackerKey().key.get());
+  LogoutFixture a;
+  a.useQuery(attacker);
+  CHECK(deniedAt(a.runThrough(a.parseRequest(attacker.xml), "signature")));
+
+  // An XML signature with no query signature is never the proof on this binding.
+  auto xmlOnly = redirect("SAMLRequest", xmlSigned, nullptr);
+  LogoutFixture x;
+  x.useQuery(xmlOnly);
+  CHECK(deniedAt(x.runThrough(x.parseRequest(xmlOnly.xml), "signature")));
+  CHECK_FALSE(x.ctx.signatureVerified);
 }
 
 TEST_CASE("logout signature (SOAP): signed request out of an envelope passes", "[saml][validation][logout]") {
@@ -341,7 +362,8 @@ TEST_CASE("logout response signature: metadata key passes; unsigned, foreign key
   LogoutFixture soapNoKey(false, Binding::Soap);
   CHECK(deniedAt(soapNoKey.runThrough(soapNoKey.parseResponse(test::logoutResponseXml({})), "signature")));
 
-  // Redirect: the query signature verifies; an XML signature as well is refused.
+  // Redirect: the query signature verifies; an XML signature as well is ignored (pysaml2's
+  // handle_logout_request(sign=True)), but not in place of the query signature.
   auto m = redirect("SAMLResponse", test::logoutResponseXml({}), test::logoutSpKey().key.get());
   LogoutFixture q;
   q.useQuery(m);
@@ -349,7 +371,12 @@ TEST_CASE("logout response signature: metadata key passes; unsigned, foreign key
   auto both = redirect("SAMLResponse", signedResponse(), test::logoutSpKey().key.get());
   LogoutFixture b;
   b.useQuery(both);
-  CHECK(deniedAt(b.runThrough(b.parseResponse(both.xml), "signature")));
+  CHECK(b.runThrough(b.parseResponse(both.xml), "signature"));
+  CHECK(b.ctx.xmlSignatureIgnored);
+  auto xmlOnly = redirect("SAMLResponse", signedResponse(), nullptr);
+  LogoutFixture x;
+  x.useQuery(xmlOnly);
+  CHECK(deniedAt(x.runThrough(x.parseResponse(xmlOnly.xml), "signature")));
 
   // Wrapping: the SP's signed response inside Extensions, its Signature copied outside.
   std::string inner = signedResponse();

@@ -224,3 +224,105 @@ TEST_CASE("the runner stops at the first failure and says whether the ACS is kno
   CHECK(u.error().step == "issuer");
   CHECK_FALSE(u.error().acsKnown);
 }
+
+TEST_CASE("signature (Redirect): an XML signature beside a verified query signature is ignored, alone refused",
+          "[saml][validation]") {
+  StepFixture f(true);
+  std::string xmlSigned = f.signXml(test::authnRequestXml({}), f.spKey);
+  auto q = saml::encodeRedirect("SAMLRequest", xmlSigned, std::nullopt, f.spKey.key.get(), crypto::SignatureAlgorithm::RsaSha256);
+  REQUIRE(q);
+  auto m = saml::decodeRedirect(*q);
+  REQUIRE(m);
+  saml::QuerySignature qs{m->sigAlg, m->signature, m->signedOctets};
+  f.ctx.binding = saml::Binding::Redirect;
+  f.ctx.querySignature = &qs;
+  REQUIRE(f.runThrough(f.parse(m->xml), "signature"));
+  CHECK(f.ctx.signatureVerified);
+  CHECK(f.ctx.xmlSignatureIgnored);
+
+  StepFixture g(true);
+  auto bare = saml::encodeRedirect("SAMLRequest", xmlSigned, std::nullopt, nullptr, crypto::SignatureAlgorithm::RsaSha256);
+  REQUIRE(bare);
+  auto bm = saml::decodeRedirect(*bare);
+  REQUIRE(bm);
+  saml::QuerySignature none{bm->sigAlg, bm->signature, bm->signedOctets};
+  g.ctx.binding = saml::Binding::Redirect;
+  g.ctx.querySignature = &none;
+  auto st = g.runThrough(g.parse(bm->xml), "signature");
+  REQUIRE_FALSE(st);
+  CHECK(st.error().second == status::kRequestDenied);
+  CHECK_FALSE(g.ctx.signatureVerified);
+}
+
+TEST_CASE("refusals an SP causes carry the administrator's remedy", "[saml][validation]") {
+  // SHA-1, query signature: the remedy names the SP and the switch.
+  {
+    StepFixture f(true);
+    auto q = saml::encodeRedirect("SAMLRequest", test::authnRequestXml({}), std::nullopt, f.spKey.key.get(),
+                                  crypto::SignatureAlgorithm::RsaSha1);
+    REQUIRE(q);
+    auto m = saml::decodeRedirect(*q);
+    REQUIRE(m);
+    saml::QuerySignature qs{m->sigAlg, m->signature, m->signedOctets};
+    f.ctx.binding = saml::Binding::Redirect;
+    f.ctx.querySignature = &qs;
+    auto st = f.runThrough(f.parse(m->xml), "signature");
+    REQUIRE_FALSE(st);
+    CHECK(st.error().second == status::kRequestDenied);
+    CHECK_THAT(st.error().remedy, Catch::Contains(std::string("propuskctl sp set ") + test::kSpId + " --allow-sha1"));
+    CHECK_THAT(st.error().remedy, Catch::Contains("SHA256"));
+  }
+  // SHA-1, enveloped signature (POST): the same remedy, not "wrong key".
+  {
+    StepFixture f(true);
+    auto doc = xml::parseSecure(test::authnRequestXml({}));
+    xmlNode* root = xmlDocGetRootElement(doc->get());
+    crypto::SignOptions sha1;
+    sha1.algorithm = crypto::SignatureAlgorithm::RsaSha1;
+    REQUIRE(crypto::signEnveloped(root, xml::child(root, xml::ns::kSaml, "Issuer"), f.spKey.key.get(),
+                                  f.spKey.cert.get(), sha1));
+    auto st = f.runThrough(f.parse(xml::serialize(doc->get())), "signature");
+    REQUIRE_FALSE(st);
+    CHECK_THAT(st.error().remedy, Catch::Contains("--allow-sha1"));
+    // Allowed for this SP (the fixture made the SP mutable; the directory hands it out as
+    // const): the same request passes.
+    std::const_pointer_cast<saml::RegisteredSp>(f.directory.sps[test::kSpId])->allowSha1 = true;
+    CHECK(f.runThrough(f.parse(xml::serialize(doc->get())), "signature"));
+  }
+  // A foreign key: the remedy is about the registered metadata, not SHA-1.
+  {
+    StepFixture f(true);
+    auto attacker = crypto::generateKeyPair(crypto::KeyAlgorithm::Rsa2048, "attacker", 30, f.clock);
+    auto st = f.runThrough(f.parse(f.signXml(test::authnRequestXml({}), attacker)), "signature");
+    REQUIRE_FALSE(st);
+    CHECK_THAT(st.error().remedy, Catch::Contains("--replace"));
+    CHECK_THAT(st.error().remedy, !Catch::Contains("allow-sha1"));
+  }
+  // Destination, freshness, replay, ACS: each says what to change.
+  {
+    StepFixture f;
+    RequestFields rf;
+    rf.destination = "https://other-idp.example.org/sso";
+    CHECK_THAT(f.runThrough(f.parse(test::authnRequestXml(rf)), "destination").error().remedy,
+               Catch::Contains("public_url"));
+  }
+  {
+    StepFixture f;
+    RequestFields rf;
+    rf.issueInstant = "2026-01-10T10:05:00Z";
+    CHECK_THAT(f.runThrough(f.parse(test::authnRequestXml(rf)), "freshness").error().remedy, Catch::Contains("NTP"));
+  }
+  {
+    StepFixture f;
+    REQUIRE(f.runThrough(f.parse(test::authnRequestXml({})), "replay"));
+    CHECK_THAT(f.runThrough(f.parse(test::authnRequestXml({})), "replay").error().remedy,
+               Catch::Contains("fresh ID"));
+  }
+  {
+    StepFixture f;
+    RequestFields rf;
+    rf.extraAttrs = R"(AssertionConsumerServiceURL="https://evil.example.org/acs")";
+    CHECK_THAT(f.runThrough(f.parse(test::authnRequestXml(rf)), "acs").error().remedy,
+               Catch::Contains("propuskctl sp add"));
+  }
+}
