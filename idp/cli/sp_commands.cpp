@@ -1,4 +1,5 @@
 #include <Poco/JSON/Array.h>
+#include <Poco/JSON/Parser.h>
 
 #include <fstream>
 #include <sstream>
@@ -25,6 +26,29 @@ std::vector<std::string> splitList(const std::string& s) {
     if (!item.empty()) out.push_back(item);
   }
   return out;
+}
+
+constexpr std::size_t kShownRefusals = 5;
+
+// The SP's last refusals (web/refusal.h writes them), newest first: when, which message, the
+// step, the reason and the remedy, so that an administrator can tell why logins at an SP fail.
+Poco::JSON::Array::Ptr refusalsJson(store::Store& store, const std::string& entityId) {
+  Poco::JSON::Array::Ptr arr = new Poco::JSON::Array;
+  for (auto& e : store.listRefusals(entityId, kShownRefusals)) {
+    Poco::JSON::Object::Ptr r = new Poco::JSON::Object;
+    r->set("time", formatXsDateTime(e.time));
+    r->set("action", e.record.action);
+    r->set("seq", e.seq);
+    try {
+      auto d = Poco::JSON::Parser().parse(e.record.details).extract<Poco::JSON::Object::Ptr>();
+      for (auto key : {"step", "detail", "remedy", "id"})
+        if (d->has(key)) r->set(key, d->getValue<std::string>(key));
+    } catch (const Poco::Exception&) {
+      r->set("detail", e.record.details);  // not the JSON an SP refusal writes: shown as is
+    }
+    arr->add(r);
+  }
+  return arr;
 }
 
 std::string readSource(const std::string& source) {
@@ -168,6 +192,8 @@ int cmdSpShow(Context& ctx, const ParsedArgs& args) {
     return 0;
   }
   auto o = spJson(*sp, true);
+  auto refusals = refusalsJson(ctx.store(), sp->entityId);
+  o->set("last_refusals", refusals);
   if (ctx.json) {
     ctx.printJson(o);
     return 0;
@@ -200,6 +226,13 @@ int cmdSpShow(Context& ctx, const ParsedArgs& args) {
     }
   if (auto fps = o->getArray("signing_certificate_sha256"))
     for (size_t i = 0; i < fps->size(); ++i) out << "signing cert:       sha256 " << fps->getElement<std::string>(static_cast<unsigned>(i)) << "\n";
+  out << "last refusals:      " << (refusals->size() ? "(newest first)" : "none") << "\n";
+  for (size_t i = 0; i < refusals->size(); ++i) {
+    auto r = refusals->getObject(static_cast<unsigned>(i));
+    out << "  " << r->getValue<std::string>("time") << "  " << r->getValue<std::string>("action") << "  step "
+        << r->optValue<std::string>("step", "-") << ": " << r->optValue<std::string>("detail", "") << "\n";
+    if (r->has("remedy")) out << "    remedy: " << r->getValue<std::string>("remedy") << "\n";
+  }
   return 0;
 }
 

@@ -122,6 +122,9 @@ class Store {
   // Audit log (append-only, hash-chained)
   virtual AuditEvent appendAudit(const AuditRecord& record) = 0;  // for events that change nothing
   virtual std::vector<AuditEvent> listAudit(std::int64_t afterSeq = 0, std::size_t limit = 1000) = 0;
+  // The newest `limit` events with outcome "refused" and this target (an SP's entityID: why
+  // its messages were refused, for `propuskctl sp show`), newest first.
+  virtual std::vector<AuditEvent> listRefusals(std::string_view target, std::size_t limit) = 0;
 };
 
 // Reads the schema version of an existing SQLite store without changing anything (no WAL

@@ -4,6 +4,7 @@
 #include "idp/saml/validation/logout_steps.h"
 #include "idp/sso/logout_service.h"
 #include "idp/web/http_util.h"
+#include "idp/web/refusal.h"
 #include "idp/web/respond.h"
 #include "idp/web/slo_flow.h"
 #include "idp/web/slo_handler.h"
@@ -23,10 +24,8 @@ void sendSoap(WebContext& ctx, Poco::Net::HTTPServerResponse& resp, HttpStatus s
 }
 
 void fault(WebContext& ctx, Poco::Net::HTTPServerResponse& resp, saml::SoapFaultCode code, const std::string& issuer,
-           const std::string& detail) {
-  ctx.store.appendAudit({"soap", "logout.request.refused", printable(issuer, 200), "refused",
-                         R"({"step":"soap","detail":)" + jsonString(printable(detail, 200)) + "}"});
-  ctx.log.notice("soap: fault: %s", printable(detail, 300));
+           std::string_view step, const Error& error, std::string_view messageId = {}) {
+  recordRefusal(ctx, "soap", "logout.request.refused", issuer, messageId, step, error);
   sendSoap(ctx, resp, HttpStatus::HTTP_INTERNAL_SERVER_ERROR, saml::buildSoapFault(code));
 }
 
@@ -35,28 +34,27 @@ void fault(WebContext& ctx, Poco::Net::HTTPServerResponse& resp, saml::SoapFault
 void SoapHandler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) {
   auto& logout = *ctx_.sso->logout;
   auto body = readBody(req, 256 * 1024);
-  if (!body) return fault(ctx_, resp, saml::SoapFaultCode::Client, "-", body.error().detail);
+  if (!body) return fault(ctx_, resp, saml::SoapFaultCode::Client, "-", "soap", body.error());
   auto inner = saml::unwrapSoap(*body);
-  if (!inner) return fault(ctx_, resp, inner.error().code, "-", inner.error().detail);
+  if (!inner) return fault(ctx_, resp, inner.error().code, "-", "soap", Error{StatusCode::Requester, {}, inner.error().detail});
   if (inner->localName != "LogoutRequest" || inner->namespaceUri != "urn:oasis:names:tc:SAML:2.0:protocol")
-    return fault(ctx_, resp, saml::SoapFaultCode::Client, "-",
-                 "unsupported SOAP request " + printable(inner->localName, 60) + " (only LogoutRequest)");
+    return fault(ctx_, resp, saml::SoapFaultCode::Client, "-", "soap",
+                 Error{StatusCode::Requester, {}, "unsupported SOAP request " + printable(inner->localName, 60) + " (only LogoutRequest)"});
   auto parsed = saml::parseLogoutRequest(inner->xml, *xml::SchemaSet::shared());
-  if (!parsed) return fault(ctx_, resp, saml::SoapFaultCode::Client, "-", parsed.error().detail);
+  if (!parsed) return fault(ctx_, resp, saml::SoapFaultCode::Client, "-", "parse", parsed.error());
 
   auto rc = logoutStepContext(ctx_, saml::Binding::Soap, ctx_.config.publicUrl + "/saml/soap", nullptr);
   auto ok = saml::runLogoutRequestSteps(*parsed, rc);
-  const std::string issuer = parsed->issuer.value_or("-");
+  const std::string issuer = rc.sp ? rc.sp->metadata.entityId : parsed->issuer.value_or("-");
   auto answer = [&](StatusCode top, std::string_view second) {
     auto out = logout.respond(*rc.sp, saml::Binding::Soap, parsed->id, top, second, std::nullopt);
-    if (!out) return fault(ctx_, resp, saml::SoapFaultCode::Server, issuer, out.error().detail);
+    if (!out) return fault(ctx_, resp, saml::SoapFaultCode::Server, issuer, "answer", out.error(), parsed->id);
     sendSoap(ctx_, resp, HttpStatus::HTTP_OK, saml::wrapSoap(out->message.xml));
   };
   if (!ok) {
-    if (!rc.sp) return fault(ctx_, resp, saml::SoapFaultCode::Client, issuer, std::string(ok.error().step) + ": " + ok.error().error.detail);
-    ctx_.store.appendAudit({"soap", "logout.request.refused", printable(issuer, 200), "refused",
-                            R"({"id":)" + jsonString(printable(parsed->id, 100)) + R"(,"step":)" + jsonString(ok.error().step) +
-                                R"(,"detail":)" + jsonString(printable(ok.error().error.detail, 200)) + "}"});
+    if (!rc.sp)
+      return fault(ctx_, resp, saml::SoapFaultCode::Client, issuer, ok.error().step, ok.error().error, parsed->id);
+    recordRefusal(ctx_, "soap", "logout.request.refused", issuer, parsed->id, ok.error().step, ok.error().error);
     return answer(ok.error().error.top, ok.error().error.second);
   }
   const std::string spId = rc.sp->metadata.entityId;

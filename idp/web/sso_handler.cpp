@@ -9,6 +9,7 @@
 #include "idp/sso/pending_request.h"
 #include "idp/sso/session_manager.h"
 #include "idp/web/http_util.h"
+#include "idp/web/refusal.h"
 #include "idp/web/respond.h"
 #include "idp/web/sso_flow.h"
 #include "idp/xml/schema.h"
@@ -22,7 +23,7 @@ constexpr std::size_t kMaxPostBody = 512 * 1024;
 constexpr auto kPendingLifetime = std::chrono::minutes(10);
 
 void badRequest(WebContext& ctx, Poco::Net::HTTPServerResponse& resp, const std::string& detail) {
-  ctx.store.appendAudit({"web", "authn-request.refused", "-", "refused", R"({"step":"binding","detail":)" + jsonString(printable(detail, 200)) + "}"});
+  recordRefusal(ctx, "web", "authn-request.refused", "-", "", "binding", Error{StatusCode::Requester, {}, detail});
   sendErrorPage(ctx, resp, HttpStatus::HTTP_BAD_REQUEST, "Некорректный запрос на вход", "Invalid sign-in request", detail);
 }
 
@@ -97,27 +98,28 @@ void SsoHandler::handleAuthnRequest(Poco::Net::HTTPServerRequest& req, Poco::Net
   rc.replay = &ctx_.sso->replay;
   auto ok = saml::runAuthnRequestSteps(*parsed, rc);
   // What the sender wrote is clipped before it reaches the append-only audit log.
-  std::string issuer = printable(parsed->issuer.value_or("-"), 200);
+  std::string issuer = rc.sp ? rc.sp->metadata.entityId : printable(parsed->issuer.value_or("-"), 200);
   if (!ok) {
-    ctx_.store.appendAudit({"web", "authn-request.refused", issuer, "refused",
-                            R"({"id":)" + jsonString(printable(parsed->id, 100)) + R"(,"step":)" + jsonString(ok.error().step) +
-                                R"(,"detail":)" + jsonString(printable(ok.error().error.detail, 200)) + "}"});
+    recordRefusal(ctx_, "web", "authn-request.refused", issuer, parsed->id, ok.error().step, ok.error().error);
     if (ok.error().acsKnown)
       return sendSamlError(ctx_, resp, *rc.sp, rc.acs->location, parsed->id, relayState, ok.error().error);
     return sendErrorPage(ctx_, resp, HttpStatus::HTTP_BAD_REQUEST, "Запрос на вход отклонён", "Sign-in request refused",
                          std::string(ok.error().step) + ": " + ok.error().error.detail);
   }
   if (relayState && relayState->size() > ctx_.config.maxRelayStateBytes) {
-    ctx_.store.appendAudit({"web", "authn-request.refused", issuer, "refused",
-                            R"({"id":)" + jsonString(printable(parsed->id, 100)) + R"(,"step":"relay-state","detail":"longer than the RelayState limit"})"});
-    return sendSamlError(ctx_, resp, *rc.sp, rc.acs->location, parsed->id, std::nullopt,
-                         Error{StatusCode::Requester, status::kRequestDenied,
-                               "RelayState longer than " + std::to_string(ctx_.config.maxRelayStateBytes) + " bytes"});
+    Error tooLong{StatusCode::Requester, status::kRequestDenied,
+                  "RelayState of " + std::to_string(relayState->size()) + " bytes, longer than " +
+                      std::to_string(ctx_.config.maxRelayStateBytes),
+                  "the SP sends a RelayState longer than [saml] max_relay_state_bytes (bindings §3.4.3 allows 80; "
+                  "mod_auth_mellon sends whole return URLs): raise max_relay_state_bytes"};
+    recordRefusal(ctx_, "web", "authn-request.refused", issuer, parsed->id, "relay-state", tooLong);
+    return sendSamlError(ctx_, resp, *rc.sp, rc.acs->location, parsed->id, std::nullopt, tooLong);
   }
   store::AuditRecord accepted{"web", "authn-request.accepted", issuer, "ok",
                               R"({"id":)" + jsonString(printable(parsed->id, 100)) + R"(,"acs":)" +
                                   jsonString(rc.acs->location) + R"(,"signed":)" +
-                                  (rc.signatureVerified ? "true" : "false") + "}"};
+                                  (rc.signatureVerified ? "true" : "false") +
+                                  (rc.xmlSignatureIgnored ? R"(,"xml_signature_ignored":true)" : "") + "}"};
   sso::PendingRequest pending;
   pending.spEntityId = rc.sp->metadata.entityId;
   pending.requestId = parsed->id;

@@ -131,6 +131,13 @@ const std::vector<Migration> kMigrations = {
          // did not send it) names the session only by SP, NameID and SessionIndex.
          R"(CREATE INDEX session_participants_sp_name_id ON session_participants (sp_entity_id, name_id))",
      }},
+    {6,
+     "an SP's last refusals",
+     {
+         // Partial: only refused events are indexed, so the SSO hot path (two "ok" events a
+         // Response) writes no index entry for it.
+         R"(CREATE INDEX audit_log_refusals ON audit_log (target, seq) WHERE outcome = 'refused')",
+     }},
 };
 
 std::string oneLine(std::string s) {

@@ -783,6 +783,23 @@ class SqliteStore final : public Store {
     });
   }
 
+  std::vector<AuditEvent> listRefusals(std::string_view target, std::size_t limit) override {
+    return read("list refusals", [&] {
+      std::string t(target);
+      Int64 lim = static_cast<Int64>(std::min<std::size_t>(limit, INT64_MAX));
+      Statement st(session_);
+      // The literal outcome lets SQLite use the partial index audit_log_refusals (migration 6).
+      st << "SELECT " + std::string(kAuditColumns) +
+                " FROM audit_log WHERE target = ? AND outcome = 'refused' ORDER BY seq DESC LIMIT ?",
+          use(t), use(lim);
+      st.execute();
+      RecordSet rs(st);
+      std::vector<AuditEvent> out;
+      for (std::size_t i = 0; i < rs.rowCount(); ++i) out.push_back(auditFrom(Row(rs, i, file_)));
+      return out;
+    });
+  }
+
  private:
   static Poco::Data::Session open(const std::filesystem::path& file) {
     prepareFile(file);

@@ -469,6 +469,26 @@ TEST_CASE("audit: each change appends one event, chained", "[store][audit]") {
   CHECK_FALSE(audit::firstBrokenLink(page, events[2].hash));
 }
 
+TEST_CASE("audit: an SP's last refusals, newest first, only its own and only refusals", "[store][audit]") {
+  Fixture f;
+  const std::string sp = "https://sp.example/", other = "https://other.example/";
+  for (int i = 1; i <= 7; ++i) {
+    f.store->appendAudit({"web", "authn-request.refused", sp, "refused", R"({"step":"s)" + std::to_string(i) + "\"}"});
+    f.store->appendAudit({"web", "authn-request.accepted", sp, "ok", "{}"});
+    f.store->appendAudit({"web", "authn-request.refused", other, "refused", "{}"});
+  }
+  auto last = f.store->listRefusals(sp, 5);
+  REQUIRE(last.size() == 5);
+  for (std::size_t i = 0; i < last.size(); ++i) {
+    CHECK(last[i].record.target == sp);
+    CHECK(last[i].record.outcome == "refused");
+    CHECK(last[i].record.details == R"({"step":"s)" + std::to_string(7 - i) + "\"}");
+  }
+  CHECK(last[0].seq > last[1].seq);
+  CHECK(f.store->listRefusals("https://nobody.example/", 5).empty());
+  CHECK(f.store->listRefusals(other, 100).size() == 7);
+}
+
 TEST_CASE("audit: SQL edits are refused; a forced edit is found", "[store][audit]") {
   Fixture f;
   for (int i = 0; i < 4; ++i) f.store->appendAudit(rec("test", std::to_string(i)));
