@@ -4,6 +4,7 @@
 
 #include "idp/admin/bootstrap.h"
 #include "idp/core/json_text.h"
+#include "idp/core/printable.h"
 #include "idp/policy/attribute_release.h"
 #include "idp/policy/pairwise.h"
 #include "idp/saml/build/response.h"
@@ -77,14 +78,20 @@ Result<std::string> AssertionIssuer::issue(const store::User& user, const store:
   if (user.phoneConfirmed) person.phone = user.phone;
   person.status = user.status;
   in.attributes = policy::releaseAttributes(person, sp.release);
+  in.responseId = random_.samlId();
+  in.assertionId = random_.samlId();
 
   auto key = keys_.active();
   std::string names;
   for (auto& a : in.attributes) names += (names.empty() ? "" : ",") + jsonString(a.friendlyName);
   std::vector<store::AuditRecord> audits;
   if (requestAudit) audits.push_back(*requestAudit);
+  // The three IDs that let a login be traced from the SP's log to this one.
   audits.push_back({user.login, "assertion.issue", spId, "ok",
-                    R"({"name_id_format":)" + jsonString(in.nameIdFormat) + R"(,"name_id":)" + jsonString(in.nameId) +
+                    R"({"response_id":)" + jsonString(in.responseId) + R"(,"assertion_id":)" +
+                        jsonString(in.assertionId) + R"(,"in_response_to":)" +
+                        (in.inResponseTo && !in.inResponseTo->empty() ? jsonString(printable(*in.inResponseTo, 100)) : std::string("null")) +
+                        R"(,"name_id_format":)" + jsonString(in.nameIdFormat) + R"(,"name_id":)" + jsonString(in.nameId) +
                         R"(,"attributes":[)" + names + R"(],"key":)" + jsonString(key->id) + "}"});
   // Queued before signing, waited for after: the Response still leaves only once its events
   // and participation are committed, but under load another thread's commit has usually

@@ -202,8 +202,8 @@ Result<std::string> buildSuccessResponse(const AssertionInput& in, const Signing
     return responderError("signing key missing or not matching its certificate");
   const std::string issueInstant = formatXsDateTime(in.now);
   const std::string notOnOrAfter = formatXsDateTime(in.now + in.validity);
-  const std::string assertionId = random.samlId();
-  const std::string responseId = random.samlId();
+  const std::string assertionId = in.assertionId.empty() ? random.samlId() : in.assertionId;
+  const std::string responseId = in.responseId.empty() ? random.samlId() : in.responseId;
 
   // The Assertion: `head` is the start tag and Issuer, `body` the rest; the signature (if
   // any) goes between them, and the digest is over head + body (enveloped transform).

@@ -44,6 +44,11 @@ struct AssertionInput {
   std::chrono::seconds clockSkew = std::chrono::minutes(3); // NotBefore = now - skew
   std::optional<TimePoint> sessionNotOnOrAfter;
   std::vector<AttributeOut> attributes;  // empty: no AttributeStatement
+  // The IDs of the Response and of the Assertion (random.samlId() form), when the caller needs
+  // them before the Response exists (sso::AssertionIssuer audits them before signing); new
+  // random ones when empty.
+  std::string responseId;
+  std::string assertionId;
 };
 
 struct SigningOptions {
