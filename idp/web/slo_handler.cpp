@@ -8,6 +8,7 @@
 #include "idp/sso/logout_service.h"
 #include "idp/sso/session_manager.h"
 #include "idp/web/http_util.h"
+#include "idp/web/refusal.h"
 #include "idp/web/respond.h"
 #include "idp/web/slo_flow.h"
 #include "idp/web/sso_handler.h"
@@ -28,31 +29,37 @@ struct Incoming {
   saml::QuerySignature qs;
 };
 
-Result<Incoming> decode(Poco::Net::HTTPServerRequest& req) {
-  Incoming in;
+// Fills `in` as far as the message can be read: RelayState first, so that an SP's unreadable
+// answer can still be tied to the logout it belongs to.
+Status decode(Poco::Net::HTTPServerRequest& req, Incoming& in) {
   if (req.getMethod() == "POST") {
     in.binding = saml::Binding::Post;
     auto body = readBody(req, kMaxPostBody);
     if (!body) return std::unexpected(body.error());
     auto form = parseForm(*body);
     if (!form) return std::unexpected(form.error());
+    if (auto r = form->find("RelayState"); r != form->end()) in.relayState = r->second;
     auto rq = form->find("SAMLRequest"), rs = form->find("SAMLResponse");
     if ((rq == form->end()) == (rs == form->end()))
-      return std::unexpected(Error{StatusCode::Requester, status::kRequestDenied, "exactly one of SAMLRequest and SAMLResponse is needed"});
+      return requestDenied("exactly one of SAMLRequest and SAMLResponse is needed");
     in.isRequest = rq != form->end();
     auto decoded = base64Decode((in.isRequest ? rq : rs)->second, 256 * 1024);
-    if (!decoded) return std::unexpected(Error{StatusCode::Requester, status::kRequestDenied, "base64: " + decoded.error().detail});
+    if (!decoded) return requestDenied("base64: " + decoded.error().detail);
     in.xml = std::move(*decoded);
-    if (auto r = form->find("RelayState"); r != form->end()) in.relayState = r->second;
-  } else {
-    auto m = saml::decodeRedirect(rawQuery(req));
-    if (!m) return std::unexpected(m.error());
-    in.isRequest = m->param == "SAMLRequest";
-    in.xml = std::move(m->xml);
-    in.relayState = m->relayState;
-    in.qs = {m->sigAlg, m->signature, m->signedOctets};
+    return {};
   }
-  return in;
+  const std::string query = rawQuery(req);
+  for (auto [name, value] : saml::splitQuery(query)) {
+    if (name == "RelayState") in.relayState = saml::urlDecode(value);
+    if (name == "SAMLResponse") in.isRequest = false;
+  }
+  auto m = saml::decodeRedirect(query);
+  if (!m) return std::unexpected(m.error());
+  in.isRequest = m->param == "SAMLRequest";
+  in.xml = std::move(m->xml);
+  in.relayState = m->relayState;
+  in.qs = {m->sigAlg, m->signature, m->signedOctets};
+  return {};
 }
 
 void refusedPage(WebContext& ctx, Poco::Net::HTTPServerResponse& resp, const std::string& detail) {
@@ -64,9 +71,29 @@ void audit(WebContext& ctx, const std::string& actor, const char* action, const 
   ctx.store.appendAudit({actor, action, printable(target, 200), outcome, details});
 }
 
-std::string stepDetails(std::string_view id, std::string_view step, std::string_view detail) {
-  return R"({"id":)" + jsonString(printable(id, 100)) + R"(,"step":)" + jsonString(step) + R"(,"detail":)" +
-         jsonString(printable(detail, 200)) + "}";
+// The logout this browser carries (its propusk_logout cookie) while it waits for the answer of
+// the SP the browser was sent to, if the message at hand is that answer: it carries the flow's
+// id back as RelayState, as bindings §3.4.3 / §3.5.3 require of the SP. Nothing else can name
+// it: the id travels only in our LogoutRequests, so another page cannot make this browser skip
+// an SP (the cookie alone would be sent along with any cross-site request).
+std::optional<sso::LogoutFlow> awaitingFlow(WebContext& ctx, const Poco::Net::HTTPServerRequest& req,
+                                            const std::optional<std::string>& relayState) {
+  if (!relayState || relayState->empty() || relayState->size() > 64) return std::nullopt;
+  auto flow = browserLogoutFlow(ctx, req, *relayState);
+  if (!flow || !flow->awaiting()) return std::nullopt;
+  return flow;
+}
+
+// Whatever came back in place of the awaited SP's LogoutResponse — unreadable, refused by a
+// check, an answer to another request — ends that SP's turn as not confirmed (logout.propagate
+// "failed", naming the step and what was wrong) and the logout goes on with the next SP, then
+// answers the SP that started it (PartialLogout). One SP's bad answer never strands the browser
+// on an error page with the initiating SP left without its LogoutResponse.
+void giveUpOnAwaited(WebContext& ctx, Poco::Net::HTTPServerResponse& resp, sso::LogoutFlow& flow,
+                     std::string_view step, const std::string& detail) {
+  ctx.sso->logout->abandonAwaiting(flow, "its LogoutResponse was refused at step " + std::string(step) + ": " +
+                                             printable(detail, 200));
+  continueLogout(ctx, resp, flow);
 }
 
 void handleLogoutRequest(WebContext& ctx, Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp,
@@ -74,19 +101,19 @@ void handleLogoutRequest(WebContext& ctx, Poco::Net::HTTPServerRequest& req, Poc
   auto& logout = *ctx.sso->logout;
   auto parsed = saml::parseLogoutRequest(in.xml, *xml::SchemaSet::shared());
   if (!parsed) {
-    audit(ctx, "web", "logout.request.refused", "-", "refused", stepDetails("", "parse", parsed.error().detail));
+    recordRefusal(ctx, "web", "logout.request.refused", "-", "", "parse", parsed.error());
     return refusedPage(ctx, resp, parsed.error().detail);
   }
   auto rc = logoutStepContext(ctx, in.binding, ctx.config.publicUrl + "/saml/slo", &in.qs);
   auto ok = saml::runLogoutRequestSteps(*parsed, rc);
-  const std::string issuer = parsed->issuer.value_or("-");
+  const std::string issuer = rc.sp ? rc.sp->metadata.entityId : parsed->issuer.value_or("-");
   auto answer = [&](StatusCode top, std::string_view second) {
     auto out = logout.respond(*rc.sp, in.binding, parsed->id, top, second, in.relayState);
     if (!out) return refusedPage(ctx, resp, "cannot answer the SP: " + out.error().detail);
     sendOutgoing(ctx, resp, out->message, out->destination);
   };
   if (!ok) {
-    audit(ctx, "web", "logout.request.refused", issuer, "refused", stepDetails(parsed->id, ok.error().step, ok.error().error.detail));
+    recordRefusal(ctx, "web", "logout.request.refused", issuer, parsed->id, ok.error().step, ok.error().error);
     // Only a known SP (and only at its metadata endpoint) gets an answer.
     if (rc.sp) return answer(ok.error().error.top, ok.error().error.second);
     return refusedPage(ctx, resp, std::string(ok.error().step) + ": " + ok.error().error.detail);
@@ -96,13 +123,14 @@ void handleLogoutRequest(WebContext& ctx, Poco::Net::HTTPServerRequest& req, Poc
   if (auto token = cookie(req, kSessionCookie)) browser = ctx.sso->sessions.resolve(*token);
   auto match = logout.matchSessions(*parsed, spId, browser, rc.signatureVerified);
   if (match.kind == sso::SessionMatch::Kind::Mismatch) {
-    audit(ctx, browser ? browser->login : "web", "logout.request.refused", spId, "refused",
-          stepDetails(parsed->id, "session", match.detail));
+    recordRefusal(ctx, browser ? browser->login : "web", "logout.request.refused", spId, parsed->id, "session",
+                  Error{StatusCode::Requester, status::kRequestDenied, match.detail});
     return answer(StatusCode::Requester, status::kRequestDenied);
   }
   audit(ctx, spId, "logout.request.accepted", browser ? browser->login : "-", "ok",
         R"({"id":)" + jsonString(printable(parsed->id, 100)) + R"(,"sessions":)" + std::to_string(match.sessions.size()) +
-            R"(,"signed":)" + (rc.signatureVerified ? "true" : "false") + "}");
+            R"(,"signed":)" + (rc.signatureVerified ? "true" : "false") +
+            (rc.xmlSignatureIgnored ? R"(,"xml_signature_ignored":true)" : "") + "}");
   if (match.kind == sso::SessionMatch::Kind::None) return answer(StatusCode::Success, {});
   // This browser's cookie goes only with this browser's session (the request may have named
   // another browser's session of the same person).
@@ -140,32 +168,41 @@ void handleLogoutRequest(WebContext& ctx, Poco::Net::HTTPServerRequest& req, Poc
 void handleLogoutResponse(WebContext& ctx, Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp,
                           Incoming& in) {
   auto& logout = *ctx.sso->logout;
+  auto flow = awaitingFlow(ctx, req, in.relayState);
   auto parsed = saml::parseLogoutResponse(in.xml, *xml::SchemaSet::shared());
   if (!parsed) {
-    audit(ctx, "web", "logout.response.refused", "-", "refused", stepDetails("", "parse", parsed.error().detail));
+    recordRefusal(ctx, "web", "logout.response.refused", flow ? flow->awaiting()->spEntityId : "-", "", "parse",
+                  parsed.error());
+    if (flow) return giveUpOnAwaited(ctx, resp, *flow, "parse", parsed.error().detail);
     return refusedPage(ctx, resp, parsed.error().detail);
   }
   auto rc = logoutStepContext(ctx, in.binding, ctx.config.publicUrl + "/saml/slo", &in.qs);
   auto ok = saml::runLogoutResponseSteps(*parsed, rc);
-  const std::string issuer = parsed->issuer.value_or("-");
+  const std::string issuer = rc.sp ? rc.sp->metadata.entityId : parsed->issuer.value_or("-");
   if (!ok) {
-    audit(ctx, "web", "logout.response.refused", issuer, "refused", stepDetails(parsed->id, ok.error().step, ok.error().error.detail));
+    recordRefusal(ctx, "web", "logout.response.refused", issuer, parsed->id, ok.error().step, ok.error().error);
+    if (flow) return giveUpOnAwaited(ctx, resp, *flow, ok.error().step, ok.error().error.detail);
     return refusedPage(ctx, resp, std::string(ok.error().step) + ": " + ok.error().error.detail);
   }
-  // Our LogoutRequests carry the flow id as RelayState, which the SP must send back; the
-  // browser's cookie must hold that flow's secret (an SP that knows the flow id must not
-  // drive somebody's logout from its own server).
-  auto flow = in.relayState && in.relayState->size() <= 64 ? browserLogoutFlow(ctx, req, *in.relayState) : std::nullopt;
+  // A valid answer that did not bring our RelayState back still belongs to this browser's
+  // logout when it answers the very request we sent (InResponseTo: a random ID only that SP
+  // saw) and this browser holds the flow's secret.
   if (!flow) {
-    audit(ctx, "web", "logout.response.refused", issuer, "refused",
-          stepDetails(parsed->id, "flow", "no logout in progress for this RelayState in this browser"));
+    if (auto mine = browserLogoutFlow(ctx, req); mine && mine->awaiting() && parsed->inResponseTo &&
+                                                 *parsed->inResponseTo == mine->awaiting()->requestId)
+      flow = std::move(mine);
+  }
+  if (!flow) {
+    recordRefusal(ctx, "web", "logout.response.refused", issuer, parsed->id, "flow",
+                  Error{StatusCode::Requester, status::kRequestDenied,
+                        "no logout waiting for this answer in this browser (RelayState and InResponseTo name none)"});
     addSecurityHeaders(resp, ctx.https());
     return sendErrorPage(ctx, resp, HttpStatus::HTTP_BAD_REQUEST, "Выход уже завершён или устарел",
                          "The sign-out is over or expired", "LogoutResponse without a logout in progress");
   }
   if (auto st = logout.recordFrontChannelResponse(*flow, *parsed, rc.sp->metadata.entityId); !st) {
-    audit(ctx, "web", "logout.response.refused", issuer, "refused", stepDetails(parsed->id, "flow", st.error().detail));
-    return refusedPage(ctx, resp, st.error().detail);
+    recordRefusal(ctx, "web", "logout.response.refused", issuer, parsed->id, "in-response-to", st.error());
+    return giveUpOnAwaited(ctx, resp, *flow, "in-response-to", st.error().detail);
   }
   continueLogout(ctx, resp, *flow);
 }
@@ -173,18 +210,24 @@ void handleLogoutResponse(WebContext& ctx, Poco::Net::HTTPServerRequest& req, Po
 }  // namespace
 
 void SloHandler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) {
-  auto in = decode(req);
-  if (!in) {
-    audit(ctx_, "web", "logout.request.refused", "-", "refused", stepDetails("", "binding", in.error().detail));
-    return refusedPage(ctx_, resp, in.error().detail);
+  Incoming in;
+  if (auto st = decode(req, in); !st) {
+    auto flow = in.isRequest ? std::nullopt : awaitingFlow(ctx_, req, in.relayState);
+    recordRefusal(ctx_, "web", in.isRequest ? "logout.request.refused" : "logout.response.refused",
+                  flow ? flow->awaiting()->spEntityId : "-", "", "binding", st.error());
+    if (flow) return giveUpOnAwaited(ctx_, resp, *flow, "binding", st.error().detail);
+    return refusedPage(ctx_, resp, st.error().detail);
   }
-  if (in->relayState && in->relayState->size() > ctx_.config.maxRelayStateBytes) {
-    audit(ctx_, "web", in->isRequest ? "logout.request.refused" : "logout.response.refused", "-", "refused",
-          stepDetails("", "relay-state", "RelayState longer than " + std::to_string(ctx_.config.maxRelayStateBytes) + " bytes"));
+  if (in.relayState && in.relayState->size() > ctx_.config.maxRelayStateBytes) {
+    Error tooLong{StatusCode::Requester, status::kRequestDenied,
+                  "RelayState longer than " + std::to_string(ctx_.config.maxRelayStateBytes) + " bytes",
+                  "the SP sends a RelayState longer than [saml] max_relay_state_bytes: raise it"};
+    recordRefusal(ctx_, "web", in.isRequest ? "logout.request.refused" : "logout.response.refused", "-", "",
+                  "relay-state", tooLong);
     return refusedPage(ctx_, resp, "RelayState too long");
   }
-  if (in->isRequest) handleLogoutRequest(ctx_, req, resp, *in);
-  else handleLogoutResponse(ctx_, req, resp, *in);
+  if (in.isRequest) handleLogoutRequest(ctx_, req, resp, in);
+  else handleLogoutResponse(ctx_, req, resp, in);
 }
 
 }  // namespace propusk::web
