@@ -79,6 +79,22 @@ std::optional<std::string> charsetOf(const web::HttpHeaders& headers) {
   return cs;
 }
 
+std::expected<saml::sp::CheckReport, std::string> checkFormAction(std::string_view action, std::string_view acsUrl) {
+  if (action != acsUrl)
+    return std::unexpected("the IdP posts the Response to \"" + printable(action, 300) + "\", not our ACS \"" +
+                           std::string(acsUrl) + "\"");
+  return saml::sp::CheckReport{"form-action", false, "posts to " + std::string(action)};
+}
+
+std::expected<saml::sp::CheckReport, std::string> checkRelayState(const std::optional<std::string>& sent,
+                                                                  const std::optional<std::string>& returned) {
+  if (returned != sent)
+    return std::unexpected(sent ? "the IdP returned RelayState \"" + printable(returned.value_or("(none)"), 200) +
+                                      "\", we sent \"" + printable(*sent, 200) + "\""
+                                : std::string("the IdP returned a RelayState we never sent"));
+  return saml::sp::CheckReport{"relay-state", !sent.has_value(), sent ? "returned unchanged" : "none sent, none returned"};
+}
+
 saml::sp::ResponseExpectations expectationsFor(const IdpSource& idp, const SpIdentity& sp, const SentRequest& request,
                                                std::span<X509* const> certs, TimePoint now, std::chrono::seconds skew,
                                                bool allowSha1) {
@@ -127,30 +143,27 @@ LoginOutcome runLogin(const LoginInput& in, const Clock& clock) {
       auto xml = base64Decode(f->value("SAMLResponse").value_or(""));
       if (!xml) return finish(LoginResult::Error, "response: the SAMLResponse field is not base64: " + xml.error().detail);
       out.responseXml = *xml;
-      if (f->action != in.request.acsUrl) {
+      auto formAction = checkFormAction(f->action, in.request.acsUrl);
+      if (!formAction) {
         out.verification.failedStep = "form-action";
-        out.verification.failure = "the IdP posts the Response to \"" + printable(f->action, 300) + "\", not our ACS \"" +
-                                   in.request.acsUrl + "\"";
+        out.verification.failure = formAction.error();
         return finish(LoginResult::Verification, "form-action: " + out.verification.failure);
       }
       auto certs = in.idp->certificates();
       auto expect = expectationsFor(*in.idp, *in.sp, in.request, certs, clock.now(), in.clockSkew, in.allowSha1);
       out.verification = saml::sp::verifyResponse(*xml, expect);
-      out.verification.checks.insert(out.verification.checks.begin(), {"form-action", false, "posts to " + f->action});
+      out.verification.checks.insert(out.verification.checks.begin(), *formAction);
       if (out.verification.statusNotSuccess())
         return finish(LoginResult::Status, "status: " + out.verification.failure);
       if (!out.verification.ok())
         return finish(LoginResult::Verification, std::string(*out.verification.failedStep) + ": " + out.verification.failure);
-      if (out.returnedRelayState != in.request.relayState) {
+      auto relayState = checkRelayState(in.request.relayState, out.returnedRelayState);
+      if (!relayState) {
         out.verification.failedStep = "relay-state";
-        out.verification.failure = in.request.relayState
-                                       ? "the IdP returned RelayState \"" + printable(out.returnedRelayState.value_or("(none)"), 200) +
-                                             "\", we sent \"" + printable(*in.request.relayState, 200) + "\""
-                                       : "the IdP returned a RelayState we never sent";
+        out.verification.failure = relayState.error();
         return finish(LoginResult::Verification, "relay-state: " + out.verification.failure);
       }
-      out.verification.checks.push_back({"relay-state", !in.request.relayState.has_value(),
-                                         in.request.relayState ? "returned unchanged" : "none sent, none returned"});
+      out.verification.checks.push_back(*relayState);
       return finish(LoginResult::Success, "");
     }
 

@@ -1,0 +1,44 @@
+#include "idp/cli/samlflow/login_flow.h"
+
+#include <catch2/catch.hpp>
+
+using namespace propusk::cli::samlflow;
+
+namespace {
+
+constexpr char kAcs[] = "https://sp.example.org/saml/acs";
+
+}  // namespace
+
+TEST_CASE("form-action: the IdP's form posts to our ACS", "[cli][samlflow]") {
+  auto ok = checkFormAction(kAcs, kAcs);
+  REQUIRE(ok);
+  CHECK(ok->step == "form-action");
+  CHECK_FALSE(ok->skipped);
+  CHECK(ok->note == "posts to https://sp.example.org/saml/acs");
+
+  CHECK_FALSE(checkFormAction("https://evil.example/saml/acs", kAcs));
+  CHECK_FALSE(checkFormAction("https://sp.example.org/saml/acs2", kAcs));
+  CHECK_FALSE(checkFormAction("http://sp.example.org/saml/acs", kAcs));
+  CHECK_FALSE(checkFormAction("https://sp.example.org:8443/saml/acs", kAcs));
+  CHECK_FALSE(checkFormAction("https://sp.example.org/saml/acs?x=1", kAcs));
+}
+
+TEST_CASE("relay-state: returned unchanged, or none either way", "[cli][samlflow]") {
+  auto same = checkRelayState("back/to?x=1", "back/to?x=1");
+  REQUIRE(same);
+  CHECK(same->step == "relay-state");
+  CHECK_FALSE(same->skipped);
+  CHECK(same->note == "returned unchanged");
+
+  auto none = checkRelayState(std::nullopt, std::nullopt);
+  REQUIRE(none);
+  CHECK(none->skipped);
+  CHECK(none->note == "none sent, none returned");
+
+  auto changed = checkRelayState("rs-1", "rs-2");
+  REQUIRE_FALSE(changed);
+  CHECK(changed.error() == "the IdP returned RelayState \"rs-2\", we sent \"rs-1\"");
+  CHECK_FALSE(checkRelayState("rs-1", std::nullopt));
+  CHECK_FALSE(checkRelayState("rs-1", ""));
+}
