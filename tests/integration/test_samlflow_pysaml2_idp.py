@@ -65,6 +65,18 @@ CODE_PAGE = """<!DOCTYPE html>
 """
 TOTP_SECRET_B32 = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
+# The POST form of an IdP built on pysaml2 that renders the form itself, as djangosaml2idp
+# does (its login.html), or of pysaml2 before 4.6 (its pull request #502): the RelayState
+# field is always there, "" when the request had none (pysaml2 < 4.6: "None" for None).
+POST_FORM_WITH_RELAY_STATE = """<!DOCTYPE html>
+<html><head><title>SAML 2.0 POST</title></head><body onload="document.forms[0].submit()">
+<form method="post" action="{action}">
+  <input type="hidden" name="RelayState" value="{relay_state}">
+  <input type="hidden" name="SAMLResponse" value="{saml_response}">
+  <noscript><input type="submit" value="Continue"></noscript>
+</form></body></html>
+"""
+
 
 def totp_now(secret_b32, at=None, step=30, digits=6):
     """RFC 6238 with the standard library: the test's own, independent of samlflow's."""
@@ -91,6 +103,7 @@ class TestIdp:
         self.pending = {}  # ticket -> (request, relay_state, cookie, nonce)
         self.awaiting_code = {}  # ticket -> the same, after the password, before the code
         self.require_totp = False
+        self.relay_state_when_none = None  # a string: posted as RelayState when the request had none
         self.codes_accepted = 0
         self.requests_seen = []  # (binding, signed) as pysaml2 parsed them
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -139,6 +152,10 @@ class TestIdp:
             sign_response=True, sign_assertion=True, sign_alg=SIG_RSA_SHA256, digest_alg=DIGEST_SHA256,
             in_response_to=args["in_response_to"], destination=args["destination"], sp_entity_id=args["sp_entity_id"],
             name_id_policy=args["name_id_policy"])
+        if not relay_state and self.relay_state_when_none is not None:
+            return POST_FORM_WITH_RELAY_STATE.format(
+                action=html.escape(args["destination"]), relay_state=html.escape(self.relay_state_when_none),
+                saml_response=base64.b64encode(str(resp).encode("utf-8")).decode("ascii"))
         http_args = self.server.apply_binding(self.BINDING_HTTP_POST, str(resp), args["destination"], relay_state,
                                               response=True)
         return http_args["data"]
@@ -280,6 +297,24 @@ class Pysaml2IdpTest(unittest.TestCase):
         self.assertRegex(out, r"(?m)^ok\s+relay-state\s+returned unchanged")
         # pysaml2 parsed (and, being signed, verified) the POSTed AuthnRequest.
         self.assertIn(("urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST", True), self.idp.requests_seen)
+
+    def test_empty_relay_state_when_none_was_sent(self):
+        self.addCleanup(setattr, self.idp, "relay_state_when_none", None)
+        self.idp.relay_state_when_none = ""
+        rc, out, err = self.login()
+        self.assertEqual(rc, 0, err + out)
+        self.assertRegex(out, r"(?m)^skipped\s+relay-state\s+none sent; the IdP posted an empty RelayState, taken as none$")
+        rc, out, err = self.login("--json")
+        self.assertEqual(rc, 0, err + out)
+        checks = {c["check"]: c for c in json.loads(out)["checks"]}
+        self.assertEqual(checks["relay-state"]["result"], "skipped")
+        self.assertIn("empty RelayState", checks["relay-state"]["detail"])
+        # A non-empty one we never sent still fails: pysaml2 before 4.6 posted "None".
+        self.idp.relay_state_when_none = "None"
+        rc, out, err = self.login()
+        self.assertEqual(rc, 4, err + out)
+        self.assertEqual(err.strip(), 'samlflow: relay-state: the IdP returned a RelayState we never sent: "None"')
+        self.assertRegex(out, r"(?m)^FAILED\s+relay-state\s+")
 
     def test_totp_second_factor(self):
         self.idp.require_totp = True

@@ -88,11 +88,25 @@ std::expected<saml::sp::CheckReport, std::string> checkFormAction(std::string_vi
 
 std::expected<saml::sp::CheckReport, std::string> checkRelayState(const std::optional<std::string>& sent,
                                                                   const std::optional<std::string>& returned) {
-  if (returned != sent)
-    return std::unexpected(sent ? "the IdP returned RelayState \"" + printable(returned.value_or("(none)"), 200) +
-                                      "\", we sent \"" + printable(*sent, 200) + "\""
-                                : std::string("the IdP returned a RelayState we never sent"));
-  return saml::sp::CheckReport{"relay-state", !sent.has_value(), sent ? "returned unchanged" : "none sent, none returned"};
+  // An empty RelayState field carries no state: IdPs that render the POST form themselves
+  // post RelayState="" when the request had none (djangosaml2idp; pysaml2 before 4.6), and
+  // pysaml2's own form drops an empty one. So empty and absent are the same on both sides;
+  // a value we never sent still fails.
+  const bool noneSent = !sent || sent->empty();
+  const bool noneReturned = !returned || returned->empty();
+  if (noneSent && noneReturned) {
+    if (sent && returned) return saml::sp::CheckReport{"relay-state", false, "returned unchanged (empty)"};
+    std::string note = returned ? "none sent; the IdP posted an empty RelayState, taken as none"
+                       : sent   ? "an empty RelayState sent, none returned"
+                                : "none sent, none returned";
+    return saml::sp::CheckReport{"relay-state", true, std::move(note)};
+  }
+  if (noneSent) return std::unexpected("the IdP returned a RelayState we never sent: \"" + printable(*returned, 200) + "\"");
+  if (!returned) return std::unexpected("the IdP returned no RelayState, we sent \"" + printable(*sent, 200) + "\"");
+  if (*returned != *sent)
+    return std::unexpected("the IdP returned RelayState \"" + printable(*returned, 200) + "\", we sent \"" +
+                           printable(*sent, 200) + "\"");
+  return saml::sp::CheckReport{"relay-state", false, "returned unchanged"};
 }
 
 saml::sp::ResponseExpectations expectationsFor(const IdpSource& idp, const SpIdentity& sp, const SentRequest& request,

@@ -42,3 +42,27 @@ TEST_CASE("relay-state: returned unchanged, or none either way", "[cli][samlflow
   CHECK_FALSE(checkRelayState("rs-1", std::nullopt));
   CHECK_FALSE(checkRelayState("rs-1", ""));
 }
+
+TEST_CASE("relay-state: an empty RelayState stands for none", "[cli][samlflow]") {
+  // djangosaml2idp's POST form (and pysaml2's own before 4.6) posts RelayState="" when the
+  // request carried none: tolerated, and said so.
+  auto empty = checkRelayState(std::nullopt, "");
+  REQUIRE(empty);
+  CHECK(empty->skipped);
+  CHECK(empty->note == "none sent; the IdP posted an empty RelayState, taken as none");
+  // The mirror: an empty one sent (--relay-state ""), which pysaml2's IdP drops.
+  auto dropped = checkRelayState("", std::nullopt);
+  REQUIRE(dropped);
+  CHECK(dropped->note == "an empty RelayState sent, none returned");
+  CHECK(checkRelayState("", "").value().note == "returned unchanged (empty)");
+
+  // Anything else we never sent still fails, "None" (pysaml2 before 4.6) and blanks included.
+  auto never = checkRelayState(std::nullopt, "None");
+  REQUIRE_FALSE(never);
+  CHECK(never.error() == "the IdP returned a RelayState we never sent: \"None\"");
+  CHECK_FALSE(checkRelayState(std::nullopt, " "));
+  CHECK_FALSE(checkRelayState("", "x"));
+  auto lost = checkRelayState("rs-1", std::nullopt);
+  REQUIRE_FALSE(lost);
+  CHECK(lost.error() == "the IdP returned no RelayState, we sent \"rs-1\"");
+}
