@@ -8,6 +8,7 @@
 #include "idp/cli/samlflow/html_forms.h"
 #include "idp/core/base64.h"
 #include "idp/core/printable.h"
+#include "idp/web/url.h"
 
 namespace propusk::cli::samlflow {
 
@@ -80,10 +81,15 @@ std::optional<std::string> charsetOf(const web::HttpHeaders& headers) {
 }
 
 std::expected<saml::sp::CheckReport, std::string> checkFormAction(std::string_view action, std::string_view acsUrl) {
-  if (action != acsUrl)
-    return std::unexpected("the IdP posts the Response to \"" + printable(action, 300) + "\", not our ACS \"" +
-                           std::string(acsUrl) + "\"");
-  return saml::sp::CheckReport{"form-action", false, "posts to " + std::string(action)};
+  if (action == acsUrl) return saml::sp::CheckReport{"form-action", false, "posts to " + std::string(action)};
+  // readPage resolved the action as a browser does (scheme and host lowercased, the default
+  // port dropped, dot segments removed: RFC 3986 §6.2.2, §6.2.3); our ACS URL as written in
+  // our metadata, which the IdP copies, is compared in the same form.
+  if (web::resolveUrl(acsUrl, acsUrl) == action)
+    return saml::sp::CheckReport{"form-action", false,
+                                 "posts to " + std::string(action) + " (our ACS " + std::string(acsUrl) + ")"};
+  return std::unexpected("the IdP posts the Response to \"" + printable(action, 300) + "\", not our ACS \"" +
+                         std::string(acsUrl) + "\"");
 }
 
 std::expected<saml::sp::CheckReport, std::string> checkRelayState(const std::optional<std::string>& sent,

@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "idp/cli/samlflow/html_forms.h"
+
 using namespace propusk::cli::samlflow;
 
 namespace {
@@ -22,6 +24,32 @@ TEST_CASE("form-action: the IdP's form posts to our ACS", "[cli][samlflow]") {
   CHECK_FALSE(checkFormAction("http://sp.example.org/saml/acs", kAcs));
   CHECK_FALSE(checkFormAction("https://sp.example.org:8443/saml/acs", kAcs));
   CHECK_FALSE(checkFormAction("https://sp.example.org/saml/acs?x=1", kAcs));
+}
+
+TEST_CASE("form-action: an ACS URL written otherwise is the same endpoint", "[cli][samlflow]") {
+  // The form's action is resolved as a browser resolves it (scheme and host lowercased, the
+  // default port dropped, dot segments removed); the IdP wrote our ACS as our metadata does.
+  constexpr char kAcsAsWritten[] = "https://SP.Example.org:443/saml/./acs";
+  auto page = readPage(R"HTML(<html><body onload="document.forms[0].submit()">
+<FORM METHOD="POST" ACTION="https://SP.Example.org:443/saml/./acs"><INPUT TYPE="HIDDEN" NAME="SAMLResponse" VALUE="PHg+"></FORM>
+</body></html>)HTML",
+                       "https://idp.example/sso");
+  REQUIRE(page);
+  const HtmlForm* f = findFormWith(*page, "SAMLResponse");
+  REQUIRE(f);
+  CHECK(f->method == "POST");
+  CHECK(f->action == kAcs);
+  auto ok = checkFormAction(f->action, kAcsAsWritten);
+  REQUIRE(ok);
+  CHECK(ok->note == "posts to https://sp.example.org/saml/acs (our ACS https://SP.Example.org:443/saml/./acs)");
+  CHECK(checkFormAction("http://sp.example.org:443/saml/acs", "HTTP://sp.example.org:443/saml/acs"));
+
+  // Still another endpoint: port, scheme, path, query, or an ACS that is no http(s) URL.
+  CHECK_FALSE(checkFormAction("https://sp.example.org/saml/acs", "https://sp.example.org:8443/saml/acs"));
+  CHECK_FALSE(checkFormAction("https://sp.example.org/saml/acs", "http://sp.example.org/saml/acs"));
+  CHECK_FALSE(checkFormAction("https://sp.example.org/saml/acs", "https://sp.example.org/saml/ACS"));
+  CHECK_FALSE(checkFormAction("https://sp.example.org/saml/acs", "https://sp.example.org/saml/acs?x=1"));
+  CHECK_FALSE(checkFormAction("https://sp.example.org/saml/acs", "urn:sp:acs"));
 }
 
 TEST_CASE("relay-state: returned unchanged, or none either way", "[cli][samlflow]") {
