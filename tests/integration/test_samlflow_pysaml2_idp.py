@@ -4,7 +4,9 @@ behind a small loopback HTTP server of this test's own. Its login page is delibe
 Propusk's: other input names and order (password before login, a decoy text input first),
 extra hidden fields (ticket, nonce), a select, a checkbox and two named submit buttons, a
 relative action and a session cookie — every one of which the server checks. pysaml2 signs
-the Response and the Assertion (RSA-SHA256 via xmlsec1); samlflow verifies them as a strict SP.
+the Response and the Assertion (RSA-SHA256 via xmlsec1), or one of them as other IdPs do;
+samlflow verifies them as a strict SP. Its POST form can also be one that always posts a
+RelayState field, as IdPs rendering that form themselves do.
 
 Run: PROPUSK_BIN=build-dir PROPUSK_SOURCE=repo /usr/bin/python3 tests/integration/test_samlflow_pysaml2_idp.py -v
 """
@@ -16,6 +18,7 @@ import html
 import http.server
 import json
 import os
+import re
 import secrets
 import shutil
 import struct
@@ -104,6 +107,8 @@ class TestIdp:
         self.awaiting_code = {}  # ticket -> the same, after the password, before the code
         self.require_totp = False
         self.relay_state_when_none = None  # a string: posted as RelayState when the request had none
+        self.sign_response, self.sign_assertion = True, True
+        self.omit_destination = False  # drop the (unsigned) Response's Destination
         self.codes_accepted = 0
         self.requests_seen = []  # (binding, signed) as pysaml2 parsed them
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -149,9 +154,12 @@ class TestIdp:
         args = self.server.response_args(req.message, [self.BINDING_HTTP_POST])
         resp = self.server.create_authn_response(
             IDENTITY, userid=USER, authn={"class_ref": PASSWORDPROTECTEDTRANSPORT, "authn_auth": self.entity_id},
-            sign_response=True, sign_assertion=True, sign_alg=SIG_RSA_SHA256, digest_alg=DIGEST_SHA256,
-            in_response_to=args["in_response_to"], destination=args["destination"], sp_entity_id=args["sp_entity_id"],
-            name_id_policy=args["name_id_policy"])
+            sign_response=self.sign_response, sign_assertion=self.sign_assertion, sign_alg=SIG_RSA_SHA256,
+            digest_alg=DIGEST_SHA256, in_response_to=args["in_response_to"], destination=args["destination"],
+            sp_entity_id=args["sp_entity_id"], name_id_policy=args["name_id_policy"])
+        if self.omit_destination:
+            assert not self.sign_response, "a signed Response must keep its Destination (bindings 3.5.5.2)"
+            resp = re.sub(r'^(<\?xml[^>]*>\s*)?(<[^>]*?) Destination="[^"]*"', r"\1\2", str(resp), count=1)
         if not relay_state and self.relay_state_when_none is not None:
             return POST_FORM_WITH_RELAY_STATE.format(
                 action=html.escape(args["destination"]), relay_state=html.escape(self.relay_state_when_none),
@@ -315,6 +323,25 @@ class Pysaml2IdpTest(unittest.TestCase):
         self.assertEqual(rc, 4, err + out)
         self.assertEqual(err.strip(), 'samlflow: relay-state: the IdP returned a RelayState we never sent: "None"')
         self.assertRegex(out, r"(?m)^FAILED\s+relay-state\s+")
+
+    def test_response_or_assertion_signed_alone(self):
+        # Shibboleth IdP's default signs the Response only (signResponses true, signAssertions
+        # false); others sign the Assertion only, and the unsigned Response may then omit its
+        # Destination (bindings 3.5.5.2 requires it only of a signed one).
+        self.addCleanup(setattr, self.idp, "sign_response", True)
+        self.addCleanup(setattr, self.idp, "sign_assertion", True)
+        self.addCleanup(setattr, self.idp, "omit_destination", False)
+        for sign_response, omit_destination, signature, destination in (
+                (True, False, "Response signed by CN=pysaml2 test IdP", "Destination " + SP_ACS),
+                (False, True, "Assertion signed by CN=pysaml2 test IdP", "no Destination (unsigned Response)")):
+            with self.subTest(sign_response=sign_response):
+                self.idp.sign_response, self.idp.sign_assertion = sign_response, not sign_response
+                self.idp.omit_destination = omit_destination
+                rc, out, err = self.login("--json")
+                self.assertEqual(rc, 0, err + out)
+                checks = {c["check"]: c for c in json.loads(out)["checks"]}
+                self.assertEqual(checks["signature"]["detail"], signature)
+                self.assertEqual(checks["destination"]["detail"], destination)
 
     def test_totp_second_factor(self):
         self.idp.require_totp = True
