@@ -109,6 +109,7 @@ class TestIdp:
         self.relay_state_when_none = None  # a string: posted as RelayState when the request had none
         self.sign_response, self.sign_assertion = True, True
         self.omit_destination = False  # drop the (unsigned) Response's Destination
+        self.extra_identity = {}  # attributes released on top of IDENTITY
         self.codes_accepted = 0
         self.requests_seen = []  # (binding, signed) as pysaml2 parsed them
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -153,7 +154,7 @@ class TestIdp:
         from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
         args = self.server.response_args(req.message, [self.BINDING_HTTP_POST])
         resp = self.server.create_authn_response(
-            IDENTITY, userid=USER, authn={"class_ref": PASSWORDPROTECTEDTRANSPORT, "authn_auth": self.entity_id},
+            {**IDENTITY, **self.extra_identity}, userid=USER, authn={"class_ref": PASSWORDPROTECTEDTRANSPORT, "authn_auth": self.entity_id},
             sign_response=self.sign_response, sign_assertion=self.sign_assertion, sign_alg=SIG_RSA_SHA256,
             digest_alg=DIGEST_SHA256, in_response_to=args["in_response_to"], destination=args["destination"],
             sp_entity_id=args["sp_entity_id"], name_id_policy=args["name_id_policy"])
@@ -323,6 +324,19 @@ class Pysaml2IdpTest(unittest.TestCase):
         self.assertEqual(rc, 4, err + out)
         self.assertEqual(err.strip(), 'samlflow: relay-state: the IdP returned a RelayState we never sent: "None"')
         self.assertRegex(out, r"(?m)^FAILED\s+relay-state\s+")
+
+    def test_hundreds_of_attribute_values(self):
+        # pysaml2 declares xmlns:xs on every AttributeValue (OpenSAML declares xsd and xsi):
+        # 300 entitlements are 300 declarations, more than the parser's default 256.
+        self.addCleanup(setattr, self.idp, "extra_identity", {})
+        entitlements = [f"urn:mace:example.org:entitlement:{i:03d}" for i in range(300)]
+        self.idp.extra_identity = {"eduPersonEntitlement": entitlements}
+        rc, out, err = self.login("--json")
+        self.assertEqual(rc, 0, err + out)
+        j = json.loads(out)
+        attrs = {a["name"]: a["values"] for a in j["attributes"]}
+        self.assertEqual(attrs["urn:oid:1.3.6.1.4.1.5923.1.1.1.7"], entitlements)
+        self.assertEqual(j["sp_name_qualifier"], SP_ENTITY)  # read again from the same large Response
 
     def test_response_or_assertion_signed_alone(self):
         # Shibboleth IdP's default signs the Response only (signResponses true, signAssertions

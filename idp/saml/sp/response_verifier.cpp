@@ -297,7 +297,7 @@ constexpr Step kSteps[] = {
 
 // The "parse" step: secure parse, schema, shape. Fills s.response / s.assertion.
 std::expected<std::string, std::string> parseMessage(std::string_view xmlText, State& s) {
-  auto doc = xml::parseSecure(xmlText);
+  auto doc = xml::parseSecure(xmlText, responseParseLimits());
   if (!doc) return std::unexpected(doc.error().detail);
   s.doc = std::move(*doc);
   xmlNode* root = xmlDocGetRootElement(s.doc.get());
@@ -358,6 +358,12 @@ void readAttributes(State& s) {
 }
 
 }  // namespace
+
+xml::ParseLimits responseParseLimits() {
+  xml::ParseLimits limits;
+  limits.maxNamespacesPerDocument = 4096;
+  return limits;
+}
 
 std::vector<std::string_view> responseStepNames() {
   std::vector<std::string_view> names{"parse"};
