@@ -110,6 +110,7 @@ class TestIdp:
         self.sign_response, self.sign_assertion = True, True
         self.omit_destination = False  # drop the (unsigned) Response's Destination
         self.extra_identity = {}  # attributes released on top of IDENTITY
+        self.wrap_base64 = False  # SAMLResponse in 76-character lines, CR LF written as &#13;&#10;
         self.codes_accepted = 0
         self.requests_seen = []  # (binding, signed) as pysaml2 parsed them
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -167,6 +168,11 @@ class TestIdp:
                 saml_response=base64.b64encode(str(resp).encode("utf-8")).decode("ascii"))
         http_args = self.server.apply_binding(self.BINDING_HTTP_POST, str(resp), args["destination"], relay_state,
                                               response=True)
+        if self.wrap_base64:
+            b64 = base64.b64encode(str(resp).encode("utf-8")).decode("ascii")
+            assert f'value="{b64}"' in http_args["data"]
+            lines = "&#13;&#10;".join(b64[i:i + 76] for i in range(0, len(b64), 76))
+            return http_args["data"].replace(f'value="{b64}"', f'value="{lines}&#13;&#10;"')
         return http_args["data"]
 
     def _handler(self):
@@ -337,6 +343,15 @@ class Pysaml2IdpTest(unittest.TestCase):
         attrs = {a["name"]: a["values"] for a in j["attributes"]}
         self.assertEqual(attrs["urn:oid:1.3.6.1.4.1.5923.1.1.1.7"], entitlements)
         self.assertEqual(j["sp_name_qualifier"], SP_ENTITY)  # read again from the same large Response
+
+    def test_base64_in_lines(self):
+        # Base64 in RFC 2045's layout (76-character lines, CR LF), as MIME encoders (.NET's
+        # InsertLineBreaks, Java's getMimeEncoder) write it; line breaks are not base64 data.
+        self.addCleanup(setattr, self.idp, "wrap_base64", False)
+        self.idp.wrap_base64 = True
+        rc, out, err = self.login()
+        self.assertEqual(rc, 0, err + out)
+        self.assertIn("sn (urn:oid:2.5.4.4): Петров", out)
 
     def test_response_or_assertion_signed_alone(self):
         # Shibboleth IdP's default signs the Response only (signResponses true, signAssertions
