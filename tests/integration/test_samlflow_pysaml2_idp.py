@@ -5,8 +5,9 @@ Propusk's: other input names and order (password before login, a decoy text inpu
 extra hidden fields (ticket, nonce), a select, a checkbox and two named submit buttons, a
 relative action and a session cookie — every one of which the server checks. pysaml2 signs
 the Response and the Assertion (RSA-SHA256 via xmlsec1), or one of them as other IdPs do;
-samlflow verifies them as a strict SP. Its POST form can also be one that always posts a
-RelayState field, as IdPs rendering that form themselves do.
+samlflow verifies them as a strict SP. Other IdPs' habits can be switched on: a POST form
+that always posts a RelayState field, no Destination on an unsigned Response, hundreds of
+attribute values, base64 in 76-character lines.
 
 Run: PROPUSK_BIN=build-dir PROPUSK_SOURCE=repo /usr/bin/python3 tests/integration/test_samlflow_pysaml2_idp.py -v
 """
@@ -155,7 +156,8 @@ class TestIdp:
         from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
         args = self.server.response_args(req.message, [self.BINDING_HTTP_POST])
         resp = self.server.create_authn_response(
-            {**IDENTITY, **self.extra_identity}, userid=USER, authn={"class_ref": PASSWORDPROTECTEDTRANSPORT, "authn_auth": self.entity_id},
+            {**IDENTITY, **self.extra_identity}, userid=USER,
+            authn={"class_ref": PASSWORDPROTECTEDTRANSPORT, "authn_auth": self.entity_id},
             sign_response=self.sign_response, sign_assertion=self.sign_assertion, sign_alg=SIG_RSA_SHA256,
             digest_alg=DIGEST_SHA256, in_response_to=args["in_response_to"], destination=args["destination"],
             sp_entity_id=args["sp_entity_id"], name_id_policy=args["name_id_policy"])

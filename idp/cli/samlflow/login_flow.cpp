@@ -107,7 +107,8 @@ std::expected<saml::sp::CheckReport, std::string> checkRelayState(const std::opt
                                 : "none sent, none returned";
     return saml::sp::CheckReport{"relay-state", true, std::move(note)};
   }
-  if (noneSent) return std::unexpected("the IdP returned a RelayState we never sent: \"" + printable(*returned, 200) + "\"");
+  if (noneSent)
+    return std::unexpected("the IdP returned a RelayState we never sent: \"" + printable(*returned, 200) + "\"");
   if (!returned) return std::unexpected("the IdP returned no RelayState, we sent \"" + printable(*sent, 200) + "\"");
   if (*returned != *sent)
     return std::unexpected("the IdP returned RelayState \"" + printable(*returned, 200) + "\", we sent \"" +
