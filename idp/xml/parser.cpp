@@ -6,6 +6,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <vector>
 
 namespace propusk::xml {
 
@@ -43,7 +44,9 @@ void silenceStructured(void*, xmlErrorPtr) {}
 struct SaxState {
   const ParseLimits* limits = nullptr;
   int depth = 0;
-  int namespaces = 0;
+  int namespaces = 0;                 // declared so far in the document
+  std::vector<int> declaredAt{0};     // per open element, its own declarations
+  int inScope = 0;                    // the sum of declaredAt
   std::string refusal;
   startElementNsSAX2Func start = nullptr;
   endElementNsSAX2Func end = nullptr;
@@ -90,7 +93,10 @@ void onStart(void* ctx, const xmlChar* localname, const xmlChar* prefix, const x
     return;
   }
   st->namespaces += nbNs;
-  if (nbNs > st->limits->maxNamespacesPerElement || st->namespaces > st->limits->maxNamespacesPerDocument) {
+  st->inScope += nbNs;
+  st->declaredAt.push_back(nbNs);
+  if (nbNs > st->limits->maxNamespacesPerElement || st->inScope > st->limits->maxNamespacesInScope ||
+      st->namespaces > st->limits->maxNamespacesPerDocument) {
     refuse(ctx, "too many namespace declarations");
     return;
   }
@@ -99,6 +105,10 @@ void onStart(void* ctx, const xmlChar* localname, const xmlChar* prefix, const x
 void onEnd(void* ctx, const xmlChar* localname, const xmlChar* prefix, const xmlChar* uri) {
   auto* st = stateOf(ctx);
   --st->depth;
+  if (st->declaredAt.size() > 1) {
+    st->inScope -= st->declaredAt.back();
+    st->declaredAt.pop_back();
+  }
   st->end(ctx, localname, prefix, uri);
 }
 

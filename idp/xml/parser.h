@@ -17,6 +17,11 @@ struct ParseLimits {
   // under a signature, cost minutes of CPU. Real SAML needs a handful of each.
   int maxAttributesPerElement = 64;
   int maxNamespacesPerElement = 32;
+  // The namespaces in scope at an element (declared on it and its ancestors) are what c14n
+  // carries to every element below it: capped. Declarations on siblings do not add up there
+  // (IdPs put xmlns:xs and xmlns:xsi on every AttributeValue), so the document-wide count
+  // bounds only linear work and a caller may raise it (saml::sp::responseParseLimits).
+  int maxNamespacesInScope = 256;
   int maxNamespacesPerDocument = 256;
   // Attribute registered as an XML ID on every element that carries it, so that
   // "#id" references resolve; a duplicate value refuses the document (wrapping defence).

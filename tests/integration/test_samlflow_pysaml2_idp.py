@@ -4,7 +4,10 @@ behind a small loopback HTTP server of this test's own. Its login page is delibe
 Propusk's: other input names and order (password before login, a decoy text input first),
 extra hidden fields (ticket, nonce), a select, a checkbox and two named submit buttons, a
 relative action and a session cookie — every one of which the server checks. pysaml2 signs
-the Response and the Assertion (RSA-SHA256 via xmlsec1); samlflow verifies them as a strict SP.
+the Response and the Assertion (RSA-SHA256 via xmlsec1), or one of them as other IdPs do;
+samlflow verifies them as a strict SP. Other IdPs' habits can be switched on: a POST form
+that always posts a RelayState field, no Destination on an unsigned Response, hundreds of
+attribute values, base64 in 76-character lines.
 
 Run: PROPUSK_BIN=build-dir PROPUSK_SOURCE=repo /usr/bin/python3 tests/integration/test_samlflow_pysaml2_idp.py -v
 """
@@ -16,6 +19,7 @@ import html
 import http.server
 import json
 import os
+import re
 import secrets
 import shutil
 import struct
@@ -65,6 +69,18 @@ CODE_PAGE = """<!DOCTYPE html>
 """
 TOTP_SECRET_B32 = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
+# The POST form of an IdP built on pysaml2 that renders the form itself, as djangosaml2idp
+# does (its login.html), or of pysaml2 before 4.6 (its pull request #502): the RelayState
+# field is always there, "" when the request had none (pysaml2 < 4.6: "None" for None).
+POST_FORM_WITH_RELAY_STATE = """<!DOCTYPE html>
+<html><head><title>SAML 2.0 POST</title></head><body onload="document.forms[0].submit()">
+<form method="post" action="{action}">
+  <input type="hidden" name="RelayState" value="{relay_state}">
+  <input type="hidden" name="SAMLResponse" value="{saml_response}">
+  <noscript><input type="submit" value="Continue"></noscript>
+</form></body></html>
+"""
+
 
 def totp_now(secret_b32, at=None, step=30, digits=6):
     """RFC 6238 with the standard library: the test's own, independent of samlflow's."""
@@ -91,6 +107,11 @@ class TestIdp:
         self.pending = {}  # ticket -> (request, relay_state, cookie, nonce)
         self.awaiting_code = {}  # ticket -> the same, after the password, before the code
         self.require_totp = False
+        self.relay_state_when_none = None  # a string: posted as RelayState when the request had none
+        self.sign_response, self.sign_assertion = True, True
+        self.omit_destination = False  # drop the (unsigned) Response's Destination
+        self.extra_identity = {}  # attributes released on top of IDENTITY
+        self.wrap_base64 = False  # SAMLResponse in 76-character lines, CR LF written as &#13;&#10;
         self.codes_accepted = 0
         self.requests_seen = []  # (binding, signed) as pysaml2 parsed them
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -135,12 +156,25 @@ class TestIdp:
         from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
         args = self.server.response_args(req.message, [self.BINDING_HTTP_POST])
         resp = self.server.create_authn_response(
-            IDENTITY, userid=USER, authn={"class_ref": PASSWORDPROTECTEDTRANSPORT, "authn_auth": self.entity_id},
-            sign_response=True, sign_assertion=True, sign_alg=SIG_RSA_SHA256, digest_alg=DIGEST_SHA256,
-            in_response_to=args["in_response_to"], destination=args["destination"], sp_entity_id=args["sp_entity_id"],
-            name_id_policy=args["name_id_policy"])
+            {**IDENTITY, **self.extra_identity}, userid=USER,
+            authn={"class_ref": PASSWORDPROTECTEDTRANSPORT, "authn_auth": self.entity_id},
+            sign_response=self.sign_response, sign_assertion=self.sign_assertion, sign_alg=SIG_RSA_SHA256,
+            digest_alg=DIGEST_SHA256, in_response_to=args["in_response_to"], destination=args["destination"],
+            sp_entity_id=args["sp_entity_id"], name_id_policy=args["name_id_policy"])
+        if self.omit_destination:
+            assert not self.sign_response, "a signed Response must keep its Destination (bindings 3.5.5.2)"
+            resp = re.sub(r'^(<\?xml[^>]*>\s*)?(<[^>]*?) Destination="[^"]*"', r"\1\2", str(resp), count=1)
+        if not relay_state and self.relay_state_when_none is not None:
+            return POST_FORM_WITH_RELAY_STATE.format(
+                action=html.escape(args["destination"]), relay_state=html.escape(self.relay_state_when_none),
+                saml_response=base64.b64encode(str(resp).encode("utf-8")).decode("ascii"))
         http_args = self.server.apply_binding(self.BINDING_HTTP_POST, str(resp), args["destination"], relay_state,
                                               response=True)
+        if self.wrap_base64:
+            b64 = base64.b64encode(str(resp).encode("utf-8")).decode("ascii")
+            assert f'value="{b64}"' in http_args["data"]
+            lines = "&#13;&#10;".join(b64[i:i + 76] for i in range(0, len(b64), 76))
+            return http_args["data"].replace(f'value="{b64}"', f'value="{lines}&#13;&#10;"')
         return http_args["data"]
 
     def _handler(self):
@@ -280,6 +314,65 @@ class Pysaml2IdpTest(unittest.TestCase):
         self.assertRegex(out, r"(?m)^ok\s+relay-state\s+returned unchanged")
         # pysaml2 parsed (and, being signed, verified) the POSTed AuthnRequest.
         self.assertIn(("urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST", True), self.idp.requests_seen)
+
+    def test_empty_relay_state_when_none_was_sent(self):
+        self.addCleanup(setattr, self.idp, "relay_state_when_none", None)
+        self.idp.relay_state_when_none = ""
+        rc, out, err = self.login()
+        self.assertEqual(rc, 0, err + out)
+        self.assertRegex(out, r"(?m)^skipped\s+relay-state\s+none sent; the IdP posted an empty RelayState, taken as none$")
+        rc, out, err = self.login("--json")
+        self.assertEqual(rc, 0, err + out)
+        checks = {c["check"]: c for c in json.loads(out)["checks"]}
+        self.assertEqual(checks["relay-state"]["result"], "skipped")
+        self.assertIn("empty RelayState", checks["relay-state"]["detail"])
+        # A non-empty one we never sent still fails: pysaml2 before 4.6 posted "None".
+        self.idp.relay_state_when_none = "None"
+        rc, out, err = self.login()
+        self.assertEqual(rc, 4, err + out)
+        self.assertEqual(err.strip(), 'samlflow: relay-state: the IdP returned a RelayState we never sent: "None"')
+        self.assertRegex(out, r"(?m)^FAILED\s+relay-state\s+")
+
+    def test_hundreds_of_attribute_values(self):
+        # pysaml2 declares xmlns:xs on every AttributeValue (OpenSAML declares xsd and xsi):
+        # 300 entitlements are 300 declarations, more than the parser's default 256.
+        self.addCleanup(setattr, self.idp, "extra_identity", {})
+        entitlements = [f"urn:mace:example.org:entitlement:{i:03d}" for i in range(300)]
+        self.idp.extra_identity = {"eduPersonEntitlement": entitlements}
+        rc, out, err = self.login("--json")
+        self.assertEqual(rc, 0, err + out)
+        j = json.loads(out)
+        attrs = {a["name"]: a["values"] for a in j["attributes"]}
+        self.assertEqual(attrs["urn:oid:1.3.6.1.4.1.5923.1.1.1.7"], entitlements)
+        self.assertEqual(j["sp_name_qualifier"], SP_ENTITY)  # read again from the same large Response
+
+    def test_base64_in_lines(self):
+        # Base64 in RFC 2045's layout (76-character lines, CR LF), as MIME encoders (.NET's
+        # InsertLineBreaks, Java's getMimeEncoder) write it; line breaks are not base64 data.
+        self.addCleanup(setattr, self.idp, "wrap_base64", False)
+        self.idp.wrap_base64 = True
+        rc, out, err = self.login()
+        self.assertEqual(rc, 0, err + out)
+        self.assertIn("sn (urn:oid:2.5.4.4): Петров", out)
+
+    def test_response_or_assertion_signed_alone(self):
+        # Shibboleth IdP's default signs the Response only (signResponses true, signAssertions
+        # false); others sign the Assertion only, and the unsigned Response may then omit its
+        # Destination (bindings 3.5.5.2 requires it only of a signed one).
+        self.addCleanup(setattr, self.idp, "sign_response", True)
+        self.addCleanup(setattr, self.idp, "sign_assertion", True)
+        self.addCleanup(setattr, self.idp, "omit_destination", False)
+        for sign_response, omit_destination, signature, destination in (
+                (True, False, "Response signed by CN=pysaml2 test IdP", "Destination " + SP_ACS),
+                (False, True, "Assertion signed by CN=pysaml2 test IdP", "no Destination (unsigned Response)")):
+            with self.subTest(sign_response=sign_response):
+                self.idp.sign_response, self.idp.sign_assertion = sign_response, not sign_response
+                self.idp.omit_destination = omit_destination
+                rc, out, err = self.login("--json")
+                self.assertEqual(rc, 0, err + out)
+                checks = {c["check"]: c for c in json.loads(out)["checks"]}
+                self.assertEqual(checks["signature"]["detail"], signature)
+                self.assertEqual(checks["destination"]["detail"], destination)
 
     def test_totp_second_factor(self):
         self.idp.require_totp = True

@@ -8,6 +8,7 @@
 #include "idp/cli/samlflow/html_forms.h"
 #include "idp/core/base64.h"
 #include "idp/core/printable.h"
+#include "idp/web/url.h"
 
 namespace propusk::cli::samlflow {
 
@@ -79,6 +80,42 @@ std::optional<std::string> charsetOf(const web::HttpHeaders& headers) {
   return cs;
 }
 
+std::expected<saml::sp::CheckReport, std::string> checkFormAction(std::string_view action, std::string_view acsUrl) {
+  if (action == acsUrl) return saml::sp::CheckReport{"form-action", false, "posts to " + std::string(action)};
+  // readPage resolved the action as a browser does (scheme and host lowercased, the default
+  // port dropped, dot segments removed: RFC 3986 §6.2.2, §6.2.3); our ACS URL as written in
+  // our metadata, which the IdP copies, is compared in the same form.
+  if (web::resolveUrl(acsUrl, acsUrl) == action)
+    return saml::sp::CheckReport{"form-action", false,
+                                 "posts to " + std::string(action) + " (our ACS " + std::string(acsUrl) + ")"};
+  return std::unexpected("the IdP posts the Response to \"" + printable(action, 300) + "\", not our ACS \"" +
+                         std::string(acsUrl) + "\"");
+}
+
+std::expected<saml::sp::CheckReport, std::string> checkRelayState(const std::optional<std::string>& sent,
+                                                                  const std::optional<std::string>& returned) {
+  // An empty RelayState field carries no state: IdPs that render the POST form themselves
+  // post RelayState="" when the request had none (djangosaml2idp; pysaml2 before 4.6), and
+  // pysaml2's own form drops an empty one. So empty and absent are the same on both sides;
+  // a value we never sent still fails.
+  const bool noneSent = !sent || sent->empty();
+  const bool noneReturned = !returned || returned->empty();
+  if (noneSent && noneReturned) {
+    if (sent && returned) return saml::sp::CheckReport{"relay-state", false, "returned unchanged (empty)"};
+    std::string note = returned ? "none sent; the IdP posted an empty RelayState, taken as none"
+                       : sent   ? "an empty RelayState sent, none returned"
+                                : "none sent, none returned";
+    return saml::sp::CheckReport{"relay-state", true, std::move(note)};
+  }
+  if (noneSent)
+    return std::unexpected("the IdP returned a RelayState we never sent: \"" + printable(*returned, 200) + "\"");
+  if (!returned) return std::unexpected("the IdP returned no RelayState, we sent \"" + printable(*sent, 200) + "\"");
+  if (*returned != *sent)
+    return std::unexpected("the IdP returned RelayState \"" + printable(*returned, 200) + "\", we sent \"" +
+                           printable(*sent, 200) + "\"");
+  return saml::sp::CheckReport{"relay-state", false, "returned unchanged"};
+}
+
 saml::sp::ResponseExpectations expectationsFor(const IdpSource& idp, const SpIdentity& sp, const SentRequest& request,
                                                std::span<X509* const> certs, TimePoint now, std::chrono::seconds skew,
                                                bool allowSha1) {
@@ -127,30 +164,27 @@ LoginOutcome runLogin(const LoginInput& in, const Clock& clock) {
       auto xml = base64Decode(f->value("SAMLResponse").value_or(""));
       if (!xml) return finish(LoginResult::Error, "response: the SAMLResponse field is not base64: " + xml.error().detail);
       out.responseXml = *xml;
-      if (f->action != in.request.acsUrl) {
+      auto formAction = checkFormAction(f->action, in.request.acsUrl);
+      if (!formAction) {
         out.verification.failedStep = "form-action";
-        out.verification.failure = "the IdP posts the Response to \"" + printable(f->action, 300) + "\", not our ACS \"" +
-                                   in.request.acsUrl + "\"";
+        out.verification.failure = formAction.error();
         return finish(LoginResult::Verification, "form-action: " + out.verification.failure);
       }
       auto certs = in.idp->certificates();
       auto expect = expectationsFor(*in.idp, *in.sp, in.request, certs, clock.now(), in.clockSkew, in.allowSha1);
       out.verification = saml::sp::verifyResponse(*xml, expect);
-      out.verification.checks.insert(out.verification.checks.begin(), {"form-action", false, "posts to " + f->action});
+      out.verification.checks.insert(out.verification.checks.begin(), *formAction);
       if (out.verification.statusNotSuccess())
         return finish(LoginResult::Status, "status: " + out.verification.failure);
       if (!out.verification.ok())
         return finish(LoginResult::Verification, std::string(*out.verification.failedStep) + ": " + out.verification.failure);
-      if (out.returnedRelayState != in.request.relayState) {
+      auto relayState = checkRelayState(in.request.relayState, out.returnedRelayState);
+      if (!relayState) {
         out.verification.failedStep = "relay-state";
-        out.verification.failure = in.request.relayState
-                                       ? "the IdP returned RelayState \"" + printable(out.returnedRelayState.value_or("(none)"), 200) +
-                                             "\", we sent \"" + printable(*in.request.relayState, 200) + "\""
-                                       : "the IdP returned a RelayState we never sent";
+        out.verification.failure = relayState.error();
         return finish(LoginResult::Verification, "relay-state: " + out.verification.failure);
       }
-      out.verification.checks.push_back({"relay-state", !in.request.relayState.has_value(),
-                                         in.request.relayState ? "returned unchanged" : "none sent, none returned"});
+      out.verification.checks.push_back(*relayState);
       return finish(LoginResult::Success, "");
     }
 

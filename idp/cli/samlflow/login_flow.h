@@ -4,8 +4,10 @@
 #pragma once
 
 #include <chrono>
+#include <expected>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "idp/cli/samlflow/browser.h"
@@ -50,6 +52,13 @@ LoginOutcome runLogin(const LoginInput& in, const Clock& clock);
 saml::sp::ResponseExpectations expectationsFor(const IdpSource& idp, const SpIdentity& sp, const SentRequest& request,
                                                std::span<X509* const> certs, TimePoint now,
                                                std::chrono::seconds skew, bool allowSha1);
+
+// The checks runLogin makes around the verifier's: "form-action" (the IdP's form posts to
+// our ACS) before it, "relay-state" (bindings §3.5.3: the RelayState comes back as sent)
+// after it. The failure is the reason, without the check's name.
+std::expected<saml::sp::CheckReport, std::string> checkFormAction(std::string_view action, std::string_view acsUrl);
+std::expected<saml::sp::CheckReport, std::string> checkRelayState(const std::optional<std::string>& sent,
+                                                                  const std::optional<std::string>& returned);
 
 // The charset parameter of a Content-Type header, if any.
 std::optional<std::string> charsetOf(const web::HttpHeaders& headers);

@@ -7,6 +7,7 @@
 #include "idp/core/base64.h"
 #include "idp/core/inflate.h"
 #include "idp/saml/bindings/redirect.h"
+#include "idp/saml/sp/response_verifier.h"
 #include "idp/xml/dom.h"
 #include "idp/xml/parser.h"
 
@@ -134,7 +135,7 @@ void dropBlankText(xmlNode* n) {
 }  // namespace
 
 Result<std::string> prettyXml(std::string_view text) {
-  xml::ParseLimits limits;
+  xml::ParseLimits limits = saml::sp::responseParseLimits();  // the largest message decoded is a Response
   limits.maxBytes = 1 << 20;
   auto doc = xml::parseSecure(text, limits);
   if (!doc) return std::unexpected(doc.error());

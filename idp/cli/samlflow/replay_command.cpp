@@ -34,7 +34,7 @@ struct Verdict {
 
 std::vector<std::string> statusCodesOf(const std::string& xmlText) {
   std::vector<std::string> codes;
-  auto doc = xml::parseSecure(xmlText);
+  auto doc = xml::parseSecure(xmlText, saml::sp::responseParseLimits());
   if (!doc) return codes;
   xmlNode* root = xmlDocGetRootElement(doc->get());
   xmlNode* status = xml::child(root, xml::ns::kSamlp, "Status");

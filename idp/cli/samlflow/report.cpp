@@ -10,7 +10,7 @@ namespace propusk::cli::samlflow {
 
 NameIdQualifiers nameIdQualifiers(std::string_view messageXml) {
   NameIdQualifiers q;
-  auto doc = xml::parseSecure(messageXml);
+  auto doc = xml::parseSecure(messageXml, saml::sp::responseParseLimits());  // as it was verified
   if (!doc) return q;
   xmlNode* root = xmlDocGetRootElement(doc->get());
   // The verifier allows one Assertion at most, so it is the one it checked.

@@ -14,6 +14,7 @@
 #include "idp/core/clock.h"
 #include "idp/core/result.h"
 #include "idp/crypto/openssl_handles.h"
+#include "idp/xml/parser.h"
 
 namespace propusk::saml::sp {
 
@@ -86,6 +87,12 @@ struct ResponseVerification {
 //   authn-statement an AuthnStatement, SessionNotOnOrAfter not past
 //   replay          neither the Response nor the Assertion ID was accepted before
 ResponseVerification verifyResponse(std::string_view xml, const ResponseExpectations& expect);
+
+// How a Response is parsed: the secure parser's caps, but with room for a namespace
+// declaration or two on every AttributeValue, as OpenSAML (Shibboleth IdP), pysaml2 and
+// Propusk's own builder write them (xmlns:xs and xmlns:xsi each time): a few hundred group
+// values must not fail at parse. The namespaces in scope at any element stay capped.
+xml::ParseLimits responseParseLimits();
 
 // The step names above, in order (for help texts and tests).
 std::vector<std::string_view> responseStepNames();

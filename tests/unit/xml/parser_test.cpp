@@ -68,6 +68,39 @@ TEST_CASE("deep nesting is refused", "[xml][hardening]") {
   CHECK(xml::parseSecure(ok));
 }
 
+TEST_CASE("namespace declarations: capped per element, in scope and per document", "[xml][hardening]") {
+  auto decls = [](int n, const std::string& p) {
+    std::string d;
+    for (int i = 0; i < n; ++i) d += " xmlns:" + p + std::to_string(i) + "=\"urn:" + p + std::to_string(i) + "\"";
+    return d;
+  };
+  CHECK(xml::parseSecure("<r" + decls(32, "a") + "/>"));
+  CHECK(refusedWith(xml::parseSecure("<r" + decls(33, "a") + "/>"), "namespace"));
+
+  // 300 values each declaring two namespaces, as IdPs write AttributeValues: 600 in the
+  // document, never more than 2 in scope. Refused by the default document-wide cap (256),
+  // parsed when that cap is raised.
+  std::string values = "<r>";
+  for (int i = 0; i < 300; ++i) values += "<v" + decls(2, "x") + ">g</v>";
+  values += "</r>";
+  CHECK(refusedWith(xml::parseSecure(values), "namespace"));
+  xml::ParseLimits roomy;
+  roomy.maxNamespacesPerDocument = 4096;
+  CHECK(xml::parseSecure(values, roomy));
+
+  // In scope (declared on an element and its ancestors) stays capped at 256 either way.
+  std::string nested, closing;
+  for (int d = 0; d < 8; ++d) {
+    nested += "<e" + decls(32, "d" + std::to_string(d) + "_") + ">";
+    closing += "</e>";
+  }
+  CHECK(xml::parseSecure(nested + closing, roomy));  // exactly 256
+  CHECK(refusedWith(xml::parseSecure(nested + "<f xmlns:one=\"urn:one\"/>" + closing, roomy), "namespace"));
+  CHECK(xml::parseSecure(nested + closing + "<!-- -->", roomy));
+  // ...and declarations leave scope with their element.
+  CHECK(xml::parseSecure("<r>" + nested + closing + nested + closing + "</r>", roomy));
+}
+
 TEST_CASE("duplicate ID values are refused", "[xml][hardening]") {
   CHECK(refusedWith(xml::parseSecure(R"(<r><a ID="x"/><b ID="x"/></r>)"), "duplicate ID"));
 }

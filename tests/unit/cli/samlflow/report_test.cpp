@@ -30,6 +30,15 @@ TEST_CASE("NameID qualifiers are read from the verified Assertion for logout-req
   auto b = nameIdQualifiers(bare);
   CHECK(b.nameQualifier == "https://idp.example/md");
 
+  // A Response as large as the verifier takes (a value with two declarations, 300 times).
+  std::string large = kResponse;
+  std::string values;
+  for (int i = 0; i < 300; ++i)
+    values += R"(<saml:AttributeValue xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="xs:string">g</saml:AttributeValue>)";
+  large.insert(large.find("</saml:Assertion>"), "<saml:AttributeStatement><saml:Attribute Name=\"urn:g\">" + values +
+                                                   "</saml:Attribute></saml:AttributeStatement>");
+  CHECK(nameIdQualifiers(large).nameQualifier == "https://idp.example/md");
+
   auto none = nameIdQualifiers("<not-saml/>");
   CHECK_FALSE(none.nameQualifier);
   CHECK_FALSE(none.spNameQualifier);

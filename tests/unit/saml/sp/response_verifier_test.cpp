@@ -64,20 +64,28 @@ std::string build(const saml::AssertionInput& in, bool signAssertion = true, boo
   return *r;
 }
 
-// An unsigned Response changed by `mutate` on its DOM, then signed as the IdP signs
-// (Assertion first, then Response), so that only the mutated check can fail.
-std::string mutateAndSign(const std::function<void(xmlNode* response, xmlNode* assertion)>& mutate) {
-  auto doc = xml::parseSecure(build(input(), false, false));
+// An unsigned Response (as XML text) changed by `mutate` on its DOM, then signed as the IdP
+// signs (Assertion first, then Response; either may be left unsigned), so that only the
+// mutated check can fail.
+std::string mutateAndSign(const std::string& unsignedXml, const std::function<void(xmlNode* response, xmlNode* assertion)>& mutate,
+                          bool signAssertion = true, bool signResponse = true) {
+  auto doc = xml::parseSecure(unsignedXml);
   REQUIRE(doc);
   xmlNode* response = xmlDocGetRootElement(doc->get());
   xmlNode* assertion = xml::child(response, ns::kSaml, "Assertion");
   mutate(response, assertion);
   crypto::SignOptions opts;
-  REQUIRE(crypto::signEnveloped(assertion, xml::child(assertion, ns::kSaml, "Issuer"), idpKey().key.get(),
-                                idpKey().cert.get(), opts));
-  REQUIRE(crypto::signEnveloped(response, xml::child(response, ns::kSaml, "Issuer"), idpKey().key.get(),
-                                idpKey().cert.get(), opts));
+  if (signAssertion)
+    REQUIRE(crypto::signEnveloped(assertion, xml::child(assertion, ns::kSaml, "Issuer"), idpKey().key.get(),
+                                  idpKey().cert.get(), opts));
+  // Without a Response Issuer the Signature goes first (core §3.2.2: Issuer?, Signature?).
+  if (signResponse)
+    REQUIRE(crypto::signEnveloped(response, xml::child(response, ns::kSaml, "Issuer"), idpKey().key.get(),
+                                  idpKey().cert.get(), opts));
   return xml::serialize(doc->get());
+}
+std::string mutateAndSign(const std::function<void(xmlNode* response, xmlNode* assertion)>& mutate) {
+  return mutateAndSign(build(input(), false, false), mutate);
 }
 
 xmlNode* bearerData(xmlNode* assertion) {
@@ -330,4 +338,106 @@ TEST_CASE("garbage and other roots fail at parse", "[saml][sp][samlflow]") {
   CHECK(failedStep(saml::sp::verifyResponse("not xml", f.expect())) == "parse");
   CHECK(failedStep(saml::sp::verifyResponse(
             "<samlp:AuthnRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\"/>", f.expect())) == "parse");
+}
+
+// What Shibboleth IdP, SimpleSAMLphp, Keycloak and pysaml2 send, and the SAML profile allows,
+// passes; these guard the tolerances against a check made stricter than the specs.
+TEST_CASE("what real IdPs send passes", "[saml][sp][samlflow]") {
+  Fixture f;
+  auto removeAttr = [](xmlNode* n, const char* name) { xmlUnsetProp(n, BAD_CAST name); };
+  auto passes = [&](const std::string& xml, const saml::sp::ResponseExpectations& e) {
+    auto v = saml::sp::verifyResponse(xml, e);
+    INFO(v.failure);
+    CHECK(v.ok());
+    return v;
+  };
+  auto noteOf = [](const saml::sp::ResponseVerification& v, std::string_view step) {
+    for (auto& c : v.checks)
+      if (c.step == step) return c.note;
+    return std::string("(no such check)");
+  };
+
+  SECTION("no Response Issuer (profiles §4.1.4.2: it MAY be omitted)") {
+    auto v = passes(mutateAndSign(build(input(), false, false), [](xmlNode* r, xmlNode*) {
+      xmlNode* iss = xml::child(r, ns::kSaml, "Issuer");
+      xmlUnlinkNode(iss);
+      xml::XmlNodePtr gone(iss);
+    }), f.expect());
+    CHECK(v.issuer == kIdp);
+    CHECK(noteOf(v, "issuer") == std::string("Issuer ") + kIdp + " (the Response names none)");
+  }
+  SECTION("only the Assertion signed, and no Destination on the unsigned Response") {
+    auto v = passes(mutateAndSign(build(input(), false, false), [&](xmlNode* r, xmlNode*) { removeAttr(r, "Destination"); },
+                                  true, false),
+                    f.expect());
+    CHECK(noteOf(v, "destination") == "no Destination (unsigned Response)");
+  }
+  SECTION("Conditions without NotBefore; NotBefore = IssueInstant with the IdP's clock 50 s ahead") {
+    passes(mutateAndSign([&](xmlNode*, xmlNode* a) { removeAttr(xml::child(a, ns::kSaml, "Conditions"), "NotBefore"); }),
+           f.expect());
+    auto e = f.expect();
+    e.now = kClock.now() - 50s;
+    passes(mutateAndSign([&](xmlNode*, xmlNode* a) {
+             xml::setAttr(xml::child(a, ns::kSaml, "Conditions"), "NotBefore", "2026-01-10T10:00:00Z");
+           }),
+           e);
+  }
+  SECTION("an SSO session from hours ago: old AuthnInstant, SessionNotOnOrAfter ahead, fractional seconds") {
+    passes(mutateAndSign([&](xmlNode*, xmlNode* a) {
+             xmlNode* st = xml::child(a, ns::kSaml, "AuthnStatement");
+             xml::setAttr(st, "AuthnInstant", "2026-01-10T04:12:33.1234567Z");
+             xml::setAttr(st, "SessionNotOnOrAfter", "2026-01-10T12:12:33.123Z");
+             removeAttr(st, "SessionIndex");
+           }),
+           f.expect());
+  }
+  SECTION("NameID without Format or qualifiers") {
+    auto v = passes(mutateAndSign([&](xmlNode*, xmlNode* a) {
+                      xmlNode* nameId = xml::child(xml::child(a, ns::kSaml, "Subject"), ns::kSaml, "NameID");
+                      for (const char* n : {"Format", "NameQualifier", "SPNameQualifier"}) removeAttr(nameId, n);
+                    }),
+                    f.expect());
+    CHECK(v.nameIdFormat == "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified");
+  }
+  SECTION("hundreds of attribute values, each declaring xmlns:xs and xmlns:xsi") {
+    // OpenSAML (Shibboleth IdP), pysaml2 and our own builder declare the namespaces on every
+    // AttributeValue: 300 group memberships are 600 declarations.
+    auto in = input();
+    saml::AttributeOut groups{"urn:oid:1.3.6.1.4.1.5923.1.5.1.1", "isMemberOf", {}};
+    for (int i = 0; i < 300; ++i) groups.values.push_back("cn=group-" + std::to_string(i) + ",ou=groups,dc=example,dc=ru");
+    in.attributes.push_back(groups);
+    auto v = passes(build(in), f.expect());
+    REQUIRE(v.attributes.size() == 3);
+    CHECK(v.attributes[2].values.size() == 300);
+  }
+  SECTION("attribute values typed other than xs:string, empty, nil, structured, none") {
+    std::string x = build(input(), false, false);
+    auto from = x.find("<saml:AttributeStatement>");
+    auto to = x.find("</saml:AttributeStatement>");
+    REQUIRE(from != std::string::npos);
+    REQUIRE(to != std::string::npos);
+    const std::string xs = R"(xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance")";
+    // pysaml2 types Python ints, bools and floats; Shibboleth writes xsd:string; SimpleSAMLphp
+    // may send eduPersonTargetedID as a NameID inside the value.
+    x.replace(from, to - from,
+              "<saml:AttributeStatement>"
+              "<saml:Attribute Name=\"urn:oid:1.3.6.1.1.1.1.0\"><saml:AttributeValue " + xs +
+                  " xsi:type=\"xs:integer\">1001</saml:AttributeValue></saml:Attribute>"
+              "<saml:Attribute Name=\"urn:x:flag\"><saml:AttributeValue " + xs + " xsi:type=\"xs:boolean\">true</saml:AttributeValue>"
+              "<saml:AttributeValue " + xs + " xsi:type=\"xs:float\">1.5</saml:AttributeValue></saml:Attribute>"
+              "<saml:Attribute Name=\"urn:oid:2.5.4.4\"><saml:AttributeValue xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\" "
+              "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"xsd:string\"/>"
+              "<saml:AttributeValue/><saml:AttributeValue " + xs + " xsi:nil=\"true\"/></saml:Attribute>"
+              "<saml:Attribute Name=\"urn:oid:1.3.6.1.4.1.5923.1.1.1.10\"><saml:AttributeValue><saml:NameID "
+              "Format=\"urn:oasis:names:tc:SAML:2.0:nameid-format:persistent\">abc</saml:NameID></saml:AttributeValue></saml:Attribute>"
+              "<saml:Attribute Name=\"urn:x:none\"/>");
+    auto v = passes(mutateAndSign(x, [](xmlNode*, xmlNode*) {}), f.expect());
+    REQUIRE(v.attributes.size() == 5);
+    CHECK(v.attributes[0].values == std::vector<std::string>{"1001"});
+    CHECK(v.attributes[1].values == std::vector<std::string>{"true", "1.5"});
+    CHECK(v.attributes[2].values == std::vector<std::string>{"", "", ""});
+    REQUIRE(v.attributes[3].values.size() == 1);
+    CHECK(v.attributes[3].values[0].find(">abc</saml:NameID>") != std::string::npos);
+    CHECK(v.attributes[4].values.empty());
+  }
 }
