@@ -1,22 +1,16 @@
 #include "idp/web/http_util.h"
 
-#include <istream>
+#include <stdexcept>
 
 #include "idp/saml/bindings/redirect.h"
+#include "idp/web/respond.h"
 
 namespace propusk::web {
 
-Result<std::string> readBody(Poco::Net::HTTPServerRequest& req, std::size_t maxBytes) {
-  if (req.hasContentLength() && req.getContentLength64() > static_cast<Poco::Int64>(maxBytes))
-    return invalid("request body larger than " + std::to_string(maxBytes) + " bytes");
-  std::string body;
-  char buf[8192];
-  std::istream& in = req.stream();
-  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
-    body.append(buf, static_cast<size_t>(in.gcount()));
-    if (body.size() > maxBytes) return invalid("request body larger than " + std::to_string(maxBytes) + " bytes");
-  }
-  return body;
+std::string takeBody(Poco::Net::HTTPServerRequest& req) {
+  ExchangeScope* exchange = ExchangeScope::of(req);
+  if (!exchange) throw std::logic_error("takeBody outside the router's scope of the request");
+  return exchange->takeBody();
 }
 
 Result<Form> parseForm(std::string_view body) {

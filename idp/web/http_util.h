@@ -1,4 +1,4 @@
-// Request bodies (capped), urlencoded forms, cookies.
+// Request bodies, urlencoded forms, cookies.
 #pragma once
 
 #include <Poco/Net/HTTPServerRequest.h>
@@ -14,8 +14,10 @@ namespace propusk::web {
 
 using Form = std::map<std::string, std::string, std::less<>>;
 
-// Reads at most maxBytes of body; refuses more (by Content-Length or by counting).
-Result<std::string> readBody(Poco::Net::HTTPServerRequest& req, std::size_t maxBytes);
+// The body of `req`, as the router read it before the handler (within the endpoint's
+// limit, request_body.h); empty when it had none. Throws std::logic_error when `req` is
+// not being handled on this thread (a programming error, not client input).
+std::string takeBody(Poco::Net::HTTPServerRequest& req);
 // application/x-www-form-urlencoded; refuses repeated fields and bad encoding.
 Result<Form> parseForm(std::string_view body);
 // The raw query string of the request target (after '?'), exactly as received.

@@ -64,8 +64,7 @@ void LoginHandler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::H
     return sendLoginPage(ctx_, resp, HttpStatus::HTTP_OK, {flow, csrf, serviceName(ctx_, *pending), "", std::nullopt, std::nullopt});
   }
 
-  auto body = readBody(req, 16 * 1024);
-  auto form = body ? parseForm(*body) : Result<Form>(std::unexpected(body.error()));
+  auto form = parseForm(takeBody(req));  // within kMaxFormBody (request_body.h)
   if (!form) return sendErrorPage(ctx_, resp, HttpStatus::HTTP_BAD_REQUEST, "Некорректная форма", "Invalid form", form.error().detail);
   auto field = [&](const char* n) { return form->contains(n) ? form->at(n) : std::string(); };
   std::string csrf = field("csrf");

@@ -60,8 +60,7 @@ void LogoutHandler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::
     return sendPage(ctx_, resp, HttpStatus::HTTP_OK, renderLogoutConfirm(csrf, nonce));
   }
 
-  auto body = readBody(req, 16 * 1024);
-  auto form = body ? parseForm(*body) : Result<Form>(std::unexpected(body.error()));
+  auto form = parseForm(takeBody(req));  // within kMaxFormBody (request_body.h)
   if (!form) return sendErrorPage(ctx_, resp, HttpStatus::HTTP_BAD_REQUEST, "Некорректная форма", "Invalid form", form.error().detail);
   std::string csrf = form->contains("csrf") ? form->at("csrf") : "";
   if (!sameToken(cookie(req, kLogoutCsrfCookie).value_or(""), csrf)) {

@@ -31,6 +31,12 @@ ExchangeScope::ExchangeScope(Poco::Net::HTTPServerRequest& req) : req_(req), pre
 }
 ExchangeScope::~ExchangeScope() { currentExchange = previous_; }
 
+ExchangeScope* ExchangeScope::of(const Poco::Net::HTTPServerRequest& req) {
+  for (ExchangeScope* e = currentExchange; e; e = e->previous_)
+    if (&e->req_ == &req) return e;
+  return nullptr;
+}
+
 void sendBody(Poco::Net::HTTPServerResponse& resp, Poco::Net::HTTPResponse::HTTPStatus status,
               std::string_view contentType, std::string_view body) {
   if (currentExchange && currentExchange->sent_) throw std::logic_error("a second response to one request");

@@ -7,9 +7,10 @@
 #include "idp/core/printable.h"
 #include "idp/web/health_handler.h"
 #include "idp/web/login_handler.h"
+#include "idp/web/request_body.h"
+#include "idp/web/respond.h"
 #include "idp/web/slo_handler.h"
 #include "idp/web/sso_handler.h"
-#include "idp/web/respond.h"
 
 namespace propusk::web {
 
@@ -17,25 +18,33 @@ namespace {
 
 using Status = Poco::Net::HTTPResponse::HTTPStatus;
 
+// Around every handler: the request's body is read (or refused) first, within the
+// endpoint's limit (request_body.h); an exception becomes a 500 page.
 class Guarded : public Poco::Net::HTTPRequestHandler {
  public:
-  Guarded(WebContext& ctx, Poco::Net::HTTPRequestHandler* inner) : ctx_(ctx), inner_(inner) {}
+  Guarded(WebContext& ctx, const Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPRequestHandler* inner,
+          const BodyLimit* bodyLimit = nullptr)
+      : ctx_(ctx), inner_(inner), body_(req, bodyLimit) {}
   void handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) override {
-    ExchangeScope exchange(req);
-    try {
-      inner_->handleRequest(req, resp);
-    } catch (const std::exception& e) {
-      if (!resp.sent() && !exchange.sent())
-        sendErrorPage(ctx_, resp, Status::HTTP_INTERNAL_SERVER_ERROR, "Внутренняя ошибка сервера",
-                      "Internal server error", req.getURI() + ": " + e.what());
-      else
-        ctx_.log.error("%s: failed after the response started: %s", printable(req.getURI()), std::string(e.what()));
+    {
+      ExchangeScope exchange(req);
+      try {
+        if (body_.admit(ctx_, req, resp, exchange)) inner_->handleRequest(req, resp);
+      } catch (const std::exception& e) {
+        if (!resp.sent() && !exchange.sent())
+          sendErrorPage(ctx_, resp, Status::HTTP_INTERNAL_SERVER_ERROR, "Внутренняя ошибка сервера",
+                        "Internal server error", req.getURI() + ": " + e.what());
+        else
+          ctx_.log.error("%s: failed after the response started: %s", printable(req.getURI()), std::string(e.what()));
+      }
     }
+    body_.finish(req);
   }
 
  private:
   WebContext& ctx_;
   std::unique_ptr<Poco::Net::HTTPRequestHandler> inner_;
+  BodyGate body_;
 };
 
 class ErrorPage : public Poco::Net::HTTPRequestHandler {
@@ -64,7 +73,7 @@ Poco::Net::HTTPRequestHandler* Router::createRequestHandler(const Poco::Net::HTT
   try {
     path = Poco::URI(req.getURI()).getPath();
   } catch (const Poco::Exception&) {
-    return new Guarded(ctx_, new ErrorPage(ctx_, Status::HTTP_BAD_REQUEST));
+    return new Guarded(ctx_, req, new ErrorPage(ctx_, Status::HTTP_BAD_REQUEST));
   }
   const std::string& m = req.getMethod();
   bool get = m == "GET" || m == "HEAD";
@@ -77,13 +86,13 @@ Poco::Net::HTTPRequestHandler* Router::createRequestHandler(const Poco::Net::HTT
   else if (path == "/saml/slo") h = (get || m == "POST") ? new SloHandler(ctx_) : nullptr;
   else if (path == "/saml/soap") h = m == "POST" ? new SoapHandler(ctx_) : nullptr;
   else if (path == "/logout") h = (get || m == "POST") ? new LogoutHandler(ctx_) : nullptr;
-  else return new Guarded(ctx_, new ErrorPage(ctx_, Status::HTTP_NOT_FOUND));
+  else return new Guarded(ctx_, req, new ErrorPage(ctx_, Status::HTTP_NOT_FOUND));
   if (!h) {
     bool postToo = path == "/saml/sso" || path == "/login" || path == "/saml/slo" || path == "/logout";
-    return new Guarded(ctx_, new ErrorPage(ctx_, Status::HTTP_METHOD_NOT_ALLOWED,
-                                           path == "/saml/soap" ? "POST" : postToo ? "GET, HEAD, POST" : "GET, HEAD"));
+    return new Guarded(ctx_, req, new ErrorPage(ctx_, Status::HTTP_METHOD_NOT_ALLOWED,
+                                                path == "/saml/soap" ? "POST" : postToo ? "GET, HEAD, POST" : "GET, HEAD"));
   }
-  return new Guarded(ctx_, h);
+  return new Guarded(ctx_, req, h, bodyLimitFor(path, m));
 }
 
 }  // namespace propusk::web

@@ -10,7 +10,9 @@
 namespace propusk::web {
 
 // Maps method + path to a handler; everything else gets a 404/405 page. Every handler is
-// wrapped so that an exception becomes a plain 500 page with a correlation id, never a trace.
+// wrapped: the request's body is read first, within the endpoint's limit, or refused with
+// 413 (request_body.h), and an exception becomes a plain 500 page with a correlation id,
+// never a trace.
 class Router : public Poco::Net::HTTPRequestHandlerFactory {
  public:
   explicit Router(WebContext& ctx) : ctx_(ctx), metadata_(ctx) {}

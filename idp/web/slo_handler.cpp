@@ -19,7 +19,6 @@ namespace propusk::web {
 namespace {
 
 using HttpStatus = Poco::Net::HTTPResponse::HTTPStatus;
-constexpr std::size_t kMaxPostBody = 512 * 1024;
 
 struct Incoming {
   saml::Binding binding = saml::Binding::Redirect;
@@ -34,9 +33,7 @@ struct Incoming {
 Status decode(Poco::Net::HTTPServerRequest& req, Incoming& in) {
   if (req.getMethod() == "POST") {
     in.binding = saml::Binding::Post;
-    auto body = readBody(req, kMaxPostBody);
-    if (!body) return std::unexpected(body.error());
-    auto form = parseForm(*body);
+    auto form = parseForm(takeBody(req));  // within kMaxSamlPostBody (request_body.h)
     if (!form) return std::unexpected(form.error());
     if (auto r = form->find("RelayState"); r != form->end()) in.relayState = r->second;
     auto rq = form->find("SAMLRequest"), rs = form->find("SAMLResponse");

@@ -33,9 +33,7 @@ void fault(WebContext& ctx, Poco::Net::HTTPServerResponse& resp, saml::SoapFault
 
 void SoapHandler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) {
   auto& logout = *ctx_.sso->logout;
-  auto body = readBody(req, 256 * 1024);
-  if (!body) return fault(ctx_, resp, saml::SoapFaultCode::Client, "-", "soap", body.error());
-  auto inner = saml::unwrapSoap(*body);
+  auto inner = saml::unwrapSoap(takeBody(req));  // within kMaxSoapBody (request_body.h)
   if (!inner) return fault(ctx_, resp, inner.error().code, "-", "soap", Error{StatusCode::Requester, {}, inner.error().detail});
   if (inner->localName != "LogoutRequest" || inner->namespaceUri != "urn:oasis:names:tc:SAML:2.0:protocol")
     return fault(ctx_, resp, saml::SoapFaultCode::Client, "-", "soap",

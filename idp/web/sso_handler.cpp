@@ -19,7 +19,6 @@ namespace propusk::web {
 namespace {
 
 using HttpStatus = Poco::Net::HTTPResponse::HTTPStatus;
-constexpr std::size_t kMaxPostBody = 512 * 1024;
 constexpr auto kPendingLifetime = std::chrono::minutes(10);
 
 void badRequest(WebContext& ctx, Poco::Net::HTTPServerResponse& resp, const std::string& detail) {
@@ -65,9 +64,7 @@ void SsoHandler::handleAuthnRequest(Poco::Net::HTTPServerRequest& req, Poco::Net
   saml::Binding binding;
   if (req.getMethod() == "POST") {
     binding = saml::Binding::Post;
-    auto body = readBody(req, kMaxPostBody);
-    if (!body) return badRequest(ctx_, resp, body.error().detail);
-    auto form = parseForm(*body);
+    auto form = parseForm(takeBody(req));  // within kMaxSamlPostBody (request_body.h)
     if (!form) return badRequest(ctx_, resp, form.error().detail);
     auto it = form->find("SAMLRequest");
     if (it == form->end()) return badRequest(ctx_, resp, "no SAMLRequest form field");

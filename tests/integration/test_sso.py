@@ -791,7 +791,7 @@ class Refusals(SsoBase):
             self.assertErrorPage(self.send_post(b, xxe))
         with self.subTest("600 KB POST body"):
             body = ("SAMLRequest=" + "A" * (600 * 1024)).encode()
-            self.assertErrorPage(post_like_a_browser(self.port, "/saml/sso", body))
+            self.assertErrorPage(post_like_a_browser(self.port, "/saml/sso", body), status=413)
         ready = lib.https_request(self.port, "/readyz")
         self.assertEqual(ready.status, 200)
         self.assertTrue(self.server.running())
