@@ -69,7 +69,7 @@ class PysamlSp:
     logout_responses_signed) and trusts the IdP's TLS certificate for its own SOAP calls."""
 
     def __init__(self, idp, name="pysaml2-sp", entity_id="https://pysaml2.sp.test/saml2/metadata",
-                 base="https://pysaml2.sp.test/saml2", slo=None):
+                 base="https://pysaml2.sp.test/saml2", slo=None, algorithms_at_top_level=False):
         from saml2 import BINDING_HTTP_POST
         from saml2.client import Saml2Client
         from saml2.config import SPConfig
@@ -106,6 +106,11 @@ class PysamlSp:
                 },
             },
         }
+        if algorithms_at_top_level:
+            # The common mistake: where pysaml2's own docs show most keys, at the top level,
+            # where Saml2Client ignores them; it then signs with RSA-SHA1 (issue 13.3).
+            for k in ("signing_algorithm", "digest_algorithm"):
+                self.settings[k] = self.settings["service"]["sp"].pop(k)
         if slo:
             sp = self.settings["service"]["sp"]
             sp["endpoints"]["single_logout_service"] = list(slo)

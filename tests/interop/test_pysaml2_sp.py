@@ -35,7 +35,9 @@ pysaml2 quirks (what an operator has to know; the SP setup is in sp_clients.Pysa
 """
 
 import base64
+import json
 import logging
+import time
 import os
 import sys
 import unittest
@@ -160,6 +162,13 @@ class Pysaml2SpTests(I.IdpTestCase):
         self.assertNotIn(I.USER, resp.name_id.text.lower(), "persistent NameID must be opaque")
         self.assertNotIn("500100732259", resp.name_id.text)
         self.assertAttributes(resp)
+        # Issue 13.6: the IdP's audit names the IDs the SP logged, so a login is traceable.
+        issued = [e for e in json.loads(I.lib.ctl_ok(self.idp.data, "audit", "list", "--json"))
+                  if e["action"] == "assertion.issue" and e["target"] == self.sp.entity_id]
+        details = json.loads(issued[-1]["details"])
+        self.assertEqual(details["response_id"], resp.response.id)
+        self.assertEqual(details["assertion_id"], resp.assertion.id)
+        self.assertEqual(details["in_response_to"], req.id)
 
     def test_post_binding_and_persistent_nameid_is_stable(self):
         _, _, first = self.login(BINDING_HTTP_REDIRECT)
@@ -243,6 +252,49 @@ class Pysaml2SpTests(I.IdpTestCase):
         page = Browser(ca_file=self.idp.tls_cert).navigate(req.url)
         self.assertIsNotNone(page.login_form(), "the untouched request must be accepted")
         refused("replayed", req.url)
+
+    def test_sha1_from_a_common_pysaml2_config_is_diagnosable(self):
+        """Issue 13.3: signing_algorithm at the top level of the config (ignored by pysaml2)
+        makes it sign with RSA-SHA1. Still refused by default, but the log, the audit and
+        `propuskctl sp show` name the step and the remedy; allowing SHA-1 for that SP then
+        lets it in. Every other refusal the SP causes (here a replay) shows up the same way."""
+        sp = S.PysamlSp(self.idp, "pysaml2-toplevel", "https://toplevel.pysaml2.test/saml2/metadata",
+                        "https://toplevel.pysaml2.test/saml2", algorithms_at_top_level=True)
+        for binding in (BINDING_HTTP_REDIRECT, BINDING_HTTP_POST):
+            with self.subTest(binding=binding):
+                req = sp.request(binding)
+                if binding == BINDING_HTTP_REDIRECT:
+                    self.assertIn(urllib.parse.quote(SIG_RSA_SHA1, safe=""), req.url, "pysaml2 signs with SHA-1")
+                    page = self.browser().navigate(req.url)
+                else:
+                    page = self.browser().request(req.url, "POST", req.fields)
+                self.assertEqual(page.status, 400, repr(page))
+                self.assertIsNone(page.login_form())
+                shown = json.loads(I.lib.ctl_ok(self.idp.data, "sp", "show", sp.entity_id, "--json"))
+                last = shown["last_refusals"][0]
+                self.assertEqual((last["action"], last["step"], last["id"]), ("authn-request.refused", "signature", req.id))
+                self.assertIn("SHA-1", last["detail"])
+                self.assertIn(f"propuskctl sp set {sp.entity_id} --allow-sha1", last["remedy"])
+        text = I.lib.ctl_ok(self.idp.data, "sp", "show", sp.entity_id)
+        self.assertIn("last refusals:", text)
+        self.assertIn("remedy: the SP signs with SHA-1", text)
+        log = self.idp.server.stderr()
+        self.assertIn(f"authn-request.refused: from {sp.entity_id}, step signature", log)
+        self.assertIn("--allow-sha1", log)
+
+        I.lib.ctl_ok(self.idp.data, "sp", "set", sp.entity_id, "--allow-sha1")
+        deadline = time.monotonic() + 15  # the server re-reads a changed SP within seconds
+        while True:
+            req = sp.request(BINDING_HTTP_REDIRECT)
+            page = self.browser().navigate(req.url)
+            if page.login_form() is not None or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        self.assertIsNotNone(page.login_form(), f"allowed SHA-1 must let the request in: {page!r}")
+        self.browser().navigate(req.url)  # the same request again: a replay
+        last = json.loads(I.lib.ctl_ok(self.idp.data, "sp", "show", sp.entity_id, "--json"))["last_refusals"][0]
+        self.assertEqual((last["step"], last["id"]), ("replay", req.id))
+        self.assertIn("fresh ID", last["remedy"])
 
     def test_wrong_password_shows_the_form_again(self):
         browser = self.browser()
