@@ -77,6 +77,10 @@ Config loadConfigFile(const std::filesystem::path& file) {
          if (v != "true" && v != "false") throw ConfigError(k + ": must be true or false");
          c.backChannelPrivateNetworks = v == "true";
        }},
+      {"logout.advertise_soap", [&](auto& k, auto& v) {
+         if (v != "true" && v != "false") throw ConfigError(k + ": must be true or false");
+         c.advertiseSoapLogout = v == "true";
+       }},
       {"logout.back_channel_timeout_seconds", [&](auto& k, auto& v) { c.backChannelTimeout = std::chrono::seconds(toNumber(k, v, 1, 60)); }},
       {"login.lockout_threshold", [&](auto& k, auto& v) { c.lockoutThreshold = static_cast<int>(toNumber(k, v, 1, 100)); }},
       {"keys.algorithm", [&](auto& k, auto& v) {

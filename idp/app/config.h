@@ -27,6 +27,7 @@ struct Config {
   int lockoutThreshold = 5;
   std::chrono::seconds backChannelTimeout{5};  // per SP, for SOAP Single Logout
   bool backChannelPrivateNetworks = false;     // allow SOAP endpoints on loopback/private addresses
+  bool advertiseSoapLogout = false;            // list /saml/soap as a SingleLogoutService in metadata
   crypto::KeyAlgorithm keyAlgorithm = crypto::KeyAlgorithm::Rsa2048;
   int keyValidityDays = 3650;
   auth::PasswordPolicy passwordPolicy;

@@ -39,6 +39,7 @@ std::string MetadataCache::get() {
   for (auto& c : certs) in.publishedCertificates.push_back(c.get());
   in.now = now;
   in.wantAuthnRequestsSigned = ctx_.config.wantAuthnRequestsSigned;
+  in.advertiseSoapLogout = ctx_.config.advertiseSoapLogout;
   in.signingKey = signingKey.get();
   in.signingCertificate = signingCert.get();
   auto xml = saml::buildIdpMetadata(in, ctx_.random);

@@ -70,7 +70,11 @@ class SamlflowTest(unittest.TestCase):
         cls.metadata_url = cls.base + "/saml/metadata"
         logs = os.path.join(cls.tmp, "logs")
         os.mkdir(logs)
-        cls.server = lib.Server(["--data", cls.data, "--listen", f"127.0.0.1:{cls.port}", "--public-url", cls.base],
+        # samlflow plays an SP that logs out over SOAP: the operator lists /saml/soap in the
+        # metadata for such SPs ([logout] advertise_soap; off by default, issue 18).
+        ini = lib.write(os.path.join(cls.tmp, "propusk.ini"),
+                        f"[store]\ndata_dir = {cls.data}\n[logout]\nadvertise_soap = true\n")
+        cls.server = lib.Server(["--config", ini, "--listen", f"127.0.0.1:{cls.port}", "--public-url", cls.base],
                                 workdir=logs)
         cls.addClassCleanup(cls.server.stop)
         cls.server.start()

@@ -64,7 +64,10 @@ def pem_body(cert_path):
 class Idp:
     """Started by start(); stop() (registered as a cleanup by the caller) ends it by PID."""
 
-    def __init__(self):
+    def __init__(self, advertise_soap=False):
+        # advertise_soap: list /saml/soap in the metadata ([logout] advertise_soap, off by
+        # default: issue 18), for the tests of SPs that log out over SOAP themselves.
+        self.advertise_soap = advertise_soap
         self.dir = tempfile.mkdtemp(prefix="propusk-interop-")
         self.data = os.path.join(self.dir, "data")
         self.server = None
@@ -81,7 +84,8 @@ class Idp:
         # The SPs' SOAP logout endpoints are on loopback, refused by default (SSRF).
         ini = lib.write(os.path.join(self.dir, "propusk.ini"),
                         f"[store]\ndata_dir = {self.data}\n[server]\npublic_url = {self.base}\n"
-                        "[logout]\nback_channel_private_networks = true\n")
+                        "[logout]\nback_channel_private_networks = true\n"
+                        + ("advertise_soap = true\n" if self.advertise_soap else ""))
         self.server = lib.Server(["--config", ini, "--listen", f"127.0.0.1:{self.port}"], workdir=self.dir)
         self.server.start()
         lib.wait_ready(self.server, self.port, self.data)
@@ -124,8 +128,10 @@ class IdpTestCase(unittest.TestCase):
     """A test class with one running IdP (cls.idp), stopped by PID when the class ends."""
     maxDiff = None
 
+    advertise_soap = False  # a default Propusk; SOAP-logout tests set it
+
     @classmethod
     def setUpClass(cls):
-        cls.idp = Idp()
+        cls.idp = Idp(advertise_soap=cls.advertise_soap)
         cls.addClassCleanup(cls.idp.stop)
         cls.idp.start()

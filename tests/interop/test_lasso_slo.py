@@ -62,6 +62,10 @@ def status_codes(response):
 
 
 class LassoSloTests(I.IdpTestCase):
+    # These SPs log out over SOAP themselves: the operator lists /saml/soap ([logout]
+    # advertise_soap = true); test_pysaml2_default_logout.py covers a default Propusk.
+    advertise_soap = True
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()

@@ -63,7 +63,9 @@ std::string idpEndpoint(const ParsedArgs& args, const saml::IdpMetadata* idp,
   }
   if (!idp) throw UsageError("idp-metadata: required (or --destination URL)");
   const saml::Endpoint* e = saml::findEndpoint(idp->*endpoints, bindingUri(binding));
-  if (!e) throw CliError("binding: the IdP metadata has no " + std::string(bindingUri(binding)) + " " + service);
+  if (!e)
+    throw CliError("binding: the IdP metadata has no " + std::string(bindingUri(binding)) + " " + service +
+                   " (an endpoint it does not list can be given with --destination URL)");
   return e->location;
 }
 

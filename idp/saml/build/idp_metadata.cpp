@@ -47,9 +47,11 @@ Result<std::string> buildIdpMetadata(const IdpMetadataInput& in, Random& random)
     setAttr(slo, "Binding", binding);
     setAttr(slo, "Location", in.baseUrl + "/saml/slo");
   }
-  xmlNode* soapSlo = addChild(idp, md, "SingleLogoutService");
-  setAttr(soapSlo, "Binding", kBindingSoap);
-  setAttr(soapSlo, "Location", in.baseUrl + "/saml/soap");
+  if (in.advertiseSoapLogout) {
+    xmlNode* soapSlo = addChild(idp, md, "SingleLogoutService");
+    setAttr(soapSlo, "Binding", kBindingSoap);
+    setAttr(soapSlo, "Location", in.baseUrl + "/saml/soap");
+  }
   for (const char* f : kNameIdFormats) addChild(idp, md, "NameIDFormat", f);
   for (auto binding : {kBindingRedirect, kBindingPost}) {
     xmlNode* sso = addChild(idp, md, "SingleSignOnService");

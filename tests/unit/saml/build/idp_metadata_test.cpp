@@ -49,3 +49,34 @@ TEST_CASE("IdP metadata is schema-valid, signed, and lists every published key",
   X509* wrong[] = {next.cert.get()};
   CHECK_FALSE(crypto::verifyEnveloped(root, wrong));
 }
+
+TEST_CASE("IdP metadata lists the SOAP SingleLogoutService only when told to", "[saml][metadata][build]") {
+  FixedClock clock("2026-01-10T10:00:00Z");
+  SystemRandom rnd;
+  auto key = crypto::generateKeyPair(crypto::KeyAlgorithm::Rsa2048, "idp", 30, clock);
+  saml::IdpMetadataInput in;
+  in.entityId = "https://idp.example.ru/saml/metadata";
+  in.baseUrl = "https://idp.example.ru";
+  in.publishedCertificates = {key.cert.get()};
+  in.now = clock.now();
+  auto sloBindings = [&](bool advertise) {
+    in.advertiseSoapLogout = advertise;
+    auto xmlText = saml::buildIdpMetadata(in, rnd);
+    REQUIRE(xmlText);
+    auto doc = xml::parseSecure(*xmlText);
+    REQUIRE(doc);
+    REQUIRE(xml::SchemaSet::shared()->validate(doc->get()));
+    std::vector<std::pair<std::string, std::string>> out;
+    xmlNode* idp = xml::child(xmlDocGetRootElement(doc->get()), xml::ns::kMd, "IDPSSODescriptor");
+    for (xmlNode* e : xml::children(idp, xml::ns::kMd, "SingleLogoutService"))
+      out.emplace_back(xml::attr(e, "Binding").value_or(""), xml::attr(e, "Location").value_or(""));
+    return out;
+  };
+  using V = std::vector<std::pair<std::string, std::string>>;
+  const V front = {{"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect", "https://idp.example.ru/saml/slo"},
+                   {"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST", "https://idp.example.ru/saml/slo"}};
+  CHECK(sloBindings(false) == front);  // the default: pysaml2 would pick SOAP and fail (issue 18)
+  V withSoap = front;
+  withSoap.emplace_back("urn:oasis:names:tc:SAML:2.0:bindings:SOAP", "https://idp.example.ru/saml/soap");
+  CHECK(sloBindings(true) == withSoap);
+}

@@ -24,6 +24,7 @@ std::string signedIdpMetadata(bool sign = true) {
   in.baseUrl = "https://idp.example.ru";
   in.publishedCertificates = {key(0).cert.get(), key(1).cert.get()};
   in.now = kClock.now();
+  in.advertiseSoapLogout = true;
   if (sign) {
     in.signingKey = key(0).key.get();
     in.signingCertificate = key(0).cert.get();
