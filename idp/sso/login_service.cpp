@@ -1,5 +1,7 @@
 #include "idp/sso/login_service.h"
 
+#include <algorithm>
+
 #include "idp/core/json_text.h"
 #include "idp/identity/validators.h"
 
@@ -41,25 +43,29 @@ LoginResult LoginService::authenticate(std::string_view loginText, std::string_v
     return r;
   }
   if (!auth::verifyPassword(password, user->passwordHash)) {
-    user->failedLogins += 1;
-    std::string action = "login.failure";
-    if (user->failedLogins >= lockout_.threshold) {
-      int extra = std::min(user->failedLogins - lockout_.threshold, 16);
-      auto wait = std::min(lockout_.firstLockout * (1 << extra), lockout_.maxLockout);
-      user->lockedUntil = now + wait;
-      details = R"({"reason":"bad-password","lockout_seconds":)" + std::to_string(wait.count()) + R"(,"remote":)" + jsonString(remote) + "}";
-    } else {
-      details = R"({"reason":"bad-password","remote":)" + jsonString(remote) + "}";
-    }
-    user->updatedAt = now;
-    store_.updateUser(*user, {user->login, action, user->login, "refused", details});
+    // Counted in one statement (Store::recordFailedLogin): concurrent guesses, on any thread
+    // or instance, are each counted, and nothing else of the account is written back.
+    auto lockFor = [this](int failures) {
+      if (failures < lockout_.threshold) return std::chrono::seconds(0);
+      int extra = std::min(failures - lockout_.threshold, 16);
+      return std::min(lockout_.firstLockout * (1 << extra), lockout_.maxLockout);
+    };
+    store_.recordFailedLogin(user->id, now, lockFor, [&](const store::FailedLogin& f) {
+      std::string d = R"({"reason":"bad-password",)";
+      if (f.lockout.count() > 0) d += R"("lockout_seconds":)" + std::to_string(f.lockout.count()) + ",";
+      return store::AuditRecord{user->login, "login.failure", user->login, "refused",
+                                d + R"("failures":)" + std::to_string(f.failures) + R"(,"remote":)" + jsonString(remote) + "}"};
+    });
     return r;
   }
+  std::optional<std::string> rehashed;
+  if (auth::needsRehash(user->passwordHash, argon2_)) rehashed = auth::hashPassword(password, argon2_, random_);
+  if (!store_.recordSuccessfulLogin(user->id, now, rehashed, {user->login, "login.success", user->login, "ok", details}))
+    return r;  // removed meanwhile
   user->failedLogins = 0;
   user->lockedUntil.reset();
-  if (auth::needsRehash(user->passwordHash, argon2_)) user->passwordHash = auth::hashPassword(password, argon2_, random_);
+  if (rehashed) user->passwordHash = *rehashed;
   user->updatedAt = now;
-  store_.updateUser(*user, {user->login, "login.success", user->login, "ok", details});
   r.outcome = LoginOutcome::Ok;
   r.user = std::move(user);
   return r;

@@ -5,7 +5,9 @@
 // throw StoreError; expected outcomes (not found, duplicate) are return values.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -27,6 +29,15 @@ class StoreError : public std::runtime_error {
 // Which unique field a new or changed user collides with.
 enum class UserConflict { None, Login, Inn, Snils };
 
+// A wrong password, counted (Store::recordFailedLogin).
+struct FailedLogin {
+  int failures = 0;                      // consecutive, this one included
+  std::optional<TimePoint> lockedUntil;  // as stored now
+  std::chrono::seconds lockout{0};       // what this failure added (0: not locked by it)
+};
+// How long an account is locked after `failures` consecutive wrong passwords (0: not).
+using LockoutRule = std::function<std::chrono::seconds(int failures)>;
+
 // A change queued for a later group commit (Store::queueSessionParticipant). wait() returns
 // once a commit has made it durable, or throws the StoreError that undid it. withdraw() takes
 // it back out if no commit has taken it yet (true), else waits for that commit and returns
@@ -43,6 +54,8 @@ class Store {
   virtual ~Store() = default;
 
   virtual int schemaVersion() = 0;
+  // A cheap round trip to the database (readiness); throws StoreError when it is unreachable.
+  virtual void ping() = 0;
 
   // Users
   virtual UserConflict addUser(User& user, const AuditRecord& audit) = 0;  // sets user.id
@@ -50,6 +63,16 @@ class Store {
   virtual std::optional<User> findUser(std::string_view login) = 0;
   virtual std::vector<User> listUsers() = 0;  // ordered by login
   virtual bool removeUser(std::string_view login, const AuditRecord& audit) = 0;
+  // A wrong password for user `userId`: failed_logins + 1 in one statement, so that concurrent
+  // attempts (threads, instances) are all counted, then locked_until = now + lockFor(n) when
+  // that is later than it was; audit(result) is logged in the same transaction. Never a
+  // read-modify-write of the whole row (which lost counts and could undo an admin's change).
+  virtual FailedLogin recordFailedLogin(std::int64_t userId, TimePoint now, const LockoutRule& lockFor,
+                                        const std::function<AuditRecord(const FailedLogin&)>& audit) = 0;
+  // A right password: the failure count and the backoff are cleared (and the password hash
+  // replaced when given: parameters raised). False when the user is gone.
+  virtual bool recordSuccessfulLogin(std::int64_t userId, TimePoint now,
+                                     const std::optional<std::string>& newPasswordHash, const AuditRecord& audit) = 0;
 
   // Service providers (registered SP metadata and per-SP policy)
   virtual void putServiceProvider(const ServiceProvider& sp, const AuditRecord& audit) = 0;  // upsert
@@ -109,6 +132,14 @@ class Store {
   virtual std::optional<std::string> getPendingRequest(std::string_view id, TimePoint now) = 0;
   virtual void removePendingRequest(std::string_view id) = 0;
 
+  // The replay cache shared by every instance on this store (store/shared_replay_cache.h):
+  // true when `digest` was not remembered (or its time had passed) and is now, until
+  // expiresAt; false when it is remembered already — in one statement, so two instances
+  // seeing the same message at once cannot both get true.
+  virtual bool rememberOnce(std::string_view digest, TimePoint expiresAt, TimePoint now) = 0;
+  // Deletes expired pending requests and replay digests; returns how many rows went.
+  virtual std::size_t purgeExpired(TimePoint now) = 0;
+
   // Small settings (e.g. the pairwise-ID secret), audited like any change.
   virtual std::optional<std::string> getSetting(std::string_view name) = 0;
   virtual void putSetting(std::string_view name, std::string_view value, const AuditRecord& audit) = 0;
@@ -127,16 +158,30 @@ class Store {
   virtual std::vector<AuditEvent> listRefusals(std::string_view target, std::size_t limit) = 0;
 };
 
-// Reads the schema version of an existing SQLite store without changing anything (no WAL
-// switch, no migration), for `propusk --check-config`. Throws StoreError.
+// Where the store is (DESIGN.md "Storage"; [store] in the configuration).
+struct StoreLocation {
+  enum class Engine { Sqlite, Postgresql } engine = Engine::Sqlite;
+  std::filesystem::path sqliteFile;          // SQLite: the file (created 0600 if missing)
+  std::string connection;                    // PostgreSQL: libpq keyword=value string, no password
+  std::optional<std::string> password;       // PostgreSQL: from [store] password_file
+  std::size_t poolSize = 4;                  // reader connections
+};
+
+// The schema version of an existing store, read without changing anything (no WAL switch, no
+// migration), for `propusk --check-config`. Throws StoreError (e.g. no such file, or the
+// database cannot be reached).
 struct StoreVersion {
-  int version = 0;  // of the file
+  int version = 0;  // of the database
   int latest = 0;   // this build's newest migration
 };
-StoreVersion inspectSqliteStore(const std::filesystem::path& file);
+StoreVersion inspectStore(const StoreLocation& where);
 
-// Opens (creating if needed, mode 0600) the SQLite store at `file`, in WAL mode, and runs
-// pending migrations. Throws StoreError (e.g. a schema newer than this build knows).
+// Opens the store (creating an SQLite file, mode 0600, in WAL mode) and runs pending
+// migrations. Throws StoreError (unreachable, a schema newer than this build...).
+std::unique_ptr<Store> openStore(const StoreLocation& where, const Clock& clock);
+
+// The SQLite store in `file`: openStore with that location.
 std::unique_ptr<Store> openSqliteStore(const std::filesystem::path& file, const Clock& clock);
+StoreVersion inspectSqliteStore(const std::filesystem::path& file);
 
 }  // namespace propusk::store

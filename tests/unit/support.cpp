@@ -1,6 +1,5 @@
 #include "support.h"
 
-#include <Poco/Data/SQLite/Connector.h>
 #include <sys/wait.h>
 
 #include <cstdio>
@@ -67,11 +66,6 @@ store::User StoreFixture::addUser(const std::function<void(admin::NewUser&)>& tw
   auto r = admin::addUser(env, u);
   if (!r) throw std::runtime_error("test user: " + r.error().detail);
   return *r;
-}
-
-Poco::Data::Session rawSqliteSession(const std::filesystem::path& file) {
-  Poco::Data::SQLite::Connector::registerConnector();
-  return Poco::Data::Session("SQLite", file.string());
 }
 
 int run(const std::string& command, std::string* output) {

@@ -6,8 +6,6 @@
 #include <memory>
 #include <string>
 
-#include <Poco/Data/Session.h>
-
 #include "idp/admin/user_admin.h"
 #include "idp/core/clock.h"
 #include "idp/core/random.h"
@@ -49,10 +47,6 @@ struct StoreFixture {
   static admin::NewUser ivanov();
   store::User addUser(const std::function<void(admin::NewUser&)>& tweak = {});
 };
-
-// A plain Poco session on a store file, for tests that read or tamper with it behind the
-// Store's back (migrations, append-only triggers, hash-chain checks).
-Poco::Data::Session rawSqliteSession(const std::filesystem::path& file);
 
 // Runs a shell command, returns its exit code; stdout+stderr go to *output if given.
 int run(const std::string& command, std::string* output = nullptr);

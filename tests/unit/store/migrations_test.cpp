@@ -1,27 +1,36 @@
-#include "idp/store/migrations/sqlite_migrations.h"
+#include "idp/store/migrations/migrations.h"
 
-#include <Poco/Data/SQLite/Connector.h>
-#include <Poco/Data/Session.h>
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
+#include <thread>
 
 #include "idp/audit/audit_chain.h"
+#include "idp/store/sqlite/sqlite_handles.h"
 #include "idp/store/store.h"
+#include "store/engines.h"
 #include "unit/support.h"
 
 using namespace propusk;
 using namespace propusk::store;
-using namespace Poco::Data::Keywords;
 
 namespace {
 
+// A plain connection to an SQLite file (created if missing), behind the store's back.
+std::unique_ptr<sql::Connection> rawSqlite(const std::filesystem::path& file) {
+  if (!std::filesystem::exists(file)) test::writeFile(file, "");
+  return sqlite::open(file.string(), sqlite::Access::Writer, 5000);
+}
 
-int sqliteObjects(Poco::Data::Session& s, const std::string& type, const std::string& name) {
-  int n = 0;
-  std::string t = type, nm = name;
-  s << "SELECT COUNT(*) FROM sqlite_master WHERE type = ? AND name = ?", use(t), use(nm), into(n), now;
-  return n;
+std::int64_t scalar(sql::Connection& db, const std::string& sqlText) {
+  auto q = db.prepare(sqlText);
+  REQUIRE(q.step());
+  return q.statement().integer(0).value_or(-1);
+}
+
+int sqliteObjects(sql::Connection& db, const std::string& type, const std::string& name) {
+  return static_cast<int>(
+      scalar(db, "SELECT COUNT(*) FROM sqlite_master WHERE type = '" + type + "' AND name = '" + name + "'"));
 }
 
 unsigned mode(const std::filesystem::path& p) {
@@ -50,13 +59,14 @@ struct UmaskGuard {
 }  // namespace
 
 TEST_CASE("migrations are numbered 1..N without gaps", "[store]") {
-  const auto& ms = migrations::sqliteMigrations();
+  const auto& ms = migrations::all();
   REQUIRE(ms.size() >= 2);
   for (std::size_t i = 0; i < ms.size(); ++i) {
     CHECK(ms[i].version == static_cast<int>(i + 1));
-    CHECK_FALSE(ms[i].statements.empty());
+    CHECK_FALSE(ms[i].sqlite.empty());
+    CHECK_FALSE(ms[i].postgres.empty());  // every version exists in both engines
   }
-  CHECK(migrations::latestSqliteVersion() == ms.back().version);
+  CHECK(migrations::latestVersion() == ms.back().version);
 }
 
 TEST_CASE("the file is 0600 whatever the umask", "[store]") {
@@ -79,43 +89,42 @@ TEST_CASE("a new file is created 0600 at the latest version with every table", "
   {
     UmaskGuard permissive(0);  // the mode must not depend on the umask
     auto store = openSqliteStore(file, clock);
-    CHECK(store->schemaVersion() == migrations::latestSqliteVersion());
+    CHECK(store->schemaVersion() == migrations::latestVersion());
     store->putSetting("x", "y", {"test", "setting.put", "x", "ok", "{}"});
     CHECK(mode(file) == 0600);
     REQUIRE(std::filesystem::exists(dir / "propusk.db-wal"));
     CHECK(mode(dir / "propusk.db-wal") == 0600);
   }
-  auto raw = test::rawSqliteSession(file);
+  auto raw = rawSqlite(file);
   for (auto t : {"users", "service_providers", "signing_keys", "settings", "audit_log", "sessions",
                  "session_participants", "pending_requests"})
-    CHECK(sqliteObjects(raw, "table", t) == 1);
+    CHECK(sqliteObjects(*raw, "table", t) == 1);
   for (auto i : {"sessions_user_id", "sessions_last_seen_at", "sessions_created_at",
                  "pending_requests_expires_at"})
-    CHECK(sqliteObjects(raw, "index", i) == 1);
-  CHECK(sqliteObjects(raw, "trigger", "audit_log_no_update") == 1);
-  CHECK(sqliteObjects(raw, "trigger", "audit_log_no_delete") == 1);
-  std::string journal;
-  raw << "PRAGMA journal_mode", into(journal), now;
-  CHECK(journal == "wal");  // persistent in the file
+    CHECK(sqliteObjects(*raw, "index", i) == 1);
+  CHECK(sqliteObjects(*raw, "trigger", "audit_log_no_update") == 1);
+  CHECK(sqliteObjects(*raw, "trigger", "audit_log_no_delete") == 1);
+  auto journal = raw->prepare("PRAGMA journal_mode");
+  REQUIRE(journal.step());
+  CHECK(journal.statement().text(0) == "wal");  // persistent in the file
 }
 
 TEST_CASE("a file at version 1 is migrated and keeps its rows", "[store]") {
   test::TempDir dir;
   const auto file = dir / "old.db";
   {
-    auto raw = test::rawSqliteSession(file);
-    CHECK(migrations::migrateSqlite(raw, file, 1) == 1);
-    CHECK(migrations::sqliteSchemaVersion(raw) == 1);
-    CHECK(sqliteObjects(raw, "trigger", "audit_log_no_update") == 0);
-    raw << "INSERT INTO users (uid, login, surname, given_name, inn, status, password_hash, "
+    auto raw = rawSqlite(file);
+    CHECK(migrations::migrate(*raw, sql::Engine::Sqlite, file.string(), 1) == 1);
+    CHECK(migrations::schemaVersion(*raw, sql::Engine::Sqlite) == 1);
+    CHECK(sqliteObjects(*raw, "trigger", "audit_log_no_update") == 0);
+    raw->exec("INSERT INTO users (uid, login, surname, given_name, inn, status, password_hash, "
            "created_at, updated_at) VALUES ('u1', 'old', 'Старый', 'Пользователь', '500100732259', "
-           "'standard', 'h', 1700000000, 1700000000)",
-        now;
-    raw << "INSERT INTO audit_log VALUES (1, 1700000000, 'a', 'b', 'c', 'ok', '{}', '0', 'x')", now;
+           "'standard', 'h', 1700000000, 1700000000)");
+    raw->exec("INSERT INTO audit_log VALUES (1, 1700000000, 'a', 'b', 'c', 'ok', '{}', '0', 'x')");
   }
   FixedClock clock{"2026-01-10T10:00:00Z"};
   auto store = openSqliteStore(file, clock);
-  CHECK(store->schemaVersion() == migrations::latestSqliteVersion());
+  CHECK(store->schemaVersion() == migrations::latestVersion());
   auto u = store->findUser("old");
   REQUIRE(u);
   CHECK(u->uid == "u1");
@@ -126,8 +135,8 @@ TEST_CASE("a file at version 1 is migrated and keeps its rows", "[store]") {
   CHECK_FALSE(u->middleName);
 
   // Migration 2's trigger now guards the pre-existing row.
-  auto raw = test::rawSqliteSession(file);
-  CHECK_THROWS(raw << "DELETE FROM audit_log WHERE seq = 1", now);
+  auto raw = rawSqlite(file);
+  CHECK_THROWS(raw->exec("DELETE FROM audit_log WHERE seq = 1"));
   CHECK(store->listAudit().size() == 1);
 }
 
@@ -135,17 +144,16 @@ TEST_CASE("a file at version 3 with a user migrates to 4", "[store]") {
   test::TempDir dir;
   const auto file = dir / "v3.db";
   {
-    auto raw = test::rawSqliteSession(file);
-    CHECK(migrations::migrateSqlite(raw, file, 3) == 3);
-    CHECK(sqliteObjects(raw, "table", "sessions") == 0);
-    raw << "INSERT INTO users (uid, login, surname, given_name, status, password_hash, locked, "
+    auto raw = rawSqlite(file);
+    CHECK(migrations::migrate(*raw, sql::Engine::Sqlite, file.string(), 3) == 3);
+    CHECK(sqliteObjects(*raw, "table", "sessions") == 0);
+    raw->exec("INSERT INTO users (uid, login, surname, given_name, status, password_hash, locked, "
            "failed_logins, created_at, updated_at) VALUES ('u3', 'three', 'Третьяков', 'Иван', "
-           "'confirmed', 'h', 1, 4, 1700000000, 1700000100)",
-        now;
+           "'confirmed', 'h', 1, 4, 1700000000, 1700000100)");
   }
   FixedClock clock{"2026-01-10T10:00:00Z"};
   auto store = openSqliteStore(file, clock);
-  CHECK(store->schemaVersion() == migrations::latestSqliteVersion());
+  CHECK(store->schemaVersion() == migrations::latestVersion());
   auto u = store->findUser("three");
   REQUIRE(u);
   CHECK(u->uid == "u3");
@@ -172,12 +180,12 @@ TEST_CASE("a file at version 3 with a user migrates to 4", "[store]") {
 TEST_CASE("running the migrations again changes nothing", "[store]") {
   test::TempDir dir;
   const auto file = dir / "p.db";
-  auto raw = test::rawSqliteSession(file);
-  const int latest = migrations::latestSqliteVersion();
-  CHECK(migrations::migrateSqlite(raw, file) == latest);
-  CHECK(migrations::migrateSqlite(raw, file) == latest);
-  CHECK(migrations::migrateSqlite(raw, file, 1) == latest);  // never goes down
-  CHECK(migrations::sqliteSchemaVersion(raw) == latest);
+  auto raw = rawSqlite(file);
+  const int latest = migrations::latestVersion();
+  CHECK(migrations::migrate(*raw, sql::Engine::Sqlite, file.string()) == latest);
+  CHECK(migrations::migrate(*raw, sql::Engine::Sqlite, file.string()) == latest);
+  CHECK(migrations::migrate(*raw, sql::Engine::Sqlite, file.string(), 1) == latest);  // never goes down
+  CHECK(migrations::schemaVersion(*raw, sql::Engine::Sqlite) == latest);
 }
 
 TEST_CASE("reopening an up-to-date store is a no-op", "[store]") {
@@ -189,7 +197,7 @@ TEST_CASE("reopening an up-to-date store is a no-op", "[store]") {
     s->putSetting("k", "v", {"test", "setting.put", "k", "ok", "{}"});
   }
   auto s = openSqliteStore(file, clock);
-  CHECK(s->schemaVersion() == migrations::latestSqliteVersion());
+  CHECK(s->schemaVersion() == migrations::latestVersion());
   CHECK(s->getSetting("k") == "v");
   auto events = s->listAudit();
   CHECK(events.size() == 1);  // opening audits nothing
@@ -201,15 +209,15 @@ TEST_CASE("a schema newer than this build is refused", "[store]") {
   test::TempDir dir;
   const auto file = dir / "future.db";
   {
-    auto raw = test::rawSqliteSession(file);
-    CHECK(migrations::migrateSqlite(raw, file) == migrations::latestSqliteVersion());
-    raw << "PRAGMA user_version = 999", now;
+    auto raw = rawSqlite(file);
+    CHECK(migrations::migrate(*raw, sql::Engine::Sqlite, file.string()) == migrations::latestVersion());
+    raw->exec("PRAGMA user_version = 999");
   }
   auto msg = storeErrorOf(file);
   CHECK_THAT(msg, Catch::Contains("newer") && Catch::Contains("999") &&
                       Catch::Contains(file.string()));
-  auto raw = test::rawSqliteSession(file);
-  CHECK(migrations::sqliteSchemaVersion(raw) == 999);  // left as it was
+  auto raw = rawSqlite(file);
+  CHECK(migrations::schemaVersion(*raw, sql::Engine::Sqlite) == 999);  // left as it was
 }
 
 TEST_CASE("a file that is not a SQLite database is refused", "[store]") {
@@ -243,6 +251,103 @@ TEST_CASE("an empty existing file becomes a new store", "[store]") {
   test::writeFile(file, "");
   std::filesystem::permissions(file, std::filesystem::perms(0644));
   auto s = openSqliteStore(file, clock);
-  CHECK(s->schemaVersion() == migrations::latestSqliteVersion());
+  CHECK(s->schemaVersion() == migrations::latestVersion());
   CHECK(mode(file) == 0600);
+}
+
+// ---- both engines
+
+TEST_CASE("a new database gets every table, index and trigger, at the latest version", "[store]") {
+  STORE_ENGINE_FIXTURE(f);
+  CHECK(f.store->schemaVersion() == migrations::latestVersion());
+  auto raw = f.raw();
+  auto has = [&](const std::string& kind, const std::string& name) {
+    if (f.sqlite()) return sqliteObjects(*raw, kind, name) == 1;
+    const std::string sqlText =
+        kind == "table"   ? "SELECT COUNT(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename = '" + name + "'"
+        : kind == "index" ? "SELECT COUNT(*) FROM pg_indexes WHERE schemaname = current_schema() AND indexname = '" + name + "'"
+                          : "SELECT COUNT(*) FROM pg_trigger WHERE tgname = '" + name +
+                                "' AND tgrelid = (current_schema() || '.audit_log')::regclass";
+    return scalar(*raw, sqlText) == 1;
+  };
+  for (auto t : {"users", "service_providers", "signing_keys", "settings", "audit_log", "sessions",
+                 "session_participants", "pending_requests", "replay_ids"})
+    CHECK(has("table", t));
+  for (auto i : {"sessions_user_id", "sessions_last_seen_at", "sessions_created_at", "pending_requests_expires_at",
+                 "signing_keys_one_active", "session_participants_sp_name_id", "audit_log_refusals",
+                 "replay_ids_expires_at"})
+    CHECK(has("index", i));
+  if (f.sqlite()) {
+    CHECK(has("trigger", "audit_log_no_update"));
+    CHECK(has("trigger", "audit_log_no_delete"));
+  } else {
+    CHECK(has("trigger", "audit_log_no_update_or_delete"));
+    CHECK(has("trigger", "audit_log_no_truncate"));
+  }
+}
+
+TEST_CASE("a database at version 3 with rows is migrated and keeps them", "[store]") {
+  STORE_ENGINE_FIXTURE(f);
+  f.store.reset();
+  // Start again from an empty database brought to version 3 by hand.
+  test::EngineFixture empty(f.engine, false);
+  {
+    auto db = empty.sqlite() ? rawSqlite(empty.location.sqliteFile) : empty.raw();
+    CHECK(migrations::migrate(*db, f.engine, "test", 3) == 3);
+    CHECK(migrations::schemaVersion(*db, f.engine) == 3);
+    db->exec("INSERT INTO users (uid, login, surname, given_name, inn, status, password_hash, locked, failed_logins, "
+             "created_at, updated_at) VALUES ('u3', 'three', 'Третьяков', 'Иван', '500100732259', 'confirmed', 'h', 1, 4, "
+             "1700000000, 1700000100)");
+    db->exec("INSERT INTO audit_log VALUES (1, 1700000000, 'a', 'b', 'c', 'ok', '{}', '0', 'x')");
+  }
+  auto store = empty.reopen();
+  CHECK(store->schemaVersion() == migrations::latestVersion());
+  auto u = store->findUser("three");
+  REQUIRE(u);
+  CHECK(u->surname == "Третьяков");
+  CHECK(u->inn == "500100732259");
+  CHECK(u->locked);
+  CHECK(u->failedLogins == 4);
+  CHECK(u->updatedAt.time_since_epoch().count() == 1700000100);
+  CHECK_FALSE(u->lockedUntil);
+  CHECK(store->listAudit().size() == 1);
+  CHECK_THROWS(empty.raw()->exec("DELETE FROM audit_log WHERE seq = 1"));  // migration 2 guards old rows
+}
+
+TEST_CASE("a schema newer than this build is refused, and left as it was", "[store]") {
+  STORE_ENGINE_FIXTURE(f);
+  f.store.reset();
+  f.raw()->exec(f.sqlite() ? "PRAGMA user_version = 999" : "UPDATE propusk_schema SET version = 999");
+  std::string msg;
+  try {
+    f.reopen();
+  } catch (const StoreError& e) {
+    msg = e.what();
+  }
+  CHECK_THAT(msg, Catch::Contains("newer") && Catch::Contains("999"));
+  CHECK(migrations::schemaVersion(*f.raw(), f.engine) == 999);
+}
+
+TEST_CASE("stores opening a new database at once migrate it exactly once", "[store]") {
+  STORE_ENGINE_FIXTURE(f);
+  f.store.reset();
+  test::EngineFixture fresh(f.engine, false);
+  if (fresh.sqlite()) test::writeFile(fresh.location.sqliteFile, "");
+  std::vector<std::unique_ptr<Store>> stores(4);
+  std::vector<std::string> errors(4);
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < stores.size(); ++i)
+    threads.emplace_back([&, i] {
+      try {
+        stores[i] = fresh.reopen();
+      } catch (const std::exception& e) {
+        errors[i] = e.what();
+      }
+    });
+  for (auto& t : threads) t.join();
+  for (std::size_t i = 0; i < stores.size(); ++i) {
+    CHECK(errors[i] == "");
+    if (stores[i]) CHECK(stores[i]->schemaVersion() == migrations::latestVersion());
+  }
+  if (!fresh.sqlite()) CHECK(scalar(*fresh.raw(), "SELECT COUNT(*) FROM propusk_schema") == 1);
 }

@@ -1,18 +1,15 @@
-// SSO sessions, their participants and pending AuthnRequests in the SQLite store.
-#include <Poco/Data/SQLite/Connector.h>
-#include <Poco/Data/Session.h>
-
+// SSO sessions, their participants and pending AuthnRequests, on both engines.
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <thread>
 
 #include "idp/audit/audit_chain.h"
 #include "idp/store/store.h"
+#include "store/engines.h"
 #include "support.h"
 
 using namespace propusk;
 using namespace propusk::store;
-using namespace Poco::Data::Keywords;
 
 namespace {
 
@@ -24,11 +21,12 @@ AuditRecord rec(std::string action, std::string target) {
 
 TimePoint at(std::int64_t unix) { return TimePoint{std::chrono::seconds{unix}}; }
 
+// The store of one engine, and accounts to hang sessions on.
 struct Fixture {
-  test::TempDir dir;
-  FixedClock clock{"2026-01-10T10:00:00Z"};
-  std::filesystem::path file = dir / "propusk.db";
-  std::unique_ptr<Store> store = openSqliteStore(file, clock);
+  explicit Fixture(store::sql::Engine e) : db(e), clock(db.clock), store(db.store) {}
+  test::EngineFixture db;
+  FixedClock& clock;
+  std::unique_ptr<Store>& store;
   int users = 0;
 
   std::int64_t addUser(const std::string& login) {
@@ -43,14 +41,12 @@ struct Fixture {
   }
 
   // Rows in `table`, counted on a connection of its own (not through the store).
-  int rows(const std::string& table) {
-    Poco::Data::SQLite::Connector::registerConnector();
-    Poco::Data::Session raw("SQLite", file.string());
-    int n = -1;
-    raw << "SELECT COUNT(*) FROM " + table, into(n), now;
-    return n;
-  }
+  int rows(const std::string& table) { return static_cast<int>(db.count(table)); }
 };
+
+#define SESSIONS_FIXTURE(f)                                                          \
+  Fixture f(GENERATE(from_range(::propusk::test::storeEngines())));                  \
+  INFO("engine: " << ::propusk::test::engineName(f.db.engine))
 
 Session session(const std::string& idHash, std::int64_t userId, const std::string& login,
                 std::int64_t created, std::int64_t lastSeen) {
@@ -99,7 +95,7 @@ void addSessionA(Fixture& f) {
 }  // namespace
 
 TEST_CASE("sessions: create and find round-trip every field", "[store][sessions]") {
-  Fixture f;
+  SESSIONS_FIXTURE(f);
   const auto uid = f.addUser("ivanov");
   Session s;
   s.idHash = kHashA;
@@ -133,7 +129,7 @@ TEST_CASE("sessions: create and find round-trip every field", "[store][sessions]
 
 TEST_CASE("sessions: a duplicate id or an unknown user is refused and audits nothing",
           "[store][sessions]") {
-  Fixture f;
+  SESSIONS_FIXTURE(f);
   const auto uid = f.addUser("ivanov");
   f.store->createSession(session(kHashA, uid, "ivanov", 100, 100), rec("session.create", "ivanov"));
   CHECK_THROWS_AS(f.store->createSession(session(kHashA, uid, "ivanov", 200, 200),
@@ -149,7 +145,7 @@ TEST_CASE("sessions: a duplicate id or an unknown user is refused and audits not
 
 TEST_CASE("sessions: touch updates lastSeenAt only, never backwards, unaudited",
           "[store][sessions]") {
-  Fixture f;
+  SESSIONS_FIXTURE(f);
   const auto uid = f.addUser("ivanov");
   const auto s = session(kHashA, uid, "ivanov", 1000, 1000);
   f.store->createSession(s, rec("session.create", "ivanov"));
@@ -175,7 +171,7 @@ TEST_CASE("sessions: touch updates lastSeenAt only, never backwards, unaudited",
 
 TEST_CASE("sessions: remove takes the participants; unknown is false and unaudited",
           "[store][sessions]") {
-  Fixture f;
+  SESSIONS_FIXTURE(f);
   const auto uid = f.addUser("ivanov");
   f.store->createSession(session(kHashA, uid, "ivanov", 100, 100), rec("session.create", "ivanov"));
   f.store->createSession(session(kHashB, uid, "ivanov", 100, 100), rec("session.create", "ivanov"));
@@ -202,7 +198,7 @@ TEST_CASE("sessions: remove takes the participants; unknown is false and unaudit
 }
 
 TEST_CASE("sessions: list all or by login, newest first", "[store][sessions]") {
-  Fixture f;
+  SESSIONS_FIXTURE(f);
   const auto ivanov = f.addUser("ivanov");
   const auto petrov = f.addUser("petrov");
   f.store->createSession(session(kHashA, ivanov, "ivanov", 100, 500), rec("session.create", "ivanov"));
@@ -231,7 +227,7 @@ TEST_CASE("sessions: list all or by login, newest first", "[store][sessions]") {
 }
 
 TEST_CASE("sessions: by login follows the user through a rename", "[store][sessions]") {
-  Fixture f;
+  SESSIONS_FIXTURE(f);
   const auto ivanov = f.addUser("ivanov");
   f.store->createSession(session(kHashA, ivanov, "ivanov", 100, 100), rec("session.create", "ivanov"));
   auto u = f.store->findUser("ivanov");
@@ -248,7 +244,7 @@ TEST_CASE("sessions: by login follows the user through a rename", "[store][sessi
 
 TEST_CASE("sessions: purge by idle time and by absolute age, one audit event with the count",
           "[store][sessions][audit]") {
-  Fixture f;
+  SESSIONS_FIXTURE(f);
   const auto uid = f.addUser("ivanov");
   // created, lastSeen
   f.store->createSession(session(kHashA, uid, "ivanov", 1000, 5000), rec("session.create", "a"));  // old, active
@@ -300,7 +296,7 @@ TEST_CASE("sessions: purge by idle time and by absolute age, one audit event wit
 
 TEST_CASE("sessions: participants are upserted per SP and listed by issuedAt",
           "[store][sessions]") {
-  Fixture f;
+  SESSIONS_FIXTURE(f);
   const auto uid = f.addUser("ivanov");
   f.store->createSession(session(kHashA, uid, "ivanov", 100, 100), rec("session.create", "ivanov"));
   const auto auditBefore = f.store->listAudit().size();
@@ -360,7 +356,7 @@ TEST_CASE("sessions: participants are upserted per SP and listed by issuedAt",
 
 TEST_CASE("sessions: removing a user removes their sessions and participants",
           "[store][sessions]") {
-  Fixture f;
+  SESSIONS_FIXTURE(f);
   const auto ivanov = f.addUser("ivanov");
   const auto petrov = f.addUser("petrov");
   f.store->createSession(session(kHashA, ivanov, "ivanov", 100, 100), rec("session.create", "ivanov"));
@@ -381,7 +377,7 @@ TEST_CASE("sessions: removing a user removes their sessions and participants",
 }
 
 TEST_CASE("pending requests: put, get, remove, upsert", "[store][sessions]") {
-  Fixture f;
+  SESSIONS_FIXTURE(f);
   CHECK_FALSE(f.store->getPendingRequest("r1", at(1000)));
   f.store->putPendingRequest("r1", R"({"id":"_a1","sp":"https://sp1/"})", at(2000));
   f.store->putPendingRequest("r2", std::string(20000, 'x'), at(9000));  // big data is fine
@@ -408,33 +404,62 @@ TEST_CASE("pending requests: put, get, remove, upsert", "[store][sessions]") {
   CHECK(f.store->listAudit().empty());  // none of this is audited
 }
 
-TEST_CASE("pending requests: expired ones are gone, all of them, on any get",
+TEST_CASE("pending requests: expired ones are invisible at once and purged by purgeExpired",
           "[store][sessions]") {
-  Fixture f;
+  SESSIONS_FIXTURE(f);
   f.store->putPendingRequest("a", "A", at(1010));
   f.store->putPendingRequest("b", "B", at(1100));
   f.store->putPendingRequest("c", "C", at(1005));
   f.store->putPendingRequest("d", "D", at(1500));
   REQUIRE(f.rows("pending_requests") == 4);
 
-  // At expiresAt exactly the request has expired; the sweep also takes c.
+  // At expiresAt exactly the request has expired.
   CHECK_FALSE(f.store->getPendingRequest("a", at(1010)));
-  CHECK(f.rows("pending_requests") == 2);
-  CHECK_FALSE(f.store->getPendingRequest("a", at(1000)));  // gone, not merely hidden
-  CHECK_FALSE(f.store->getPendingRequest("c", at(1000)));
+  CHECK(f.store->getPendingRequest("b", at(1010)) == "B");
 
-  // A get for a live request sweeps the expired ones too.
-  CHECK(f.store->getPendingRequest("d", at(1100)) == "D");
+  // The server's housekeeping sweeps what has expired (a range on the expires_at index).
+  CHECK(f.store->purgeExpired(at(1100)) == 3);
   CHECK(f.rows("pending_requests") == 1);
-  CHECK_FALSE(f.store->getPendingRequest("b", at(1000)));
+  CHECK_FALSE(f.store->getPendingRequest("a", at(1000)));  // gone, not merely hidden
+  CHECK(f.store->getPendingRequest("d", at(1100)) == "D");
+  CHECK(f.store->purgeExpired(at(1100)) == 0);
 
   // An expired request can be put again (new expiry) under the same id.
   f.store->putPendingRequest("b", "B2", at(3000));
   CHECK(f.store->getPendingRequest("b", at(2000)) == "B2");
+  CHECK(f.store->listAudit().empty());  // none of this is audited
+}
+
+TEST_CASE("shared replay cache: the first sight wins, a live digest is a replay, an expired one is new",
+          "[store][sessions]") {
+  SESSIONS_FIXTURE(f);
+  const std::string d1(32, '1'), d2(32, '2');
+  CHECK(f.store->rememberOnce(d1, at(2000), at(1000)));
+  CHECK_FALSE(f.store->rememberOnce(d1, at(2500), at(1500)));  // still remembered: a replay
+  CHECK_FALSE(f.store->rememberOnce(d1, at(2500), at(1999)));
+  CHECK(f.store->rememberOnce(d2, at(2000), at(1000)));
+  CHECK(f.store->rememberOnce(d1, at(3000), at(2000)));        // expired at 2000: new again
+  CHECK_FALSE(f.store->rememberOnce(d1, at(3000), at(2999)));  // with the new expiry
+  CHECK(f.store->purgeExpired(at(2000)) == 1);                 // d2
+  CHECK(f.rows("replay_ids") == 1);
+
+  // Another Store on the same database (another instance) sees the same cache.
+  auto other = f.db.reopen();
+  CHECK_FALSE(other->rememberOnce(d1, at(3000), at(2100)));
+
+  // Many threads and two stores racing for the same digests: exactly one first sight each.
+  std::atomic<int> firsts{0};
+  auto work = [&](int t) {
+    Store& s = t % 2 ? *other : *f.store;
+    for (int i = 0; i < 50; ++i)
+      if (s.rememberOnce("race-" + std::to_string(i), at(9000), at(2100))) ++firsts;
+  };
+  runThreads(8, work);
+  CHECK(firsts == 50);
 }
 
 TEST_CASE("sessions: many threads on one store", "[store][sessions]") {
-  Fixture f;
+  SESSIONS_FIXTURE(f);
   const auto uid = f.addUser("ivanov");
   constexpr int kThreads = 6, kPerThread = 40;
   std::atomic<int> failures{0};
@@ -470,7 +495,7 @@ TEST_CASE("sessions: many threads on one store", "[store][sessions]") {
 // Group commit: changes from many threads share transactions; a failing change must undo
 // only itself (its savepoint), reach only its own caller, and leave no audit event behind.
 TEST_CASE("sessions: concurrent failing changes undo only themselves", "[store][sessions]") {
-  Fixture f;
+  SESSIONS_FIXTURE(f);
   const auto uid = f.addUser("ivanov");
   f.store->createSession(session("taken", uid, "ivanov", 1, 1), rec("session.create", "taken"));
   constexpr int kThreads = 8, kPerThread = 30;
@@ -499,7 +524,7 @@ TEST_CASE("sessions: concurrent failing changes undo only themselves", "[store][
 }
 
 TEST_CASE("sessions: participants found by SP and NameID across sessions", "[store][sessions]") {
-  Fixture f;
+  SESSIONS_FIXTURE(f);
   const auto uid = f.addUser("ivanov");
   f.store->createSession(session(kHashA, uid, "ivanov", 100, 100), rec("session.create", "a"));
   f.store->createSession(session(kHashB, uid, "ivanov", 110, 110), rec("session.create", "b"));
@@ -518,7 +543,7 @@ TEST_CASE("sessions: participants found by SP and NameID across sessions", "[sto
 }
 
 TEST_CASE("sessions: renew moves the participants to the new id, atomically", "[store][sessions]") {
-  Fixture f;
+  SESSIONS_FIXTURE(f);
   const auto uid = f.addUser("ivanov");
   const auto other = f.addUser("petrov");
   f.store->createSession(session(kHashA, uid, "ivanov", 100, 100), rec("session.create", "a"));
@@ -548,7 +573,7 @@ TEST_CASE("sessions: renew moves the participants to the new id, atomically", "[
 // The SSO path queues its participation (with its audit events) before signing and waits for
 // it after: any commit in between takes it along.
 TEST_CASE("sessions: a queued participation rides along with the next commit", "[store][sessions]") {
-  Fixture f;
+  SESSIONS_FIXTURE(f);
   addSessionA(f);
   const auto before = f.store->listAudit().size();
 
@@ -574,7 +599,7 @@ TEST_CASE("sessions: a queued participation rides along with the next commit", "
 }
 
 TEST_CASE("sessions: a queued participation waited for commits itself", "[store][sessions]") {
-  Fixture f;
+  SESSIONS_FIXTURE(f);
   addSessionA(f);
   auto change = f.store->queueSessionParticipant(participant(kHashA, "https://sp1/", "n1", 100), {kIssued});
   change->wait();
@@ -584,7 +609,7 @@ TEST_CASE("sessions: a queued participation waited for commits itself", "[store]
 }
 
 TEST_CASE("sessions: a withdrawn or dropped participation is never written", "[store][sessions]") {
-  Fixture f;
+  SESSIONS_FIXTURE(f);
   addSessionA(f);
   const auto before = f.store->listAudit().size();
 
@@ -603,7 +628,7 @@ TEST_CASE("sessions: a withdrawn or dropped participation is never written", "[s
 }
 
 TEST_CASE("sessions: a queued participation that fails reaches only its own waiter", "[store][sessions]") {
-  Fixture f;
+  SESSIONS_FIXTURE(f);
   addSessionA(f);
   const auto before = f.store->listAudit().size();
   // No session kHashB: the participation is refused when a commit takes it.
@@ -621,7 +646,7 @@ TEST_CASE("sessions: a queued participation that fails reaches only its own wait
 // A Response that never left after its participation was committed: the row goes only when
 // this issue wrote it; the retraction is logged either way.
 TEST_CASE("sessions: retracting a participation removes only the row that issue wrote", "[store][sessions]") {
-  Fixture f;
+  SESSIONS_FIXTURE(f);
   addSessionA(f);
   const AuditRecord retracted{"ivanov", "assertion.issue", "https://sp1/", "error", "{}"};
 
@@ -647,7 +672,7 @@ TEST_CASE("sessions: retracting a participation removes only the row that issue 
 }
 
 TEST_CASE("sessions: queued participations from many threads", "[store][sessions]") {
-  Fixture f;
+  SESSIONS_FIXTURE(f);
   const auto uid = f.addUser("ivanov");
   constexpr int kThreads = 8, kPerThread = 40;
   for (int t = 0; t < kThreads; ++t)

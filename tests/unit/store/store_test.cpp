@@ -1,17 +1,13 @@
-#include <Poco/Data/SQLite/Connector.h>
-#include <Poco/Data/Session.h>
-#include <Poco/Exception.h>
-
 #include <catch2/catch.hpp>
 #include <thread>
 
 #include "idp/audit/audit_chain.h"
 #include "idp/store/store.h"
+#include "store/engines.h"
 #include "unit/support.h"
 
 using namespace propusk;
 using namespace propusk::store;
-using namespace Poco::Data::Keywords;
 
 namespace {
 
@@ -96,17 +92,10 @@ SigningKey key(const std::string& id, KeyState state) {
   return k;
 }
 
-struct Fixture {
-  test::TempDir dir;
-  FixedClock clock{"2026-01-10T10:00:00Z"};
-  std::filesystem::path file = dir / "propusk.db";
-  std::unique_ptr<Store> store = openSqliteStore(file, clock);
-};
-
 }  // namespace
 
 TEST_CASE("users: add and find round-trip every field", "[store]") {
-  Fixture f;
+  STORE_ENGINE_FIXTURE(f);
   auto u = fullUser("ivanov", "500100732259", "11223344595");
   REQUIRE(f.store->addUser(u, rec("user.add", "ivanov")) == UserConflict::None);
   CHECK(u.id > 0);
@@ -134,7 +123,7 @@ TEST_CASE("users: add and find round-trip every field", "[store]") {
 }
 
 TEST_CASE("users: lockedUntil is stored, changed and cleared", "[store]") {
-  Fixture f;
+  STORE_ENGINE_FIXTURE(f);
   const auto until = f.clock.now() + std::chrono::minutes{15};
   auto u = fullUser("ivanov", "500100732259", "11223344595");
   u.failedLogins = 5;
@@ -175,7 +164,7 @@ TEST_CASE("users: lockedUntil is stored, changed and cleared", "[store]") {
 }
 
 TEST_CASE("users: list is ordered by login", "[store]") {
-  Fixture f;
+  STORE_ENGINE_FIXTURE(f);
   for (auto login : {"zoe", "adam", "maria"}) {
     auto u = bareUser(login);
     REQUIRE(f.store->addUser(u, rec("user.add", login)) == UserConflict::None);
@@ -188,7 +177,7 @@ TEST_CASE("users: list is ordered by login", "[store]") {
 }
 
 TEST_CASE("users: update changes fields, keeps uid and createdAt", "[store]") {
-  Fixture f;
+  STORE_ENGINE_FIXTURE(f);
   auto u = fullUser("ivanov", "500100732259", "11223344595");
   REQUIRE(f.store->addUser(u, rec("user.add", "ivanov")) == UserConflict::None);
   const auto created = u.createdAt;
@@ -226,7 +215,7 @@ TEST_CASE("users: update changes fields, keeps uid and createdAt", "[store]") {
 }
 
 TEST_CASE("users: duplicates return the conflict and write nothing", "[store]") {
-  Fixture f;
+  STORE_ENGINE_FIXTURE(f);
   auto a = fullUser("ivanov", "500100732259", "11223344595");
   REQUIRE(f.store->addUser(a, rec("user.add", "ivanov")) == UserConflict::None);
   const auto auditBefore = f.store->listAudit().size();
@@ -252,7 +241,7 @@ TEST_CASE("users: duplicates return the conflict and write nothing", "[store]") 
 }
 
 TEST_CASE("users: update into another user's login/INN/SNILS is refused", "[store]") {
-  Fixture f;
+  STORE_ENGINE_FIXTURE(f);
   auto a = fullUser("ivanov", "500100732259", "11223344595");
   auto b = fullUser("petrov", "770000000001", "00000000001");
   REQUIRE(f.store->addUser(a, rec("user.add", "ivanov")) == UserConflict::None);
@@ -282,7 +271,7 @@ TEST_CASE("users: update into another user's login/INN/SNILS is refused", "[stor
 }
 
 TEST_CASE("users: updating a missing id throws and writes nothing", "[store]") {
-  Fixture f;
+  STORE_ENGINE_FIXTURE(f);
   auto u = bareUser("ghost");
   u.id = 42;
   CHECK_THROWS_AS(f.store->updateUser(u, rec("user.update", "ghost")), StoreError);
@@ -290,7 +279,7 @@ TEST_CASE("users: updating a missing id throws and writes nothing", "[store]") {
 }
 
 TEST_CASE("users: remove", "[store]") {
-  Fixture f;
+  STORE_ENGINE_FIXTURE(f);
   auto u = bareUser("ivanov");
   REQUIRE(f.store->addUser(u, rec("user.add", "ivanov")) == UserConflict::None);
   CHECK(f.store->removeUser("ivanov", rec("user.remove", "ivanov")));
@@ -302,7 +291,7 @@ TEST_CASE("users: remove", "[store]") {
 }
 
 TEST_CASE("service providers: put, find, list, upsert, remove", "[store]") {
-  Fixture f;
+  STORE_ENGINE_FIXTURE(f);
   auto a = sp("https://sp.example.ru/shibboleth");
   f.store->putServiceProvider(a, rec("sp.add", a.entityId));
   auto got = f.store->findServiceProvider(a.entityId);
@@ -358,7 +347,7 @@ TEST_CASE("service providers: put, find, list, upsert, remove", "[store]") {
 }
 
 TEST_CASE("keys: add, list order, rotate atomically", "[store]") {
-  Fixture f;
+  STORE_ENGINE_FIXTURE(f);
   auto k1 = key("k1", KeyState::Active);
   k1.activatedAt = f.clock.now();
   f.store->addKey(k1, rec("key.add", "k1"));
@@ -414,7 +403,7 @@ TEST_CASE("keys: add, list order, rotate atomically", "[store]") {
 }
 
 TEST_CASE("settings: get and put", "[store]") {
-  Fixture f;
+  STORE_ENGINE_FIXTURE(f);
   CHECK_FALSE(f.store->getSetting("pairwise-secret"));
   f.store->putSetting("pairwise-secret", "s1", rec("setting.put", "pairwise-secret"));
   CHECK(f.store->getSetting("pairwise-secret") == "s1");
@@ -426,7 +415,7 @@ TEST_CASE("settings: get and put", "[store]") {
 }
 
 TEST_CASE("audit: each change appends one event, chained", "[store][audit]") {
-  Fixture f;
+  STORE_ENGINE_FIXTURE(f);
   auto u = bareUser("ivanov");
   REQUIRE(f.store->addUser(u, rec("user.add", "ivanov")) == UserConflict::None);
   f.clock.advance(std::chrono::seconds{10});
@@ -470,7 +459,7 @@ TEST_CASE("audit: each change appends one event, chained", "[store][audit]") {
 }
 
 TEST_CASE("audit: an SP's last refusals, newest first, only its own and only refusals", "[store][audit]") {
-  Fixture f;
+  STORE_ENGINE_FIXTURE(f);
   const std::string sp = "https://sp.example/", other = "https://other.example/";
   for (int i = 1; i <= 7; ++i) {
     f.store->appendAudit({"web", "authn-request.refused", sp, "refused", R"({"step":"s)" + std::to_string(i) + "\"}"});
@@ -490,33 +479,35 @@ TEST_CASE("audit: an SP's last refusals, newest first, only its own and only ref
 }
 
 TEST_CASE("audit: SQL edits are refused; a forced edit is found", "[store][audit]") {
-  Fixture f;
+  STORE_ENGINE_FIXTURE(f);
   for (int i = 0; i < 4; ++i) f.store->appendAudit(rec("test", std::to_string(i)));
 
-  auto raw = test::rawSqliteSession(f.file);
+  auto raw = f.raw();
   auto refused = [&](const std::string& sql) {
     try {
-      raw << sql, now;
-    } catch (const Poco::Exception& e) {
-      return e.displayText().find("audit log is append-only") != std::string::npos;
+      raw->exec(sql);
+    } catch (const store::sql::SqlError& e) {
+      return std::string(e.what()).find("audit log is append-only") != std::string::npos;
     }
     return false;
   };
   CHECK(refused("UPDATE audit_log SET details = '{\"x\":1}' WHERE seq = 2"));
   CHECK(refused("DELETE FROM audit_log WHERE seq = 4"));
+  if (!f.sqlite()) CHECK(refused("TRUNCATE audit_log"));
   CHECK(f.store->listAudit().size() == 4);
   CHECK_FALSE(audit::firstBrokenLink(f.store->listAudit()));
 
-  raw << "DROP TRIGGER audit_log_no_update", now;
-  raw << "UPDATE audit_log SET details = '{\"x\":1}' WHERE seq = 2", now;
+  raw->exec(f.sqlite() ? "DROP TRIGGER audit_log_no_update" : "DROP TRIGGER audit_log_no_update_or_delete ON audit_log");
+  raw->exec("UPDATE audit_log SET details = '{\"x\":1}' WHERE seq = 2");
   CHECK(audit::firstBrokenLink(f.store->listAudit()) == 2);
 }
 
-TEST_CASE("audit: two stores on one file keep one chain", "[store][audit]") {
-  test::TempDir dir;
-  FixedClock clock{"2026-01-10T10:00:00Z"};
-  auto a = openSqliteStore(dir / "p.db", clock);
-  auto b = openSqliteStore(dir / "p.db", clock);
+TEST_CASE("audit: two stores on one database keep one chain", "[store][audit]") {
+  // Two processes on one SQLite file (server and propuskctl), or two instances on one
+  // PostgreSQL database: each Store has its own writer connection.
+  STORE_ENGINE_FIXTURE(f);
+  auto a = std::move(f.store);
+  auto b = f.reopen();
   for (int i = 0; i < 10; ++i) {
     auto ea = a->appendAudit(rec("a", std::to_string(i)));
     auto eb = b->appendAudit(rec("b", std::to_string(i)));
