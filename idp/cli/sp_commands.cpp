@@ -41,8 +41,10 @@ Poco::JSON::Array::Ptr refusalsJson(store::Store& store, const std::string& enti
     r->set("seq", e.seq);
     try {
       auto d = Poco::JSON::Parser().parse(e.record.details).extract<Poco::JSON::Object::Ptr>();
-      for (auto key : {"step", "detail", "remedy", "id"})
+      for (auto key : {"step", "detail", "remedy", "id", "remote"})
         if (d->has(key)) r->set(key, d->getValue<std::string>(key));
+      // Before the signature step anybody can claim to be this SP (older events: unknown).
+      r->set("authenticated", d->optValue<bool>("authenticated", false));
     } catch (const Poco::Exception&) {
       r->set("detail", e.record.details);  // not the JSON an SP refusal writes: shown as is
     }
@@ -231,6 +233,9 @@ int cmdSpShow(Context& ctx, const ParsedArgs& args) {
     auto r = refusals->getObject(static_cast<unsigned>(i));
     out << "  " << r->getValue<std::string>("time") << "  " << r->getValue<std::string>("action") << "  step "
         << r->optValue<std::string>("step", "-") << ": " << r->optValue<std::string>("detail", "") << "\n";
+    if (!r->getValue<bool>("authenticated"))
+      out << "    sent by somebody who did not prove to be this SP (from " << r->optValue<std::string>("remote", "?")
+          << "): its name in the message may be false\n";
     if (r->has("remedy")) out << "    remedy: " << r->getValue<std::string>("remedy") << "\n";
   }
   return 0;

@@ -85,6 +85,7 @@ std::string encodeFlow(const LogoutFlow& flow) {
     j->set("channel", std::string(channelName(t.channel)));
     j->set("outcome", std::string(outcomeName(t.outcome)));
     j->set("request_id", t.requestId);
+    j->set("relay_state", t.relayState);
     j->set("detail", t.detail);
     j->set("sent", seconds(t.sentAt));
     targets->add(j);
@@ -125,6 +126,7 @@ std::optional<LogoutFlow> decodeFlow(std::string_view json) {
       t.channel = fromName(kChannels, j->getValue<std::string>("channel"));
       t.outcome = fromName(kOutcomes, j->getValue<std::string>("outcome"));
       t.requestId = j->getValue<std::string>("request_id");
+      t.relayState = j->optValue<std::string>("relay_state", "");
       t.detail = j->getValue<std::string>("detail");
       t.sentAt = fromSeconds(j->getValue<Poco::Int64>("sent"));
       f.targets.push_back(std::move(t));

@@ -33,6 +33,9 @@ struct LogoutTarget {
   LogoutChannel channel = LogoutChannel::None;
   LogoutOutcome outcome = LogoutOutcome::Pending;
   std::string requestId;  // our LogoutRequest's ID, once built
+  // The RelayState of our front-channel LogoutRequest to this SP: random, for this SP's turn
+  // only, so that an SP that had its turn cannot end the next SP's (it never learns it).
+  std::string relayState;
   std::string detail;     // why Failed/Unreachable (logs, audit and the person's page)
   TimePoint sentAt{};
 };
@@ -47,14 +50,13 @@ struct LogoutInitiator {
 };
 
 struct LogoutFlow {
-  std::string id;  // random; the RelayState of the front-channel LogoutRequests
+  std::string id;  // random; names the flow in the store and in the browser's cookie
   std::string login;
   std::optional<LogoutInitiator> initiator;
   std::vector<LogoutTarget> targets;
   TimePoint createdAt{};
   // SHA-256 (hex) of the secret in the browser's propusk_logout cookie, set when the browser
-  // is first sent to an SP: only that browser may continue the flow (the flow id itself
-  // travels to every SP as RelayState).
+  // is first sent to an SP: only that browser may continue the flow.
   std::string browserKeyHash;
 
   // Some participant was not logged out (PartialLogout, core §3.7.3.2).

@@ -251,7 +251,8 @@ std::optional<Delivery> LogoutService::nextFrontChannelMessage(LogoutFlow& flow)
     in.nameId = nameIdOf(*t);
     in.sessionIndexes = {t->sessionIndex};
     in.now = clock_.now();
-    in.relayState = flow.id;
+    t->relayState = random_.token(24);
+    in.relayState = t->relayState;
     auto msg = saml::buildLogoutRequest(in, binding, signing(*key), random_);
     if (!msg) {
       t->outcome = LogoutOutcome::Failed;

@@ -11,6 +11,7 @@
 
 #include "idp/core/json_text.h"
 #include "idp/core/printable.h"
+#include "idp/web/http_util.h"
 #include "idp/web/refusal.h"
 
 namespace propusk::web {
@@ -84,27 +85,36 @@ BodyPlan planBody(const BodyFraming& framing, const BodyLimit* limit) {
   return BodyPlan::Read;
 }
 
-std::expected<std::string, BodyFault> readBody(std::istream& in, const BodyFraming& framing, std::size_t maxBytes) {
+std::expected<std::string, BodyFault> readBody(std::istream& in, const BodyFraming& framing, std::size_t maxBytes,
+                                               std::chrono::milliseconds deadline) {
   if (framing.kind == BodyFraming::None) return std::string();
-  if (framing.kind == BodyFraming::Length) {
-    if (framing.length > maxBytes) return std::unexpected(BodyFault::TooLarge);
-    const auto n = static_cast<std::streamsize>(framing.length);
-    std::string body(static_cast<std::size_t>(n), '\0');  // one allocation for the whole body
-    in.read(body.data(), n);
-    if (in.gcount() != n) return std::unexpected(BodyFault::Incomplete);
-    return body;
-  }
+  if (framing.kind == BodyFraming::Length && framing.length > maxBytes) return std::unexpected(BodyFault::TooLarge);
+  // Known length: read that much (one allocation); chunked: one byte past the limit is enough
+  // to know, no more is read.
+  const bool known = framing.kind == BodyFraming::Length;
+  const std::size_t target = known ? framing.length : maxBytes + 1;
   std::string body;
+  if (known) body.reserve(target);
+  const auto start = std::chrono::steady_clock::now();
   char buf[8192];
-  for (;;) {
-    // One byte past the limit is enough to know; no more is read.
-    const std::size_t want = std::min(sizeof buf, maxBytes + 1 - body.size());
-    in.read(buf, static_cast<std::streamsize>(want));
-    const auto got = static_cast<std::size_t>(in.gcount());
-    body.append(buf, got);
-    if (body.size() > maxBytes) return std::unexpected(BodyFault::TooLarge);
-    if (got < want) break;
+  while (body.size() < target) {
+    // What the stream has buffered comes at once; when it has nothing, one byte is asked for,
+    // which is one read on the socket (bounded by its timeout). So the deadline is checked
+    // after every read: a client dripping a byte a second cannot hold this thread for longer
+    // than the deadline plus one socket timeout.
+    const std::size_t want = std::min(sizeof buf, target - body.size());
+    std::streamsize got = in.readsome(buf, static_cast<std::streamsize>(want));
+    if (got <= 0) {
+      in.read(buf, 1);
+      got = in.gcount();
+      if (got <= 0) break;  // end of the body (chunked), or the stream failed
+    }
+    body.append(buf, static_cast<std::size_t>(got));
+    if (body.size() < target && std::chrono::steady_clock::now() - start > deadline)
+      return std::unexpected(BodyFault::TooSlow);
   }
+  if (body.size() > maxBytes) return std::unexpected(BodyFault::TooLarge);
+  if (known && body.size() != target) return std::unexpected(BodyFault::Incomplete);
   // A failing stream (a bad chunk, a timeout) sets badbit; the end of the body only eofbit.
   if (in.bad()) return std::unexpected(BodyFault::Incomplete);
   return body;
@@ -175,13 +185,13 @@ bool BodyGate::admit(WebContext& ctx, Poco::Net::HTTPServerRequest& req, Poco::N
       return false;
     case BodyPlan::TooLarge:
       linger_ = true;
-      refuse(ctx, resp,
+      refuse(ctx, req, resp,
              "Content-Length " + std::to_string(framing_.length) + " over the limit of " +
                  std::to_string(limit_->maxBytes) + " bytes");
       return false;
     case BodyPlan::Read: break;
   }
-  auto body = readBody(req.stream(), framing_, limit_->maxBytes);
+  auto body = readBody(req.stream(), framing_, limit_->maxBytes, kBodyDeadline);
   if (body) {
     exchange.setBody(std::move(*body));
     if (framing_.kind == BodyFraming::Chunked) {
@@ -194,7 +204,15 @@ bool BodyGate::admit(WebContext& ctx, Poco::Net::HTTPServerRequest& req, Poco::N
   }
   linger_ = true;
   if (body.error() == BodyFault::TooLarge) {
-    refuse(ctx, resp, "chunked body over the limit of " + std::to_string(limit_->maxBytes) + " bytes");
+    refuse(ctx, req, resp, "chunked body over the limit of " + std::to_string(limit_->maxBytes) + " bytes");
+  } else if (body.error() == BodyFault::TooSlow) {
+    // No lingering for a client that is too slow already: the connection just closes.
+    linger_ = false;
+    resp.setKeepAlive(false);
+    sendErrorPage(ctx, resp, HttpStatus::HTTP_REQUEST_TIMEOUT, "Запрос передавался слишком долго",
+                  "The request took too long to arrive",
+                  std::string(limit_->path) + ": request body not complete within " +
+                      std::to_string(kBodyDeadline.count() / 1000) + " s");
   } else {
     resp.setKeepAlive(false);
     sendErrorPage(ctx, resp, HttpStatus::HTTP_BAD_REQUEST, "Некорректный запрос", "Bad request",
@@ -203,10 +221,11 @@ bool BodyGate::admit(WebContext& ctx, Poco::Net::HTTPServerRequest& req, Poco::N
   return false;
 }
 
-void BodyGate::refuse(WebContext& ctx, Poco::Net::HTTPServerResponse& resp, const std::string& detail) {
+void BodyGate::refuse(WebContext& ctx, const Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp,
+                      const std::string& detail) {
   resp.setKeepAlive(false);  // first: also the 500 page, should the audit fail, closes
   if (!limit_->auditAction.empty())
-    recordRefusal(ctx, limit_->auditActor, limit_->auditAction, "-", "", limit_->auditStep,
+    recordRefusal(ctx, limit_->auditActor, limit_->auditAction, {"-", false, remoteAddress(req)}, "", limit_->auditStep,
                   Error{StatusCode::Requester, {}, detail});
   sendErrorPage(ctx, resp, HttpStatus::HTTP_REQUEST_ENTITY_TOO_LARGE, "Слишком большой запрос", "Request too large",
                 std::string(limit_->path) + ": " + detail);

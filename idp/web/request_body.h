@@ -91,12 +91,17 @@ enum class BodyPlan {
 };
 BodyPlan planBody(const BodyFraming& framing, const BodyLimit* limit);
 
-enum class BodyFault { TooLarge, Incomplete };
+enum class BodyFault { TooLarge, Incomplete, TooSlow };
+// The whole body must arrive within this (the socket's 5 s timeout bounds each read, not
+// the sum: a client sending a byte a second would hold a worker thread for days).
+inline constexpr std::chrono::milliseconds kBodyDeadline{10'000};
 // Reads the body from `in` (the request stream, which already undoes chunked coding): the
 // declared length exactly, or for chunked bodies up to maxBytes. TooLarge when a chunked
 // body goes past maxBytes; Incomplete when the stream ends or fails first (the client
-// closed, timed out, or sent a bad chunk).
-std::expected<std::string, BodyFault> readBody(std::istream& in, const BodyFraming& framing, std::size_t maxBytes);
+// closed, timed out, or sent a bad chunk); TooSlow when it has not all come within
+// `deadline` (checked after every read on the socket).
+std::expected<std::string, BodyFault> readBody(std::istream& in, const BodyFraming& framing, std::size_t maxBytes,
+                                               std::chrono::milliseconds deadline = kBodyDeadline);
 
 // The bounds of a lingering close.
 struct LingerBudget {
@@ -125,7 +130,8 @@ class BodyGate {
   void finish(Poco::Net::HTTPServerRequest& req);
 
  private:
-  void refuse(WebContext& ctx, Poco::Net::HTTPServerResponse& resp, const std::string& detail);
+  void refuse(WebContext& ctx, const Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp,
+              const std::string& detail);
 
   const BodyLimit* limit_;
   BodyFraming framing_;

@@ -43,14 +43,12 @@ CookieOptions logoutCookieOptions(WebContext& ctx, std::optional<long> maxAge) {
 }
 }  // namespace
 
-std::optional<sso::LogoutFlow> browserLogoutFlow(WebContext& ctx, const Poco::Net::HTTPServerRequest& req,
-                                                 std::optional<std::string_view> expectedFlowId) {
+std::optional<sso::LogoutFlow> browserLogoutFlow(WebContext& ctx, const Poco::Net::HTTPServerRequest& req) {
   auto c = cookie(req, kLogoutCookie);
   if (!c || c->size() > 128) return std::nullopt;
   auto dot = c->find('.');
   if (dot == std::string::npos) return std::nullopt;
   std::string id = c->substr(0, dot), secret = c->substr(dot + 1);
-  if (expectedFlowId && *expectedFlowId != id) return std::nullopt;
   auto flow = ctx.sso->logout->load(id);
   if (!flow || flow->browserKeyHash.empty()) return std::nullopt;
   const std::string hash = sso::SessionManager::hashToken(secret);

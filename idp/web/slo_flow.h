@@ -18,8 +18,7 @@ namespace propusk::web {
 inline constexpr char kLogoutCookie[] = "propusk_logout";
 
 // The flow this browser's cookie holds, if the cookie's secret matches it; nullopt else.
-std::optional<sso::LogoutFlow> browserLogoutFlow(WebContext& ctx, const Poco::Net::HTTPServerRequest& req,
-                                                 std::optional<std::string_view> expectedFlowId = std::nullopt);
+std::optional<sso::LogoutFlow> browserLogoutFlow(WebContext& ctx, const Poco::Net::HTTPServerRequest& req);
 
 // Redirect: 303 to the signed URL; POST: an auto-submitting form (bindings §3.5.4) whose
 // CSP allows only the destination's origin.

@@ -1,5 +1,7 @@
 #include "idp/web/slo_handler.h"
 
+#include <openssl/crypto.h>
+
 #include "idp/core/base64.h"
 #include "idp/core/json_text.h"
 #include "idp/core/printable.h"
@@ -69,15 +71,18 @@ void audit(WebContext& ctx, const std::string& actor, const char* action, const 
 }
 
 // The logout this browser carries (its propusk_logout cookie) while it waits for the answer of
-// the SP the browser was sent to, if the message at hand is that answer: it carries the flow's
-// id back as RelayState, as bindings §3.4.3 / §3.5.3 require of the SP. Nothing else can name
-// it: the id travels only in our LogoutRequests, so another page cannot make this browser skip
-// an SP (the cookie alone would be sent along with any cross-site request).
+// the SP the browser was sent to, if the message at hand is that answer: it brings back the
+// RelayState of our LogoutRequest to that SP, as bindings §3.4.3 / §3.5.3 require. That value
+// is random and new for each SP's turn, so nobody else knows it: not another page (the cookie
+// alone goes with any cross-site request), nor an SP whose turn is over (it saw only its own).
 std::optional<sso::LogoutFlow> awaitingFlow(WebContext& ctx, const Poco::Net::HTTPServerRequest& req,
                                             const std::optional<std::string>& relayState) {
   if (!relayState || relayState->empty() || relayState->size() > 64) return std::nullopt;
-  auto flow = browserLogoutFlow(ctx, req, *relayState);
-  if (!flow || !flow->awaiting()) return std::nullopt;
+  auto flow = browserLogoutFlow(ctx, req);
+  const sso::LogoutTarget* t = flow ? flow->awaiting() : nullptr;
+  if (!t || t->relayState.size() != relayState->size() ||
+      CRYPTO_memcmp(t->relayState.data(), relayState->data(), relayState->size()) != 0)
+    return std::nullopt;
   return flow;
 }
 
@@ -98,7 +103,7 @@ void handleLogoutRequest(WebContext& ctx, Poco::Net::HTTPServerRequest& req, Poc
   auto& logout = *ctx.sso->logout;
   auto parsed = saml::parseLogoutRequest(in.xml, *xml::SchemaSet::shared());
   if (!parsed) {
-    recordRefusal(ctx, "web", "logout.request.refused", "-", "", "parse", parsed.error());
+    recordRefusal(ctx, "web", "logout.request.refused", {"-", false, remoteAddress(req)}, "", "parse", parsed.error());
     return refusedPage(ctx, resp, parsed.error().detail);
   }
   auto rc = logoutStepContext(ctx, in.binding, ctx.config.publicUrl + "/saml/slo", &in.qs);
@@ -110,7 +115,8 @@ void handleLogoutRequest(WebContext& ctx, Poco::Net::HTTPServerRequest& req, Poc
     sendOutgoing(ctx, resp, out->message, out->destination);
   };
   if (!ok) {
-    recordRefusal(ctx, "web", "logout.request.refused", issuer, parsed->id, ok.error().step, ok.error().error);
+    recordRefusal(ctx, "web", "logout.request.refused", {issuer, rc.senderAuthenticated, remoteAddress(req)}, parsed->id,
+                  ok.error().step, ok.error().error);
     // Only a known SP (and only at its metadata endpoint) gets an answer.
     if (rc.sp) return answer(ok.error().error.top, ok.error().error.second);
     return refusedPage(ctx, resp, std::string(ok.error().step) + ": " + ok.error().error.detail);
@@ -120,7 +126,8 @@ void handleLogoutRequest(WebContext& ctx, Poco::Net::HTTPServerRequest& req, Poc
   if (auto token = cookie(req, kSessionCookie)) browser = ctx.sso->sessions.resolve(*token);
   auto match = logout.matchSessions(*parsed, spId, browser, rc.signatureVerified);
   if (match.kind == sso::SessionMatch::Kind::Mismatch) {
-    recordRefusal(ctx, browser ? browser->login : "web", "logout.request.refused", spId, parsed->id, "session",
+    recordRefusal(ctx, browser ? browser->login : "web", "logout.request.refused",
+                  {spId, rc.senderAuthenticated, remoteAddress(req)}, parsed->id, "session",
                   Error{StatusCode::Requester, status::kRequestDenied, match.detail});
     return answer(StatusCode::Requester, status::kRequestDenied);
   }
@@ -168,7 +175,8 @@ void handleLogoutResponse(WebContext& ctx, Poco::Net::HTTPServerRequest& req, Po
   auto flow = awaitingFlow(ctx, req, in.relayState);
   auto parsed = saml::parseLogoutResponse(in.xml, *xml::SchemaSet::shared());
   if (!parsed) {
-    recordRefusal(ctx, "web", "logout.response.refused", flow ? flow->awaiting()->spEntityId : "-", "", "parse",
+    // Unauthenticated: recorded under no SP (logout.propagate names the awaited one).
+    recordRefusal(ctx, "web", "logout.response.refused", {"-", false, remoteAddress(req)}, "", "parse",
                   parsed.error());
     if (flow) return giveUpOnAwaited(ctx, resp, *flow, "parse", parsed.error().detail);
     return refusedPage(ctx, resp, parsed.error().detail);
@@ -177,7 +185,8 @@ void handleLogoutResponse(WebContext& ctx, Poco::Net::HTTPServerRequest& req, Po
   auto ok = saml::runLogoutResponseSteps(*parsed, rc);
   const std::string issuer = rc.sp ? rc.sp->metadata.entityId : parsed->issuer.value_or("-");
   if (!ok) {
-    recordRefusal(ctx, "web", "logout.response.refused", issuer, parsed->id, ok.error().step, ok.error().error);
+    recordRefusal(ctx, "web", "logout.response.refused", {issuer, rc.senderAuthenticated, remoteAddress(req)},
+                  parsed->id, ok.error().step, ok.error().error);
     if (flow) return giveUpOnAwaited(ctx, resp, *flow, ok.error().step, ok.error().error.detail);
     return refusedPage(ctx, resp, std::string(ok.error().step) + ": " + ok.error().error.detail);
   }
@@ -190,7 +199,8 @@ void handleLogoutResponse(WebContext& ctx, Poco::Net::HTTPServerRequest& req, Po
       flow = std::move(mine);
   }
   if (!flow) {
-    recordRefusal(ctx, "web", "logout.response.refused", issuer, parsed->id, "flow",
+    recordRefusal(ctx, "web", "logout.response.refused", {issuer, rc.senderAuthenticated, remoteAddress(req)},
+                  parsed->id, "flow",
                   Error{StatusCode::Requester, status::kRequestDenied,
                         "no logout waiting for this answer in this browser (RelayState and InResponseTo name none)"});
     addSecurityHeaders(resp, ctx.https());
@@ -198,7 +208,8 @@ void handleLogoutResponse(WebContext& ctx, Poco::Net::HTTPServerRequest& req, Po
                          "The sign-out is over or expired", "LogoutResponse without a logout in progress");
   }
   if (auto st = logout.recordFrontChannelResponse(*flow, *parsed, rc.sp->metadata.entityId); !st) {
-    recordRefusal(ctx, "web", "logout.response.refused", issuer, parsed->id, "in-response-to", st.error());
+    recordRefusal(ctx, "web", "logout.response.refused", {issuer, rc.senderAuthenticated, remoteAddress(req)},
+                  parsed->id, "in-response-to", st.error());
     return giveUpOnAwaited(ctx, resp, *flow, "in-response-to", st.error().detail);
   }
   continueLogout(ctx, resp, *flow);
@@ -211,7 +222,7 @@ void SloHandler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTT
   if (auto st = decode(req, in); !st) {
     auto flow = in.isRequest ? std::nullopt : awaitingFlow(ctx_, req, in.relayState);
     recordRefusal(ctx_, "web", in.isRequest ? "logout.request.refused" : "logout.response.refused",
-                  flow ? flow->awaiting()->spEntityId : "-", "", "binding", st.error());
+                  {"-", false, remoteAddress(req)}, "", "binding", st.error());
     if (flow) return giveUpOnAwaited(ctx_, resp, *flow, "binding", st.error().detail);
     return refusedPage(ctx_, resp, st.error().detail);
   }
@@ -219,7 +230,8 @@ void SloHandler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTT
     Error tooLong{StatusCode::Requester, status::kRequestDenied,
                   "RelayState longer than " + std::to_string(ctx_.config.maxRelayStateBytes) + " bytes",
                   "the SP sends a RelayState longer than [saml] max_relay_state_bytes: raise it"};
-    recordRefusal(ctx_, "web", in.isRequest ? "logout.request.refused" : "logout.response.refused", "-", "",
+    recordRefusal(ctx_, "web", in.isRequest ? "logout.request.refused" : "logout.response.refused",
+                  {"-", false, remoteAddress(req)}, "",
                   "relay-state", tooLong);
     return refusedPage(ctx_, resp, "RelayState too long");
   }

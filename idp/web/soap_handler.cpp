@@ -23,9 +23,9 @@ void sendSoap(WebContext& ctx, Poco::Net::HTTPServerResponse& resp, HttpStatus s
   sendBody(resp, status, saml::kSoapContentType, envelope);
 }
 
-void fault(WebContext& ctx, Poco::Net::HTTPServerResponse& resp, saml::SoapFaultCode code, const std::string& issuer,
+void fault(WebContext& ctx, Poco::Net::HTTPServerResponse& resp, saml::SoapFaultCode code, const RefusalSource& source,
            std::string_view step, const Error& error, std::string_view messageId = {}) {
-  recordRefusal(ctx, "soap", "logout.request.refused", issuer, messageId, step, error);
+  recordRefusal(ctx, "soap", "logout.request.refused", source, messageId, step, error);
   sendSoap(ctx, resp, HttpStatus::HTTP_INTERNAL_SERVER_ERROR, saml::buildSoapFault(code));
 }
 
@@ -34,25 +34,26 @@ void fault(WebContext& ctx, Poco::Net::HTTPServerResponse& resp, saml::SoapFault
 void SoapHandler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) {
   auto& logout = *ctx_.sso->logout;
   auto inner = saml::unwrapSoap(takeBody(req));  // within kMaxSoapBody (request_body.h)
-  if (!inner) return fault(ctx_, resp, inner.error().code, "-", "soap", Error{StatusCode::Requester, {}, inner.error().detail});
+  if (!inner) return fault(ctx_, resp, inner.error().code, {"-", false, remoteAddress(req)}, "soap", Error{StatusCode::Requester, {}, inner.error().detail});
   if (inner->localName != "LogoutRequest" || inner->namespaceUri != "urn:oasis:names:tc:SAML:2.0:protocol")
-    return fault(ctx_, resp, saml::SoapFaultCode::Client, "-", "soap",
+    return fault(ctx_, resp, saml::SoapFaultCode::Client, {"-", false, remoteAddress(req)}, "soap",
                  Error{StatusCode::Requester, {}, "unsupported SOAP request " + printable(inner->localName, 60) + " (only LogoutRequest)"});
   auto parsed = saml::parseLogoutRequest(inner->xml, *xml::SchemaSet::shared());
-  if (!parsed) return fault(ctx_, resp, saml::SoapFaultCode::Client, "-", "parse", parsed.error());
+  if (!parsed) return fault(ctx_, resp, saml::SoapFaultCode::Client, {"-", false, remoteAddress(req)}, "parse", parsed.error());
 
   auto rc = logoutStepContext(ctx_, saml::Binding::Soap, ctx_.config.publicUrl + "/saml/soap", nullptr);
   auto ok = saml::runLogoutRequestSteps(*parsed, rc);
   const std::string issuer = rc.sp ? rc.sp->metadata.entityId : parsed->issuer.value_or("-");
   auto answer = [&](StatusCode top, std::string_view second) {
     auto out = logout.respond(*rc.sp, saml::Binding::Soap, parsed->id, top, second, std::nullopt);
-    if (!out) return fault(ctx_, resp, saml::SoapFaultCode::Server, issuer, "answer", out.error(), parsed->id);
+    if (!out) return fault(ctx_, resp, saml::SoapFaultCode::Server, {issuer, rc.senderAuthenticated, remoteAddress(req)}, "answer", out.error(), parsed->id);
     sendSoap(ctx_, resp, HttpStatus::HTTP_OK, saml::wrapSoap(out->message.xml));
   };
   if (!ok) {
     if (!rc.sp)
-      return fault(ctx_, resp, saml::SoapFaultCode::Client, issuer, ok.error().step, ok.error().error, parsed->id);
-    recordRefusal(ctx_, "soap", "logout.request.refused", issuer, parsed->id, ok.error().step, ok.error().error);
+      return fault(ctx_, resp, saml::SoapFaultCode::Client, {issuer, false, remoteAddress(req)}, ok.error().step, ok.error().error, parsed->id);
+    recordRefusal(ctx_, "soap", "logout.request.refused", {issuer, rc.senderAuthenticated, remoteAddress(req)},
+                  parsed->id, ok.error().step, ok.error().error);
     return answer(ok.error().error.top, ok.error().error.second);
   }
   const std::string spId = rc.sp->metadata.entityId;

@@ -21,8 +21,10 @@ namespace {
 using HttpStatus = Poco::Net::HTTPResponse::HTTPStatus;
 constexpr auto kPendingLifetime = std::chrono::minutes(10);
 
-void badRequest(WebContext& ctx, Poco::Net::HTTPServerResponse& resp, const std::string& detail) {
-  recordRefusal(ctx, "web", "authn-request.refused", "-", "", "binding", Error{StatusCode::Requester, {}, detail});
+void badRequest(WebContext& ctx, Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp,
+                const std::string& detail) {
+  recordRefusal(ctx, "web", "authn-request.refused", {"-", false, remoteAddress(req)}, "", "binding",
+                Error{StatusCode::Requester, {}, detail});
   sendErrorPage(ctx, resp, HttpStatus::HTTP_BAD_REQUEST, "Некорректный запрос на вход", "Invalid sign-in request", detail);
 }
 
@@ -65,25 +67,25 @@ void SsoHandler::handleAuthnRequest(Poco::Net::HTTPServerRequest& req, Poco::Net
   if (req.getMethod() == "POST") {
     binding = saml::Binding::Post;
     auto form = parseForm(takeBody(req));  // within kMaxSamlPostBody (request_body.h)
-    if (!form) return badRequest(ctx_, resp, form.error().detail);
+    if (!form) return badRequest(ctx_, req, resp, form.error().detail);
     auto it = form->find("SAMLRequest");
-    if (it == form->end()) return badRequest(ctx_, resp, "no SAMLRequest form field");
+    if (it == form->end()) return badRequest(ctx_, req, resp, "no SAMLRequest form field");
     auto decoded = base64Decode(it->second, 256 * 1024);
-    if (!decoded) return badRequest(ctx_, resp, "SAMLRequest: " + decoded.error().detail);
+    if (!decoded) return badRequest(ctx_, req, resp, "SAMLRequest: " + decoded.error().detail);
     xmlText = std::move(*decoded);
     if (auto rs = form->find("RelayState"); rs != form->end()) relayState = rs->second;
   } else {
     binding = saml::Binding::Redirect;
     auto m = saml::decodeRedirect(rawQuery(req));
-    if (!m) return badRequest(ctx_, resp, m.error().detail);
-    if (m->param != "SAMLRequest") return badRequest(ctx_, resp, "a SAMLResponse was sent to the SSO endpoint");
+    if (!m) return badRequest(ctx_, req, resp, m.error().detail);
+    if (m->param != "SAMLRequest") return badRequest(ctx_, req, resp, "a SAMLResponse was sent to the SSO endpoint");
     xmlText = std::move(m->xml);
     relayState = m->relayState;
     qs = {m->sigAlg, m->signature, m->signedOctets};
   }
 
   auto parsed = saml::parseAuthnRequest(xmlText, *xml::SchemaSet::shared());
-  if (!parsed) return badRequest(ctx_, resp, parsed.error().detail);
+  if (!parsed) return badRequest(ctx_, req, resp, parsed.error().detail);
   saml::RequestContext rc;
   rc.now = ctx_.clock.now();
   rc.clockSkew = ctx_.config.clockSkew;
@@ -97,7 +99,8 @@ void SsoHandler::handleAuthnRequest(Poco::Net::HTTPServerRequest& req, Poco::Net
   // What the sender wrote is clipped before it reaches the append-only audit log.
   std::string issuer = rc.sp ? rc.sp->metadata.entityId : printable(parsed->issuer.value_or("-"), 200);
   if (!ok) {
-    recordRefusal(ctx_, "web", "authn-request.refused", issuer, parsed->id, ok.error().step, ok.error().error);
+    recordRefusal(ctx_, "web", "authn-request.refused", {issuer, rc.senderAuthenticated, remoteAddress(req)},
+                  parsed->id, ok.error().step, ok.error().error);
     if (ok.error().acsKnown)
       return sendSamlError(ctx_, resp, *rc.sp, rc.acs->location, parsed->id, relayState, ok.error().error);
     return sendErrorPage(ctx_, resp, HttpStatus::HTTP_BAD_REQUEST, "Запрос на вход отклонён", "Sign-in request refused",
@@ -109,7 +112,8 @@ void SsoHandler::handleAuthnRequest(Poco::Net::HTTPServerRequest& req, Poco::Net
                       std::to_string(ctx_.config.maxRelayStateBytes),
                   "the SP sends a RelayState longer than [saml] max_relay_state_bytes (bindings §3.4.3 allows 80; "
                   "mod_auth_mellon sends whole return URLs): raise max_relay_state_bytes"};
-    recordRefusal(ctx_, "web", "authn-request.refused", issuer, parsed->id, "relay-state", tooLong);
+    recordRefusal(ctx_, "web", "authn-request.refused", {issuer, rc.senderAuthenticated, remoteAddress(req)},
+                  parsed->id, "relay-state", tooLong);
     return sendSamlError(ctx_, resp, *rc.sp, rc.acs->location, parsed->id, std::nullopt, tooLong);
   }
   store::AuditRecord accepted{"web", "authn-request.accepted", issuer, "ok",
@@ -132,15 +136,15 @@ void SsoHandler::handleAuthnRequest(Poco::Net::HTTPServerRequest& req, Poco::Net
 
 void SsoHandler::handleUnsolicited(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) {
   auto form = parseForm(rawQuery(req));
-  if (!form) return badRequest(ctx_, resp, form.error().detail);
+  if (!form) return badRequest(ctx_, req, resp, form.error().detail);
   auto providerId = form->find("providerId");
-  if (providerId == form->end()) return badRequest(ctx_, resp, "no providerId");
+  if (providerId == form->end()) return badRequest(ctx_, req, resp, "no providerId");
   auto sp = ctx_.sso->sps.find(providerId->second);
-  if (!sp) return badRequest(ctx_, resp, "providerId '" + printable(providerId->second, 200) + "' is not a registered SP");
+  if (!sp) return badRequest(ctx_, req, resp, "providerId '" + printable(providerId->second, 200) + "' is not a registered SP");
   std::optional<std::string> target;
   if (auto t = form->find("target"); t != form->end()) target = t->second;
   if (target && target->size() > ctx_.config.maxRelayStateBytes)
-    return badRequest(ctx_, resp, "target longer than " + std::to_string(ctx_.config.maxRelayStateBytes) + " bytes");
+    return badRequest(ctx_, req, resp, "target longer than " + std::to_string(ctx_.config.maxRelayStateBytes) + " bytes");
 
   // The ACS: the one named by `shire` if metadata lists it (HTTP-POST), else the default.
   const saml::Endpoint* acs = nullptr;
@@ -150,7 +154,7 @@ void SsoHandler::handleUnsolicited(Poco::Net::HTTPServerRequest& req, Poco::Net:
   } else {
     acs = saml::defaultPostAcs(sp->metadata);
   }
-  if (!acs) return badRequest(ctx_, resp, "no HTTP-POST ACS in the SP's metadata matches");
+  if (!acs) return badRequest(ctx_, req, resp, "no HTTP-POST ACS in the SP's metadata matches");
 
   sso::PendingRequest pending;
   pending.spEntityId = sp->metadata.entityId;

@@ -295,6 +295,35 @@ class RequestBodyLimits(unittest.TestCase):
         self.assertEqual(self.responses(out)[0], [413], out[:300])
         self.assertLess(waited, 4.0)  # 1 s without a byte ends it (2 s at most in all)
 
+    def test_a_body_dripping_a_byte_a_second_is_cut_at_the_deadline(self):
+        """Review finding: the socket timeout bounds each read, not the body; 64 clients sending
+        a byte a second held every worker thread. The whole body must come within 10 s."""
+        with self.raw_tls() as s:
+            s.sendall(b"POST /saml/sso HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                      b"Content-Length: 5000\r\n\r\nSAMLRequest=")
+            t0 = time.monotonic()
+            s.settimeout(1.0)
+            out = b""
+            while time.monotonic() - t0 < 25:
+                try:
+                    s.sendall(b"A")
+                except OSError:
+                    pass
+                try:
+                    chunk = s.recv(65536)
+                    if not chunk:
+                        break
+                    out += chunk
+                except (socket.timeout, ssl.SSLWantReadError):
+                    continue
+                except (ssl.SSLError, OSError):
+                    break
+            waited = time.monotonic() - t0
+        codes = self.responses(out)[0]
+        self.assertEqual(codes, [408], out[:300])
+        self.assertLess(waited, 18.0)  # 10 s, plus at most one socket timeout (5 s)
+        self.assertGreater(waited, 9.0)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -751,7 +751,9 @@ class FrontChannel(SloBase):
         else:
             req, relay, _ = self.verify_post(page, "https://sp-p.test/slo", "SAMLRequest")
         cookie = b.cookie("propusk_logout")
-        self.assertTrue(cookie and cookie.startswith(relay + ".") and len(cookie) > len(relay) + 16, cookie)
+        # The cookie names the flow and holds its secret; the RelayState the SP saw is neither.
+        self.assertTrue(cookie and "." in cookie and len(cookie) > 40, cookie)
+        self.assertNotIn(relay, cookie)
         # an attacker's client: the RelayState as the cookie, or no cookie at all
         for forged in (relay, relay + ".guess", None):
             evil = self.browser()
@@ -909,6 +911,29 @@ class BadAnswers(SloBase):
                     self.assertIn("--allow-sha1", self.details(refused[0]).get("remedy", ""))
                 self.assertEqual([e["outcome"] for e in self.events(head, "logout.complete")], ["partial"])
         ctl_ok(F.data, "audit", "verify")
+
+    def test_an_sp_whose_turn_is_over_cannot_skip_the_next(self):
+        """Review finding: with one RelayState for the whole flow, an SP that had its turn (or a
+        script on its page) could end the next SP's turn with any garbage. Each SP's turn now
+        has a RelayState of its own."""
+        b, head, rid, first, req, relay = self.start()
+        page = (self.answer_redirect(b, first, req, relay) if first == "sp-r"
+                else self.answer_post(b, first, req, relay))
+        second = "sp-p" if first == "sp-r" else "sp-r"
+        if second == "sp-r":
+            req2, relay2 = self.verify_redirect(self.assertRedirect(page), "https://sp-r.test/slo", "SAMLRequest")
+        else:
+            req2, relay2, _ = self.verify_post(page, "https://sp-p.test/slo", "SAMLRequest")
+        self.assertNotEqual(relay2, relay)
+        # The first SP replays its own RelayState with garbage: refused, the second SP still awaited.
+        self.assertErrorPage(b.get("/saml/slo?SAMLResponse=" + q("!!!*") + "&RelayState=" + q(relay)))
+        self.assertEqual([e["target"] for e in self.events(head, "logout.propagate")], [entity(first)])
+        page = (self.answer_redirect(b, second, req2, relay2) if second == "sp-r"
+                else self.answer_post(b, second, req2, relay2))
+        resp, _ = self.verify_redirect(self.assertRedirect(page), "https://sp-a.test/slo/redirect-response",
+                                       "SAMLResponse")
+        self.assertIdpLogoutResponse(resp, rid, "https://sp-a.test/slo/redirect-response")
+        self.assertEqual({e["outcome"] for e in self.events(head, "logout.propagate")}, {"ok"})
 
     def test_valid_answer_without_our_relay_state_still_counts(self):
         """An SP that drops RelayState (bindings §3.4.3 says it must return it) but answers our
@@ -1160,7 +1185,7 @@ class IdpInitiated(SloBase):
         else:
             req, relay2, _ = self.verify_post(page, "https://sp-p.test/slo", "SAMLRequest")
             page = self.answer_post(b, "sp-p", req, relay2)
-        self.assertEqual(relay2, relay, "one flow")
+        self.assertNotEqual(relay2, relay, "each SP's turn has a RelayState of its own")
         self.assertEqual(page.status, 200, page.describe())
         self.assertRegex(page.text, rf"Service {other} — выход выполнен")
         self.assertRegex(page.text, rf"Service {waiting} — <b>не подтвердил выход</b>")

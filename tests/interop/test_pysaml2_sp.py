@@ -275,9 +275,23 @@ class Pysaml2SpTests(I.IdpTestCase):
                 self.assertEqual((last["action"], last["step"], last["id"]), ("authn-request.refused", "signature", req.id))
                 self.assertIn("SHA-1", last["detail"])
                 self.assertIn(f"propuskctl sp set {sp.entity_id} --allow-sha1", last["remedy"])
+                self.assertIs(last["authenticated"], True, "the SP's own key signed it")
         text = I.lib.ctl_ok(self.idp.data, "sp", "show", sp.entity_id)
         self.assertIn("last refusals:", text)
         self.assertIn("remedy: the SP signs with SHA-1", text)
+
+        # Anybody can name this SP as Issuer and write rsa-sha1 into SigAlg: without a valid
+        # signature that is not the SP's doing, and `sp show` says so (review finding).
+        req = sp.request(BINDING_HTTP_REDIRECT)
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(req.url).query)
+        query["Signature"] = [base64.b64encode(b"x" * 256).decode()]
+        forged = self.idp.sso_url + "?" + urllib.parse.urlencode(
+            [(k, query[k][0]) for k in ("SAMLRequest", "RelayState", "SigAlg", "Signature")])
+        self.assertEqual(self.browser().navigate(forged).status, 400)
+        last = json.loads(I.lib.ctl_ok(self.idp.data, "sp", "show", sp.entity_id, "--json"))["last_refusals"][0]
+        self.assertEqual((last["step"], last["authenticated"], last["remote"]), ("signature", False, "127.0.0.1"))
+        self.assertNotIn("allow-sha1", last["remedy"])
+        self.assertIn("did not prove to be this SP", I.lib.ctl_ok(self.idp.data, "sp", "show", sp.entity_id))
         log = self.idp.server.stderr()
         self.assertIn(f"authn-request.refused: from {sp.entity_id}, step signature", log)
         self.assertIn("--allow-sha1", log)

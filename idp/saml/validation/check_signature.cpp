@@ -45,11 +45,15 @@ Status verifyMessageSignature(xmlNode* root, bool required, std::string_view wha
     if (!alg)
       return withRemedy(requestDenied("unsupported SigAlg " + *ctx.querySignature->sigAlg),
                         "configure the SP to sign with RSA-SHA256, RSA-SHA512 or ECDSA-SHA256");
-    if (crypto::isSha1(*alg) && !ctx.sp->allowSha1)
-      return withRemedy(requestDenied("query signature: SHA-1 signature algorithm refused for this SP"), sha1Remedy(ctx));
+    // SHA-1 is verified before it is refused: the SHA-1 remedy is given only to a message the
+    // SP really signed (anybody can write rsa-sha1 into SigAlg; that earns the key remedy).
+    const bool sha1Refused = crypto::isSha1(*alg) && !ctx.sp->allowSha1;
     auto v = crypto::verifyDetached(ctx.querySignature->signedOctets, *ctx.querySignature->signature, *alg, certs,
-                                    ctx.sp->allowSha1);
+                                    ctx.sp->allowSha1 || sha1Refused);
     if (!v) return withRemedy(requestDenied("query signature: " + v.error().detail), std::string(kKeyRemedy));
+    ctx.senderAuthenticated = true;
+    if (sha1Refused)
+      return withRemedy(requestDenied("query signature: SHA-1 signature algorithm refused for this SP"), sha1Remedy(ctx));
     ctx.signatureVerified = true;
     ctx.xmlSignatureIgnored = embedded != nullptr;
   } else if (embedded) {
@@ -57,13 +61,15 @@ Status verifyMessageSignature(xmlNode* root, bool required, std::string_view wha
       return withRemedy(requestDenied(std::string(what) + " is signed but the SP's metadata has no signing key"),
                         "register metadata that carries the SP's signing certificate (`propuskctl sp add FILE "
                         "--replace`)");
-    if (!ctx.sp->allowSha1 && crypto::declaresSha1(embedded))
-      return withRemedy(requestDenied("signature: SHA-1 signature or digest algorithm refused for this SP"),
-                        sha1Remedy(ctx));
+    const bool sha1Refused = !ctx.sp->allowSha1 && crypto::declaresSha1(embedded);
     crypto::VerifyOptions opts;
-    opts.allowSha1 = ctx.sp->allowSha1;
+    opts.allowSha1 = ctx.sp->allowSha1 || sha1Refused;  // verified first, refused after (as above)
     auto v = crypto::verifyEnveloped(root, certs, opts);
     if (!v) return withRemedy(requestDenied("signature: " + v.error().detail), std::string(kKeyRemedy));
+    ctx.senderAuthenticated = true;
+    if (sha1Refused)
+      return withRemedy(requestDenied("signature: SHA-1 signature or digest algorithm refused for this SP"),
+                        sha1Remedy(ctx));
     ctx.signatureVerified = true;
   }
   if (!ctx.signatureVerified && required)

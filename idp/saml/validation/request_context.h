@@ -52,6 +52,9 @@ struct RequestContext {
   std::shared_ptr<const RegisteredSp> sp;  // issuer
   bool signatureVerified = false;          // signature
   bool xmlSignatureIgnored = false;        // signature: Redirect, an XML signature beside the verified query one
+  // signature: the sender proved it holds a key from the SP's metadata, even when its
+  // signature was then refused (SHA-1): what it is refused for may be shown as the SP's doing.
+  bool senderAuthenticated = false;
   std::optional<Endpoint> acs;             // acs
   std::string nameIdFormat;                // nameid-policy
   std::string authnContextClassRef;        // authn-context

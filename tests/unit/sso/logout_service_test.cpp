@@ -182,14 +182,18 @@ TEST_CASE("logout: back channel, front channel and unreachable SPs in one flow",
   CHECK(target(kSp2).outcome == sso::LogoutOutcome::Pending);
   CHECK(target(kSp3).outcome == sso::LogoutOutcome::Unreachable);
 
-  // The browser goes to SP2 with a signed Redirect LogoutRequest carrying the flow id.
+  // The browser goes to SP2 with a signed Redirect LogoutRequest whose RelayState is new for
+  // SP2's turn (not the flow id, which stays between the IdP and the browser).
   auto next = f.logout->nextFrontChannelMessage(flow);
   REQUIRE(next);
   CHECK(next->destination == kSp2Slo);
   REQUIRE(next->message.redirectUrl.starts_with(std::string(kSp2Slo) + "?SAMLRequest="));
   auto sent = saml::decodeRedirect(next->message.redirectUrl.substr(std::string(kSp2Slo).size() + 1));
   REQUIRE(sent);
-  CHECK(sent->relayState == flow.id);
+  REQUIRE(sent->relayState);
+  CHECK(*sent->relayState == flow.awaiting()->relayState);
+  CHECK(sent->relayState->size() >= 24);
+  CHECK(*sent->relayState != flow.id);
   CHECK(sent->signature);
   auto sentReq = LogoutFixture::parseRequest(sent->xml);
   CHECK(sentReq.nameId->value == "nid-2");

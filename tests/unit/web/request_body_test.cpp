@@ -5,6 +5,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <thread>
+
 #include <sstream>
 #include <stdexcept>
 
@@ -24,6 +27,26 @@ const BodyFraming kChunked{BodyFraming::Chunked, 0, {}};
 
 // A stream whose device fails after `good` bytes, as Poco's chunked stream does on a bad
 // chunk or a timeout (istream turns the exception into badbit).
+// A client dripping its body: one byte per read on the socket, `pause` before each.
+class DripBuf : public std::streambuf {
+ public:
+  explicit DripBuf(std::chrono::milliseconds pause) : pause_(pause) {}
+  std::size_t reads = 0;
+
+ protected:
+  int_type underflow() override {
+    std::this_thread::sleep_for(pause_);
+    ++reads;
+    ch_ = 'B';
+    setg(&ch_, &ch_, &ch_ + 1);
+    return traits_type::to_int_type(ch_);
+  }
+
+ private:
+  std::chrono::milliseconds pause_;
+  char ch_ = 0;
+};
+
 class FailingBuf : public std::streambuf {
  public:
   explicit FailingBuf(std::size_t good) : good_(good) {}
@@ -161,4 +184,29 @@ TEST_CASE("linger: bounded by bytes and by time, idle waits capped", "[web][body
   CHECK(tight.nextWait(1023, 0ms) == 30ms);
   CHECK(tight.nextWait(0, 90ms) == 10ms);
   CHECK_FALSE(tight.nextWait(1024, 0ms));
+}
+
+TEST_CASE("read: a body that does not arrive within the deadline is TooSlow, checked after every read",
+          "[web][body]") {
+  using namespace std::chrono_literals;
+  DripBuf drip(5ms);
+  std::istream slow(&drip);
+  const auto start = std::chrono::steady_clock::now();
+  auto r = readBody(slow, length(100000), 512 * 1024, 60ms);
+  const auto took = std::chrono::steady_clock::now() - start;
+  REQUIRE_FALSE(r);
+  CHECK(r.error() == BodyFault::TooSlow);
+  CHECK(took < 1s);           // stopped at the deadline, not after 100 000 reads
+  CHECK(drip.reads < 100);    // each read checked
+
+  DripBuf chunked(5ms);
+  std::istream slowChunks(&chunked);
+  CHECK(readBody(slowChunks, kChunked, 512 * 1024, 60ms).error() == BodyFault::TooSlow);
+
+  // The same drip finishing in time is read whole.
+  DripBuf quick(1ms);
+  std::istream fine(&quick);
+  auto ok = readBody(fine, length(10), 100, 5s);
+  REQUIRE(ok);
+  CHECK(*ok == std::string(10, 'B'));
 }

@@ -93,7 +93,13 @@ TEST_CASE("signature (Redirect): detached signature over the query octets", "[sa
   sha1.sigAlg = "http://www.w3.org/2000/09/xmldsig#rsa-sha1";
   h.ctx.binding = saml::Binding::Redirect;
   h.ctx.querySignature = &sha1;
-  CHECK(h.runThrough(h.parse(m->xml), "signature").error().detail.find("SHA-1") != std::string::npos);
+  // A SigAlg changed to rsa-sha1 over a SHA-256 signature: it does not verify, so it is a bad
+  // signature (the SHA-1 remedy is only for what the SP really signed with SHA-1).
+  auto changed = h.runThrough(h.parse(m->xml), "signature");
+  REQUIRE_FALSE(changed);
+  CHECK(changed.error().second == status::kRequestDenied);
+  CHECK_THAT(changed.error().remedy, Catch::Contains("--replace"));
+  CHECK_FALSE(h.ctx.senderAuthenticated);
 }
 
 TEST_CASE("destination: ours passes; foreign refused; signed without Destination refused", "[saml][validation]") {
@@ -270,6 +276,8 @@ TEST_CASE("refusals an SP causes carry the administrator's remedy", "[saml][vali
     REQUIRE_FALSE(st);
     CHECK(st.error().second == status::kRequestDenied);
     CHECK_THAT(st.error().remedy, Catch::Contains(std::string("propuskctl sp set ") + test::kSpId + " --allow-sha1"));
+    CHECK(f.ctx.senderAuthenticated);  // the SP itself signed it: shown as its doing
+    CHECK_FALSE(f.ctx.signatureVerified);
     CHECK_THAT(st.error().remedy, Catch::Contains("SHA256"));
   }
   // SHA-1, enveloped signature (POST): the same remedy, not "wrong key".
