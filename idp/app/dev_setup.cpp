@@ -39,7 +39,7 @@ bool isIpLiteral(const std::string& h) {
 
 }  // namespace
 
-TlsFiles ensureTlsCertificate(const Config& config, const Clock& clock) {
+TlsFiles ensureTlsCertificate(const config::Config& config, const Clock& clock) {
   TlsFiles f{config.dataDir / "tls" / "server.crt", config.dataDir / "tls" / "server.key", false};
   bool haveCert = std::filesystem::exists(f.cert), haveKey = std::filesystem::exists(f.key);
   if (haveCert && haveKey) return f;
@@ -61,7 +61,7 @@ TlsFiles ensureTlsCertificate(const Config& config, const Clock& clock) {
   return f;
 }
 
-DevSetup ensureDevData(store::Store& store, const Config& config, const std::filesystem::path& spMetadataDir,
+DevSetup ensureDevData(store::Store& store, const config::Config& config, const std::filesystem::path& spMetadataDir,
                        const Clock& clock, Random& random) {
   DevSetup out;
   out.demoLogin = "demo";

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "idp/app/config.h"
+#include "idp/config/config.h"
 #include "idp/core/clock.h"
 #include "idp/core/random.h"
 #include "idp/store/store.h"
@@ -21,7 +21,7 @@ struct TlsFiles {
 
 // dataDir/tls/server.{crt,key}; a self-signed certificate for the public URL's host,
 // localhost and 127.0.0.1/::1 is made when missing (key file 0600).
-TlsFiles ensureTlsCertificate(const Config& config, const Clock& clock);
+TlsFiles ensureTlsCertificate(const config::Config& config, const Clock& clock);
 
 struct DevSetup {
   std::string demoLogin;
@@ -33,7 +33,7 @@ struct DevSetup {
 
 // Idempotent: the demo user is made once (random password written to dataDir/demo-password,
 // 0600); each sp-metadata/*.xml not yet registered is registered, releasing every attribute.
-DevSetup ensureDevData(store::Store& store, const Config& config, const std::filesystem::path& spMetadataDir,
+DevSetup ensureDevData(store::Store& store, const config::Config& config, const std::filesystem::path& spMetadataDir,
                        const Clock& clock, Random& random);
 
 }  // namespace propusk::app

@@ -18,8 +18,8 @@
 #include <thread>
 
 #include "idp/admin/bootstrap.h"
-#include "idp/app/config.h"
 #include "idp/app/dev_setup.h"
+#include "idp/config/config.h"
 #include "idp/crypto/xml_signature.h"
 #include "idp/sso/assertion_issuer.h"
 #include "idp/sso/login_service.h"
@@ -78,9 +78,9 @@ int ServerApp::main(const std::vector<std::string>& args) {
   if (dev && listen_) {
     // The development instance creates a demo account with a printed password and releases
     // every attribute to the example SP: never on a non-loopback address.
-    Config probe;
+    config::Config probe;
     try {
-      setListen(probe, *listen_);
+      config::setListen(probe, *listen_);
     } catch (const std::exception& e) {
       std::cerr << "propusk: config: " << e.what() << "\n";
       return EXIT_CONFIG;
@@ -92,13 +92,13 @@ int ServerApp::main(const std::vector<std::string>& args) {
       return EXIT_USAGE;
     }
   }
-  Config config;
+  config::Config config;
   try {
-    if (configFile_ && dataDir_) throw ConfigError("give either --config or --data, not both");
-    if (configFile_) config = loadConfigFile(*configFile_);
+    if (configFile_ && dataDir_) throw config::ConfigError("give either --config or --data, not both");
+    if (configFile_) config = config::loadConfigFile(*configFile_);
     if (dataDir_) config.dataDir = *dataDir_;
-    if (listen_) setListen(config, *listen_);
-    if (publicUrl_) setPublicUrl(config, *publicUrl_);
+    if (listen_) config::setListen(config, *listen_);
+    if (publicUrl_) config::setPublicUrl(config, *publicUrl_);
     xml::SchemaSet::shared();
     crypto::initializeXmlsec();
   } catch (const std::exception& e) {
@@ -130,8 +130,8 @@ int ServerApp::main(const std::vector<std::string>& args) {
     admin::KeySettings ks{config.keyAlgorithm, config.keyValidityDays, "Propusk IdP signing"};
     auto boot = admin::ensureInitialised(*store, ks, clock, random, "propusk");
     if (boot.createdKey) log.information("created signing key %s (%s)", boot.activeKey.id, boot.activeKey.algorithm);
-    for (auto [name, value] : {std::pair{kServedPublicUrlSetting, config.publicUrl},
-                               std::pair{kServedEntityIdSetting, config.idpEntityId()}})
+    for (auto [name, value] : {std::pair{config::kServedPublicUrlSetting, config.publicUrl},
+                               std::pair{config::kServedEntityIdSetting, config.idpEntityId()}})
       if (store->getSetting(name) != value) store->putSetting(name, value, {"propusk", "setting.change", name, "ok", "{}"});
     auto tls = ensureTlsCertificate(config, clock);
     if (tls.created) log.information("created self-signed TLS certificate %s", tls.cert.string());

@@ -15,7 +15,7 @@ void field(std::string& out, std::string_view v) {
 }
 }  // namespace
 
-std::string eventHash(const store::AuditEvent& e) {
+std::string eventHash(const AuditEvent& e) {
   std::string enc = "propusk-audit-v1\n";  // domain tag: a future encoding gets a new tag
   field(enc, e.prevHash);
   field(enc, std::to_string(e.seq));
@@ -28,7 +28,7 @@ std::string eventHash(const store::AuditEvent& e) {
   return crypto::toHex(crypto::sha256(enc));
 }
 
-std::optional<std::int64_t> firstBrokenLink(const std::vector<store::AuditEvent>& events,
+std::optional<std::int64_t> firstBrokenLink(const std::vector<AuditEvent>& events,
                                             const std::string& expectedPrev) {
   const std::string* prev = &expectedPrev;
   for (std::size_t i = 0; i < events.size(); ++i) {

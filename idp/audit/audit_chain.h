@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "idp/store/records.h"
+#include "idp/audit/audit_record.h"
 
 namespace propusk::audit {
 
@@ -16,12 +16,12 @@ inline constexpr char kGenesisHash[] =
 
 // hex(sha256(canonical encoding of prevHash, seq, time, actor, action, target, outcome,
 // details)); fields are length-prefixed so no two events encode alike.
-std::string eventHash(const store::AuditEvent& e);
+std::string eventHash(const AuditEvent& e);
 
 // Checks a run of consecutive events (seq ascending): each prevHash equals the previous
 // event's hash (the first one equals `expectedPrev`), seqs have no gaps, each hash recomputes.
 // Returns the seq of the first bad event, or nullopt when the chain holds.
-std::optional<std::int64_t> firstBrokenLink(const std::vector<store::AuditEvent>& events,
+std::optional<std::int64_t> firstBrokenLink(const std::vector<AuditEvent>& events,
                                             const std::string& expectedPrev = kGenesisHash);
 
 }  // namespace propusk::audit

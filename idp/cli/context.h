@@ -7,8 +7,8 @@
 #include <memory>
 #include <string>
 
-#include "idp/app/config.h"
 #include "idp/cli/args.h"
+#include "idp/config/config.h"
 #include "idp/core/clock.h"
 #include "idp/core/random.h"
 #include "idp/store/store.h"
@@ -24,7 +24,7 @@ struct Io {
 
 class Context {
  public:
-  Context(app::Config config, Io io, const Clock& clock, Random& random, bool json, std::string actor)
+  Context(config::Config config, Io io, const Clock& clock, Random& random, bool json, std::string actor)
       : config(std::move(config)), io(io), clock(clock), random(random), json(json), actor(std::move(actor)) {}
 
   // Opens the existing store; CliError if `propuskctl init` has not made one yet.
@@ -38,7 +38,7 @@ class Context {
   void printJson(const Poco::JSON::Object::Ptr& obj);
   void printJson(const Poco::JSON::Array::Ptr& arr);
 
-  app::Config config;
+  config::Config config;
   Io io;
   const Clock& clock;
   Random& random;

@@ -173,7 +173,7 @@ int runPropuskctl(const std::vector<std::string>& argsIn, Io io) {
     ParsedArgs parsed = parseArgs(rest, cmd->options, fullName(*cmd));
     checkArgumentCount(parsed, cmd->minArgs, cmd->maxArgs, fullName(*cmd), cmd->args);
     if (dataDir && configFile) throw UsageError("give either --data or --config, not both");
-    app::Config config = configFile ? app::loadConfigFile(*configFile) : app::Config{};
+    config::Config config = configFile ? config::loadConfigFile(*configFile) : config::Config{};
     if (dataDir) config.dataDir = *dataDir;
     SystemClock clock;
     SystemRandom random;
@@ -185,7 +185,7 @@ int runPropuskctl(const std::vector<std::string>& argsIn, Io io) {
   } catch (const CliError& e) {
     io.err << "propuskctl: " << printable(e.what(), 1024) << "\n";
     return 1;
-  } catch (const app::ConfigError& e) {
+  } catch (const config::ConfigError& e) {
     io.err << "propuskctl: config: " << printable(e.what(), 1024) << "\n";
     return 1;
   } catch (const store::StoreError& e) {

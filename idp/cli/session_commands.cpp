@@ -98,8 +98,8 @@ int cmdSessionKill(Context& ctx, const ParsedArgs& args) {
 
   // Speak as the IdP the server runs as, unless this command was told otherwise.
   if (!ctx.config.publicUrlGiven) {
-    if (auto url = store.getSetting(app::kServedPublicUrlSetting)) ctx.config.publicUrl = *url;
-    if (auto id = store.getSetting(app::kServedEntityIdSetting); id && ctx.config.entityId.empty()) ctx.config.entityId = *id;
+    if (auto url = store.getSetting(config::kServedPublicUrlSetting)) ctx.config.publicUrl = *url;
+    if (auto id = store.getSetting(config::kServedEntityIdSetting); id && ctx.config.entityId.empty()) ctx.config.entityId = *id;
   }
   store::StoreSpDirectory sps(store, ctx.clock);
   store::MemoryReplayCache replay;

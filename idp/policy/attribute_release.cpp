@@ -2,8 +2,6 @@
 
 #include <algorithm>
 
-#include "idp/policy/attribute_catalog.h"
-
 namespace propusk::policy {
 
 namespace {
@@ -41,15 +39,15 @@ std::vector<std::string> valuesOf(std::string_view friendlyName, const Person& p
 }
 }  // namespace
 
-std::vector<saml::AttributeOut> releaseAttributes(const Person& person, std::span<const std::string> release) {
-  std::vector<saml::AttributeOut> out;
+std::vector<ReleasedAttribute> releaseAttributes(const Person& person, std::span<const std::string> release) {
+  std::vector<ReleasedAttribute> out;
   // Walking the catalog rather than the list gives catalog order, drops unknown names
   // and sends each attribute once however often the list repeats it.
   for (const AttributeDef& def : attributeCatalog()) {
     if (std::ranges::find(release, def.friendlyName) == release.end()) continue;
     auto values = valuesOf(def.friendlyName, person);
     if (values.empty()) continue;
-    out.push_back({std::string(def.name), std::string(def.friendlyName), std::move(values)});
+    out.push_back({def, std::move(values)});
   }
   return out;
 }

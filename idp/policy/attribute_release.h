@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "idp/policy/account_status.h"
-#include "idp/saml/build/response.h"
+#include "idp/policy/attribute_catalog.h"
 
 namespace propusk::policy {
 
@@ -23,9 +23,16 @@ struct Person {
   AccountStatus status = AccountStatus::Simplified;
 };
 
-// One AttributeOut per released FriendlyName that has a value, in catalog order; names not
-// in the catalog are ignored (registration refuses them). displayName is
+// A catalog attribute with this person's values. Policy decides what leaves the IdP; how
+// it is written into an assertion (saml::AttributeOut) is the SAML layer's business.
+struct ReleasedAttribute {
+  AttributeDef def;  // points into the static catalog
+  std::vector<std::string> values;
+};
+
+// One ReleasedAttribute per released FriendlyName that has a value, in catalog order; names
+// not in the catalog are ignored (registration refuses them). displayName is
 // "Фамилия Имя Отчество"; eduPersonAssurance carries assuranceUris(status).
-std::vector<saml::AttributeOut> releaseAttributes(const Person& person, std::span<const std::string> release);
+std::vector<ReleasedAttribute> releaseAttributes(const Person& person, std::span<const std::string> release);
 
 }  // namespace propusk::policy

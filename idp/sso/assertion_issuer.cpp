@@ -77,7 +77,8 @@ Result<std::string> AssertionIssuer::issue(const store::User& user, const store:
   if (user.emailConfirmed) person.email = user.email;
   if (user.phoneConfirmed) person.phone = user.phone;
   person.status = user.status;
-  in.attributes = policy::releaseAttributes(person, sp.release);
+  for (auto& a : policy::releaseAttributes(person, sp.release))
+    in.attributes.push_back({std::string(a.def.name), std::string(a.def.friendlyName), std::move(a.values)});
   in.responseId = random_.samlId();
   in.assertionId = random_.samlId();
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "idp/audit/audit_record.h"
 #include "idp/core/clock.h"
 #include "idp/policy/account_status.h"
 
@@ -87,22 +88,10 @@ struct SessionParticipant {
   TimePoint issuedAt{};
 };
 
-// What a caller says happened; the store adds sequence, time and the hash chain.
-struct AuditRecord {
-  std::string actor;    // "cli:root", "web", a user login, an SP entityID
-  std::string action;   // "user.add", "sp.remove", "key.rotate", ...
-  std::string target;   // login, entityID, key id
-  std::string outcome;  // "ok", "refused", "error"
-  std::string details;  // JSON object text; never secrets
-};
-
-struct AuditEvent {
-  std::int64_t seq = 0;
-  TimePoint time{};
-  AuditRecord record;
-  std::string prevHash;  // hex; 64 zeros for the first event
-  std::string hash;      // hex sha256 over prevHash and the event (audit/audit_chain.h)
-};
+// The audit module owns the records (its chain hashes them); the store keeps them, under
+// these names in its interface.
+using audit::AuditEvent;
+using audit::AuditRecord;
 
 std::string_view keyStateName(KeyState s);
 std::optional<KeyState> parseKeyState(std::string_view s);

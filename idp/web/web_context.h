@@ -6,7 +6,7 @@
 #include <atomic>
 #include <mutex>
 
-#include "idp/app/config.h"
+#include "idp/config/config.h"
 #include "idp/core/clock.h"
 #include "idp/core/random.h"
 #include "idp/store/store.h"
@@ -35,7 +35,7 @@ struct SsoServices {
 };
 
 struct WebContext {
-  const app::Config& config;
+  const config::Config& config;
   store::Store& store;  // thread-safe (serialises internally)
   const Clock& clock;
   Random& random;       // SystemRandom: RAND_bytes is thread-safe

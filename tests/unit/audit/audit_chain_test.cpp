@@ -5,8 +5,8 @@
 using namespace propusk;
 
 namespace {
-store::AuditEvent event(std::int64_t seq, const std::string& prev, const std::string& action) {
-  store::AuditEvent e;
+audit::AuditEvent event(std::int64_t seq, const std::string& prev, const std::string& action) {
+  audit::AuditEvent e;
   e.seq = seq;
   e.time = *parseXsDateTime("2026-01-10T10:00:00Z") + std::chrono::seconds{seq};
   e.record = {"cli:root", action, "target-" + std::to_string(seq), "ok", R"({"n":1})"};
@@ -15,8 +15,8 @@ store::AuditEvent event(std::int64_t seq, const std::string& prev, const std::st
   return e;
 }
 
-std::vector<store::AuditEvent> chain(std::int64_t n, std::int64_t firstSeq = 1) {
-  std::vector<store::AuditEvent> v;
+std::vector<audit::AuditEvent> chain(std::int64_t n, std::int64_t firstSeq = 1) {
+  std::vector<audit::AuditEvent> v;
   std::string prev = audit::kGenesisHash;
   for (std::int64_t s = firstSeq; s < firstSeq + n; ++s) {
     v.push_back(event(s, prev, "user.add"));
@@ -27,7 +27,7 @@ std::vector<store::AuditEvent> chain(std::int64_t n, std::int64_t firstSeq = 1) 
 }  // namespace
 
 TEST_CASE("eventHash matches the documented length-prefixed encoding", "[audit]") {
-  store::AuditEvent e;
+  audit::AuditEvent e;
   e.seq = 7;
   e.time = *parseXsDateTime("2026-01-10T10:00:00Z");  // 1768039200
   e.record = {"cli:root", "user.add", "иванов", "ok", R"({"a":1})"};
@@ -45,16 +45,16 @@ TEST_CASE("eventHash covers every field", "[audit]") {
     mutate(e);
     return audit::eventHash(e) != h;
   };
-  CHECK(differs([](store::AuditEvent& e) { e.prevHash[0] = '1'; }));
-  CHECK(differs([](store::AuditEvent& e) { e.seq = 4; }));
-  CHECK(differs([](store::AuditEvent& e) { e.time += std::chrono::seconds{1}; }));
-  CHECK(differs([](store::AuditEvent& e) { e.record.actor = "web"; }));
-  CHECK(differs([](store::AuditEvent& e) { e.record.action = "sp.remove"; }));
-  CHECK(differs([](store::AuditEvent& e) { e.record.target += "x"; }));
-  CHECK(differs([](store::AuditEvent& e) { e.record.outcome = "refused"; }));
-  CHECK(differs([](store::AuditEvent& e) { e.record.details = "{}"; }));
+  CHECK(differs([](audit::AuditEvent& e) { e.prevHash[0] = '1'; }));
+  CHECK(differs([](audit::AuditEvent& e) { e.seq = 4; }));
+  CHECK(differs([](audit::AuditEvent& e) { e.time += std::chrono::seconds{1}; }));
+  CHECK(differs([](audit::AuditEvent& e) { e.record.actor = "web"; }));
+  CHECK(differs([](audit::AuditEvent& e) { e.record.action = "sp.remove"; }));
+  CHECK(differs([](audit::AuditEvent& e) { e.record.target += "x"; }));
+  CHECK(differs([](audit::AuditEvent& e) { e.record.outcome = "refused"; }));
+  CHECK(differs([](audit::AuditEvent& e) { e.record.details = "{}"; }));
   // The stored hash itself is not an input.
-  CHECK_FALSE(differs([](store::AuditEvent& e) { e.hash = "ff"; }));
+  CHECK_FALSE(differs([](audit::AuditEvent& e) { e.hash = "ff"; }));
 }
 
 TEST_CASE("eventHash: moving bytes between fields changes the hash", "[audit]") {
@@ -81,7 +81,7 @@ TEST_CASE("firstBrokenLink: an intact chain holds", "[audit]") {
 
 TEST_CASE("firstBrokenLink: a slice verifies from the hash before it", "[audit]") {
   auto all = chain(10);
-  std::vector<store::AuditEvent> tail(all.begin() + 4, all.end());  // seq 5..10
+  std::vector<audit::AuditEvent> tail(all.begin() + 4, all.end());  // seq 5..10
   CHECK_FALSE(audit::firstBrokenLink(tail, all[3].hash));
   CHECK(audit::firstBrokenLink(tail) == 5);  // against genesis it does not
 }

@@ -23,15 +23,15 @@ const std::vector<std::string> kAll = {"displayName", "sn", "givenName", "middle
                                        "snils", "accountStatus", "eduPersonAssurance", "mail",
                                        "telephoneNumber"};
 
-const saml::AttributeOut* find(const std::vector<saml::AttributeOut>& v, std::string_view friendlyName) {
+const ReleasedAttribute* find(const std::vector<ReleasedAttribute>& v, std::string_view friendlyName) {
   for (const auto& a : v)
-    if (a.friendlyName == friendlyName) return &a;
+    if (a.def.friendlyName == friendlyName) return &a;
   return nullptr;
 }
 
-std::vector<std::string> friendlyNames(const std::vector<saml::AttributeOut>& v) {
+std::vector<std::string> friendlyNames(const std::vector<ReleasedAttribute>& v) {
   std::vector<std::string> out;
-  for (const auto& a : v) out.push_back(a.friendlyName);
+  for (const auto& a : v) out.emplace_back(a.def.friendlyName);
   return out;
 }
 }  // namespace
@@ -46,25 +46,25 @@ TEST_CASE("every catalog attribute carries the person's values", "[policy]") {
 
   using V = std::vector<std::string>;
   CHECK(find(out, "displayName")->values == V{"Иванов Иван Иванович"});
-  CHECK(find(out, "displayName")->name == "urn:oid:2.16.840.1.113730.3.1.241");
+  CHECK(find(out, "displayName")->def.name == "urn:oid:2.16.840.1.113730.3.1.241");
   CHECK(find(out, "sn")->values == V{"Иванов"});
-  CHECK(find(out, "sn")->name == "urn:oid:2.5.4.4");
+  CHECK(find(out, "sn")->def.name == "urn:oid:2.5.4.4");
   CHECK(find(out, "givenName")->values == V{"Иван"});
   CHECK(find(out, "middleName")->values == V{"Иванович"});
-  CHECK(find(out, "middleName")->name == "urn:propusk:attribute:middle-name");
+  CHECK(find(out, "middleName")->def.name == "urn:propusk:attribute:middle-name");
   CHECK(find(out, "inn")->values == V{"500100732259"});
-  CHECK(find(out, "inn")->name == "urn:oid:1.2.643.3.131.1.1");
+  CHECK(find(out, "inn")->def.name == "urn:oid:1.2.643.3.131.1.1");
   CHECK(find(out, "snils")->values == V{"11223344595"});
-  CHECK(find(out, "snils")->name == "urn:oid:1.2.643.100.3");
+  CHECK(find(out, "snils")->def.name == "urn:oid:1.2.643.100.3");
   CHECK(find(out, "accountStatus")->values == V{"standard"});
   CHECK(find(out, "eduPersonAssurance")->values ==
         V{"https://refeds.org/assurance", "https://refeds.org/assurance/ID/unique",
           "https://refeds.org/assurance/IAP/low", "https://refeds.org/assurance/IAP/medium"});
-  CHECK(find(out, "eduPersonAssurance")->name == "urn:oid:1.3.6.1.4.1.5923.1.1.1.11");
+  CHECK(find(out, "eduPersonAssurance")->def.name == "urn:oid:1.3.6.1.4.1.5923.1.1.1.11");
   CHECK(find(out, "mail")->values == V{"ivanov@example.ru"});
-  CHECK(find(out, "mail")->name == "urn:oid:0.9.2342.19200300.100.1.3");
+  CHECK(find(out, "mail")->def.name == "urn:oid:0.9.2342.19200300.100.1.3");
   CHECK(find(out, "telephoneNumber")->values == V{"+79991234567"});
-  CHECK(find(out, "telephoneNumber")->name == "urn:oid:2.5.4.20");
+  CHECK(find(out, "telephoneNumber")->def.name == "urn:oid:2.5.4.20");
 }
 
 TEST_CASE("absent values are not released", "[policy]") {

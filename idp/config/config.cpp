@@ -1,4 +1,4 @@
-#include "idp/app/config.h"
+#include "idp/config/config.h"
 
 #include <Poco/AutoPtr.h>
 #include <Poco/Util/IniFileConfiguration.h>
@@ -9,7 +9,7 @@
 
 #include "idp/saml/messages/sp_metadata.h"
 
-namespace propusk::app {
+namespace propusk::config {
 
 namespace {
 
@@ -109,4 +109,4 @@ Config loadConfigFile(const std::filesystem::path& file) {
   return c;
 }
 
-}  // namespace propusk::app
+}  // namespace propusk::config

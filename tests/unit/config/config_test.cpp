@@ -1,4 +1,4 @@
-#include "idp/app/config.h"
+#include "idp/config/config.h"
 
 #include <catch2/catch.hpp>
 
@@ -13,7 +13,7 @@ TEST_CASE("config file sets values; data_dir is relative to the file", "[app][co
                   "[saml]\nclock_skew_seconds = 60\nwant_authn_requests_signed = true\nmax_relay_state_bytes = 1024\n[keys]\nalgorithm = ec-p256\n"
                   "[password]\nmin_length = 12\n[session]\nidle_minutes = 15\nabsolute_minutes = 240\n"
                   "[login]\nlockout_threshold = 3\n");
-  auto c = app::loadConfigFile(dir / "p.ini");
+  auto c = config::loadConfigFile(dir / "p.ini");
   CHECK(c.dataDir == dir.path() / "state");
   CHECK(c.listenHost == "0.0.0.0");
   CHECK(c.listenPort == 9443);
@@ -32,20 +32,20 @@ TEST_CASE("config file sets values; data_dir is relative to the file", "[app][co
 TEST_CASE("config refuses unknown keys and bad values, naming them", "[app][config]") {
   test::TempDir dir;
   test::writeFile(dir / "a.ini", "[server]\nlisen = 1.2.3.4:1\n");
-  CHECK_THROWS_WITH(app::loadConfigFile(dir / "a.ini"), Catch::Contains("unknown key 'server.lisen'"));
+  CHECK_THROWS_WITH(config::loadConfigFile(dir / "a.ini"), Catch::Contains("unknown key 'server.lisen'"));
   test::writeFile(dir / "b.ini", "[password]\nmin_length = 4\n");
-  CHECK_THROWS_WITH(app::loadConfigFile(dir / "b.ini"), Catch::Contains("password.min_length"));
+  CHECK_THROWS_WITH(config::loadConfigFile(dir / "b.ini"), Catch::Contains("password.min_length"));
   test::writeFile(dir / "d.ini", "[saml]\nwant_authn_requests_signed = yes\n");
-  CHECK_THROWS_WITH(app::loadConfigFile(dir / "d.ini"), Catch::Contains("want_authn_requests_signed"));
+  CHECK_THROWS_WITH(config::loadConfigFile(dir / "d.ini"), Catch::Contains("want_authn_requests_signed"));
   test::writeFile(dir / "c.ini", "[server]\npublic_url = ftp://x\n");
-  CHECK_THROWS_WITH(app::loadConfigFile(dir / "c.ini"), Catch::Contains("public-url"));
-  CHECK_THROWS_WITH(app::loadConfigFile(dir / "missing.ini"), Catch::Contains("no such config file"));
+  CHECK_THROWS_WITH(config::loadConfigFile(dir / "c.ini"), Catch::Contains("public-url"));
+  CHECK_THROWS_WITH(config::loadConfigFile(dir / "missing.ini"), Catch::Contains("no such config file"));
 }
 
 TEST_CASE("listen accepts IPv6 in brackets and refuses a bad port", "[app][config]") {
-  app::Config c;
-  app::setListen(c, "[::1]:8443");
+  config::Config c;
+  config::setListen(c, "[::1]:8443");
   CHECK(c.listenHost == "::1");
-  CHECK_THROWS(app::setListen(c, "127.0.0.1:99999"));
-  CHECK_THROWS(app::setListen(c, "127.0.0.1"));
+  CHECK_THROWS(config::setListen(c, "127.0.0.1:99999"));
+  CHECK_THROWS(config::setListen(c, "127.0.0.1"));
 }

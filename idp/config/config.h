@@ -10,7 +10,7 @@
 #include "idp/auth/password_policy.h"
 #include "idp/crypto/keys.h"
 
-namespace propusk::app {
+namespace propusk::config {
 
 struct Config {
   std::filesystem::path dataDir = "var";
@@ -58,4 +58,4 @@ void setListen(Config& c, const std::string& hostPort);
 // Absolute http(s) URL without a trailing slash; throws ConfigError.
 void setPublicUrl(Config& c, const std::string& url);
 
-}  // namespace propusk::app
+}  // namespace propusk::config
