@@ -26,6 +26,7 @@
 #include "idp/sso/session_manager.h"
 #include "idp/sso/signing_keys.h"
 #include "idp/store/memory_replay_cache.h"
+#include "idp/store/shared_replay_cache.h"
 #include "idp/store/store.h"
 #include "idp/store/store_sp_directory.h"
 #include "idp/web/router.h"
@@ -111,9 +112,11 @@ int ServerApp::main(const std::vector<std::string>& args) {
     SystemRandom random;
     if (checkOnly_) {
       std::string storeState = "no store yet (created at start)";
-      if (std::filesystem::exists(config.storeFile())) {
-        // Only looks: checking a configuration must not migrate the store.
-        auto v = store::inspectSqliteStore(config.storeFile());
+      const auto where = config.storeLocation();
+      if (where.engine == store::StoreLocation::Engine::Postgresql || std::filesystem::exists(where.sqliteFile)) {
+        // Only looks: checking a configuration must not migrate the store (and a PostgreSQL
+        // server that cannot be reached is an error here, with its reason).
+        auto v = store::inspectStore(where);
         if (v.version > v.latest)
           throw store::StoreError("store schema version " + std::to_string(v.version) + " is newer than this build (" +
                                   std::to_string(v.latest) + ")");
@@ -126,7 +129,8 @@ int ServerApp::main(const std::vector<std::string>& args) {
     }
     if (std::filesystem::create_directories(config.dataDir))  // an existing dir keeps its owner's mode
       std::filesystem::permissions(config.dataDir, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace);
-    auto store = store::openSqliteStore(config.storeFile(), clock);
+    const bool shared = config.storeEngine == store::StoreLocation::Engine::Postgresql;
+    auto store = store::openStore(config.storeLocation(), clock);
     admin::KeySettings ks{config.keyAlgorithm, config.keyValidityDays, "Propusk IdP signing"};
     auto boot = admin::ensureInitialised(*store, ks, clock, random, "propusk");
     if (boot.createdKey) log.information("created signing key %s (%s)", boot.activeKey.id, boot.activeKey.algorithm);
@@ -155,7 +159,11 @@ int ServerApp::main(const std::vector<std::string>& args) {
     Poco::Net::SecureServerSocket socket(addr, 128, ctx);
 
     store::StoreSpDirectory spDirectory(*store, clock);
-    store::MemoryReplayCache replayCache;
+    // One instance per SQLite file: its replay cache lives in memory. On PostgreSQL every
+    // instance shares one (docs/store.md), so a message replayed to another is refused there.
+    store::MemoryReplayCache memoryReplay;
+    store::SharedReplayCache sharedReplay(*store);
+    saml::ReplayCache& replayCache = shared ? static_cast<saml::ReplayCache&>(sharedReplay) : memoryReplay;
     sso::SigningKeys signingKeys(*store, clock);
     sso::SessionPolicy sessionPolicy{config.sessionIdle, config.sessionAbsolute};
     sso::SessionManager sessions(*store, clock, random, sessionPolicy);
@@ -198,6 +206,7 @@ int ServerApp::main(const std::vector<std::string>& args) {
           if (tick % 60 == 0) {
             auto now = clock.now();
             store->purgeSessions(now - sessionPolicy.idle, now - sessionPolicy.absolute);
+            store->purgeExpired(now);  // pending requests, logout flows, shared replay IDs
           }
         } catch (const std::exception& e) {
           log.error("store housekeeping failed: %s", std::string(e.what()));
@@ -227,7 +236,8 @@ int ServerApp::main(const std::vector<std::string>& args) {
               << "  login:     " << base << "/login\n"
               << "  health:    " << base << "/healthz  " << base << "/readyz\n"
               << "  entityID:  " << config.idpEntityId() << "\n"
-              << "  data:      " << config.dataDir.string() << "\n";
+              << "  data:      " << config.dataDir.string() << "\n"
+              << "  store:     " << store->describe() << "\n";
     if (devData) {
       std::cout << "  demo user: " << devData->demoLogin << "  password: "
                 << (devData->demoPassword.empty() ? "see " + devData->demoPasswordFile.string() : devData->demoPassword)

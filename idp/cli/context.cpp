@@ -12,10 +12,11 @@ namespace propusk::cli {
 
 store::Store& Context::store() {
   if (!store_) {
-    auto file = config.storeFile();
-    if (!std::filesystem::exists(file))
-      throw CliError("store: no store at " + file.string() + "; run 'propuskctl init' first (or give --data DIR)");
-    store_ = store::openSqliteStore(file, clock);
+    auto where = config.storeLocation();
+    if (where.engine == store::StoreLocation::Engine::Sqlite && !std::filesystem::exists(where.sqliteFile))
+      throw CliError("store: no store at " + where.sqliteFile.string() +
+                     "; run 'propuskctl init' first (or give --data DIR)");
+    store_ = store::openStore(where, clock);
   }
   return *store_;
 }
@@ -30,7 +31,7 @@ store::Store& Context::createStore() {
     if (created)
       std::filesystem::permissions(config.dataDir, std::filesystem::perms::owner_all,
                                    std::filesystem::perm_options::replace, ec);
-    store_ = store::openSqliteStore(config.storeFile(), clock);
+    store_ = store::openStore(config.storeLocation(), clock);
   }
   return *store_;
 }

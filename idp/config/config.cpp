@@ -4,10 +4,13 @@
 #include <Poco/Util/IniFileConfiguration.h>
 
 #include <charconv>
+#include <fstream>
 #include <functional>
 #include <map>
 
 #include "idp/saml/messages/sp_metadata.h"
+#include "idp/store/postgres/pq_handles.h"
+#include "idp/store/sql/connection.h"
 
 namespace propusk::config {
 
@@ -27,6 +30,38 @@ void collectKeys(Poco::Util::AbstractConfiguration& cfg, const std::string& pref
   cfg.keys(prefix, keys);
   if (keys.empty() && !prefix.empty()) out.push_back(prefix);
   for (auto& k : keys) collectKeys(cfg, prefix.empty() ? k : prefix + "." + k, out);
+}
+
+// A libpq connection string, parsed by libpq itself; a password in it is refused (it would sit
+// in a file more people read than should know it: [store] password_file, or PGPASSWORD /
+// PGPASSFILE in the environment).
+std::string checkedConnection(const std::string& key, const std::string& v) {
+  std::map<std::string, std::string> kv;
+  try {
+    kv = store::postgres::parseConninfo(v);
+  } catch (const store::sql::SqlError& e) {
+    throw ConfigError(key + ": " + e.what());
+  }
+  if (kv.contains("password"))
+    throw ConfigError(key + ": must not hold the password (use [store] password_file, or PGPASSWORD / PGPASSFILE)");
+  return v;
+}
+
+// The first line of the file; refused when other users may read it (as libpq refuses such a
+// .pgpass), or when it is empty.
+std::string readPasswordFile(const std::string& key, const std::filesystem::path& path) {
+  std::error_code ec;
+  auto st = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::is_regular_file(st)) throw ConfigError(key + ": " + path.string() + ": no such file");
+  using P = std::filesystem::perms;
+  if ((st.permissions() & (P::group_all | P::others_all)) != P::none)
+    throw ConfigError(key + ": " + path.string() + " may be read by other users (chmod 600 it)");
+  std::ifstream in(path);
+  std::string line;
+  if (!in || !std::getline(in, line)) throw ConfigError(key + ": " + path.string() + ": cannot read");
+  while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+  if (line.empty()) throw ConfigError(key + ": " + path.string() + ": empty");
+  return line;
 }
 
 }  // namespace
@@ -62,6 +97,17 @@ Config loadConfigFile(const std::filesystem::path& file) {
   using Setter = std::function<void(const std::string&, const std::string&)>;
   const std::map<std::string, Setter> setters = {
       {"store.data_dir", [&](auto&, auto& v) { c.dataDir = std::filesystem::path(v).is_absolute() ? std::filesystem::path(v) : base / v; }},
+      {"server.data_dir", [&](auto&, auto& v) { c.dataDir = std::filesystem::path(v).is_absolute() ? std::filesystem::path(v) : base / v; }},
+      {"store.engine", [&](auto& k, auto& v) {
+         if (v == "sqlite") c.storeEngine = store::StoreLocation::Engine::Sqlite;
+         else if (v == "postgresql") c.storeEngine = store::StoreLocation::Engine::Postgresql;
+         else throw ConfigError(k + ": must be sqlite or postgresql");
+       }},
+      {"store.connection", [&](auto& k, auto& v) { c.storeConnection = checkedConnection(k, v); }},
+      {"store.password_file", [&](auto& k, auto& v) {
+         c.storePassword = readPasswordFile(k, std::filesystem::path(v).is_absolute() ? std::filesystem::path(v) : base / v);
+       }},
+      {"store.pool_size", [&](auto& k, auto& v) { c.storePoolSize = static_cast<std::size_t>(toNumber(k, v, 1, 64)); }},
       {"server.listen", [&](auto&, auto& v) { setListen(c, v); }},
       {"server.public_url", [&](auto&, auto& v) { setPublicUrl(c, v); }},
       {"saml.entity_id", [&](auto&, auto& v) { c.entityId = v; }},
@@ -106,7 +152,19 @@ Config loadConfigFile(const std::filesystem::path& file) {
       throw ConfigError(file.string() + ": " + e.what());
     }
   }
+  if (c.storeEngine == store::StoreLocation::Engine::Postgresql && c.storeConnection.empty())
+    throw ConfigError(file.string() + ": store.connection: required with engine = postgresql");
   return c;
+}
+
+store::StoreLocation Config::storeLocation() const {
+  store::StoreLocation l;
+  l.engine = storeEngine;
+  l.sqliteFile = storeFile();
+  l.connection = storeConnection;
+  l.password = storePassword;
+  l.poolSize = storePoolSize;
+  return l;
 }
 
 }  // namespace propusk::config

@@ -4,11 +4,13 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "idp/auth/password_hash.h"
 #include "idp/auth/password_policy.h"
 #include "idp/crypto/keys.h"
+#include "idp/store/store.h"
 
 namespace propusk::config {
 
@@ -33,7 +35,14 @@ struct Config {
   auth::PasswordPolicy passwordPolicy;
   auth::Argon2Params argon2;
 
+  // [store]: SQLite in dataDir (the default), or PostgreSQL (docs/store.md).
+  store::StoreLocation::Engine storeEngine = store::StoreLocation::Engine::Sqlite;
+  std::string storeConnection;                 // libpq keyword=value, never with a password
+  std::optional<std::string> storePassword;    // read from [store] password_file
+  std::size_t storePoolSize = 4;
+
   std::filesystem::path storeFile() const { return dataDir / "propusk.db"; }
+  store::StoreLocation storeLocation() const;
   std::string idpEntityId() const { return entityId.empty() ? publicUrl + "/saml/metadata" : entityId; }
 };
 
@@ -48,9 +57,9 @@ class ConfigError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Reads an INI file (sections [server], [store], [keys], [password], [saml], [session], [login]); a relative
-// store.data_dir is taken relative to the file's directory. Throws ConfigError naming the
-// file, key and reason.
+// Reads an INI file (sections [server], [store], [keys], [password], [saml], [session], [login],
+// [logout]); relative paths (data_dir, password_file) are taken relative to the file's
+// directory. Throws ConfigError naming the file, key and reason.
 Config loadConfigFile(const std::filesystem::path& file);
 
 // "HOST:PORT" or "[v6]:PORT" into listenHost/listenPort; throws ConfigError.

@@ -33,6 +33,7 @@ class SqlStore final : public Store {
   SqlStore(EngineParts parts, const Clock& clock);
 
   int schemaVersion() override;
+  std::string describe() const override { return parts_.label; }
   void ping() override;
 
   // users (aggregates/users.cpp)

@@ -54,6 +54,8 @@ class Store {
   virtual ~Store() = default;
 
   virtual int schemaVersion() = 0;
+  // Which database this is, for messages: the SQLite file, or "postgresql host=... dbname=...".
+  virtual std::string describe() const = 0;
   // A cheap round trip to the database (readiness); throws StoreError when it is unreachable.
   virtual void ping() = 0;
 

@@ -200,6 +200,9 @@ std::unique_ptr<sql::Connection> open(const ConnectionSettings& settings) {
   kv.try_emplace("connect_timeout", "5");
   kv.try_emplace("keepalives", "1");
   kv.try_emplace("keepalives_idle", "30");
+  // A database that stops answering (network gone) fails the call within 10 s instead of
+  // holding the request's thread until the kernel gives up on the connection.
+  kv.try_emplace("tcp_user_timeout", "10000");
   if (settings.password) kv["password"] = *settings.password;
   std::vector<const char*> keys, values;
   for (auto& [k, v] : kv) {
