@@ -3,10 +3,12 @@
 directory of the test's own, a free loopback port, started and stopped with pg_ctl — as the
 `postgres` user when run as root (PostgreSQL refuses to run as root).
 
-As a module: `PgServer(directory).start()` ... `.stop()`; `.conninfo(dbname)` for libpq.
+As a module: `PgServer().start()` ... `.stop()`; `.conninfo(dbname)` for libpq. The server's
+files go in a fresh directory under /tmp (the `postgres` user must be able to reach it, which
+a test's own private temporary directory does not allow).
 As a command (the ctest fixture of the store's unit tests):
-    pg_server.py start DIR    starts a server in DIR and writes its connection string to DIR/conninfo
-    pg_server.py stop DIR     stops it (by the PID in its postmaster.pid) and removes DIR
+    pg_server.py start DIR    starts a server; writes its connection string to DIR/conninfo
+    pg_server.py stop DIR     stops it (by the PID in its postmaster.pid) and removes its files
 """
 
 import glob
@@ -16,6 +18,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 
@@ -34,8 +37,8 @@ def free_port():
 
 
 class PgServer:
-    def __init__(self, directory, user="propusk", database="propusk"):
-        self.dir = os.path.abspath(directory)
+    def __init__(self, directory=None, user="propusk", database="propusk"):
+        self.dir = os.path.abspath(directory) if directory else tempfile.mkdtemp(prefix="propusk-pg-")
         self.data = os.path.join(self.dir, "data")
         self.user = user
         self.database = database
@@ -120,16 +123,22 @@ def main(argv):
     if len(argv) != 3 or argv[1] not in ("start", "stop"):
         print(__doc__, file=sys.stderr)
         return 2
-    directory = argv[2]
+    directory = os.path.abspath(argv[2])
+    where = os.path.join(directory, "server")
+    if os.path.exists(where):  # a server left by an interrupted run
+        with open(where, encoding="utf-8") as f:
+            PgServer(f.read().strip()).stop()
+        os.remove(where)
     if argv[1] == "start":
-        if os.path.exists(directory):  # a server left by an interrupted run
-            PgServer(directory).stop()
-        server = PgServer(directory).start()
+        os.makedirs(directory, exist_ok=True)
+        server = PgServer().start()
+        with open(where, "w", encoding="utf-8") as f:
+            f.write(server.dir + "\n")
         with open(os.path.join(directory, "conninfo"), "w", encoding="utf-8") as f:
             f.write(server.conninfo() + "\n")
-        print(f"PostgreSQL test server on 127.0.0.1:{server.port} ({directory})")
-        return 0
-    PgServer(directory).stop()
+        print(f"PostgreSQL test server on 127.0.0.1:{server.port} ({server.dir})")
+    else:
+        shutil.rmtree(directory, ignore_errors=True)
     return 0
 
 

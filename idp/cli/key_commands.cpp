@@ -51,13 +51,13 @@ int cmdInit(Context& ctx, const ParsedArgs& args) {
   auto b = admin::ensureInitialised(store, settings, ctx.clock, ctx.random, ctx.actor);
   if (ctx.json) {
     auto o = newJsonObject();
-    o->set("store", ctx.config.storeFile().string());
+    o->set("store", store.describe());
     o->set("schema_version", store.schemaVersion());
     o->set("active_key", keyJson(b.activeKey));
     o->set("created_key", b.createdKey);
     ctx.printJson(o);
   } else {
-    ctx.io.out << "store " << ctx.config.storeFile().string() << " (schema version " << store.schemaVersion() << ")\n"
+    ctx.io.out << "store " << store.describe() << " (schema version " << store.schemaVersion() << ")\n"
                << (b.createdKey ? "created" : "kept") << " active signing key " << b.activeKey.id << " ("
                << b.activeKey.algorithm << ")\n";
   }
