@@ -376,3 +376,155 @@ def new_id():
 def xml_attr(value):
     """Escapes text for a double-quoted XML attribute."""
     return value.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
+
+
+# ---------------------------------------------------------------- a load balancer in front
+
+NGINX_CONF = """\
+# Written by propusk_testlib.Nginx for one test run.
+{user}worker_processes 1;
+daemon off;
+pid {prefix}/nginx.pid;
+error_log {prefix}/error.log warn;
+events {{ worker_connections 512; }}
+http {{
+    client_body_temp_path {prefix}/tmp/body;
+    proxy_temp_path {prefix}/tmp/proxy;
+    fastcgi_temp_path {prefix}/tmp/fastcgi;
+    uwsgi_temp_path {prefix}/tmp/uwsgi;
+    scgi_temp_path {prefix}/tmp/scgi;
+    # One line per request: the client's tag, the status, and every upstream tried
+    # ("A, B" when nginx went on to the next one).
+    log_format tagged '$http_x_test_tag\\t$status\\t$upstream_addr\\t$upstream_status\\t$request_method\\t$uri\\t$msec';
+    access_log {prefix}/access.log tagged;
+    upstream propusk {{
+{servers}
+    }}
+    server {{
+        listen 127.0.0.1:{port} ssl;
+        ssl_certificate {cert};
+        ssl_certificate_key {key};
+        location / {{
+            proxy_pass https://propusk;
+            proxy_ssl_verify off;
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto https;
+            proxy_connect_timeout 2s;
+            proxy_read_timeout 30s;
+        }}
+    }}
+}}
+"""
+
+
+class Nginx:
+    """Debian's nginx as a TLS reverse proxy on a free loopback port (a self-signed certificate
+    made here) in front of `upstream_ports` (https://127.0.0.1:PORT each), round robin, one
+    worker process (so consecutive requests alternate). Runs in the foreground as a child of
+    the test (`-p DIR -c DIR/nginx.conf`, every file in DIR) and is stopped by its PID.
+
+    Its access log proves which upstream served a request: a client sends `X-Test-Tag: TAG`
+    and `upstream(TAG)` answers the upstream address(es) nginx logged for it."""
+
+    def __init__(self, directory, upstream_ports, fail_timeout=3):
+        self.binary = next((p for p in ("/usr/sbin/nginx", "/usr/bin/nginx") if os.access(p, os.X_OK)), None)
+        if self.binary is None:
+            raise AssertionError("nginx not installed (Debian package nginx; tools/install-deps)")
+        self.prefix = os.path.abspath(directory)
+        os.makedirs(os.path.join(self.prefix, "tmp"), exist_ok=True)
+        self.port = free_port()
+        self.base = f"https://127.0.0.1:{self.port}"
+        self.conf = os.path.join(self.prefix, "nginx.conf")
+        self.access_log = os.path.join(self.prefix, "access.log")
+        self.error_log = os.path.join(self.prefix, "error.log")
+        key, cert = openssl_key_cert(self.prefix, "nginx", cn="127.0.0.1")
+        servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout={fail_timeout}s;"
+                            for p in upstream_ports)
+        # As root the workers would run as nobody, who cannot enter the test's private
+        # directory: they stay root (loopback only, a test).
+        user = "user root;\n" if os.geteuid() == 0 else ""
+        write(self.conf, NGINX_CONF.format(user=user, prefix=self.prefix, servers=servers, port=self.port,
+                                           cert=cert, key=key))
+        self.proc = None
+
+    def start(self, deadline_s=10):
+        rc, out, err = run([self.binary, "-t", "-q", "-p", self.prefix, "-c", self.conf, "-e", self.error_log])
+        if rc != 0:
+            raise AssertionError(f"nginx -t refused the configuration: {err}")
+        self.proc = subprocess.Popen([self.binary, "-p", self.prefix, "-c", self.conf, "-e", self.error_log],
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + deadline_s
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"nginx exited with {self.proc.returncode}\n{self.errors()}")
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return self
+            except OSError:
+                time.sleep(0.05)
+        raise AssertionError(f"nginx not listening on {self.port} within {deadline_s}s\n{self.errors()}")
+
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    def stop(self, timeout=10):
+        """SIGQUIT (graceful: the master stops its worker), then SIGKILL to this PID."""
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        os.kill(self.proc.pid, signal.SIGQUIT)
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.kill(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+
+    def errors(self):
+        try:
+            with open(self.error_log, encoding="utf-8", errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def log(self):
+        """Every access-log line as a dict: tag, status, upstreams (list of "127.0.0.1:PORT"),
+        upstream_status, method, uri, time (seconds since the epoch)."""
+        entries = []
+        try:
+            with open(self.access_log, encoding="utf-8", errors="replace") as f:
+                lines = f.read().splitlines()
+        except FileNotFoundError:
+            return entries
+        for line in lines:
+            fields = line.split("\t")
+            if len(fields) != 7:
+                continue
+            tag, status, upstreams, upstream_status, method, uri, msec = fields
+            entries.append({"tag": "" if tag == "-" else tag, "status": int(status),
+                            "upstreams": [u.strip() for u in upstreams.split(",")
+                                          if u.strip() not in ("", "-")],
+                            "upstream_status": upstream_status, "method": method, "uri": uri,
+                            "time": float(msec)})
+        return entries
+
+    def entry(self, tag, deadline_s=3):
+        """The access-log entry of the request tagged `tag` (nginx writes it just after
+        answering, so it is waited for)."""
+        deadline = time.monotonic() + deadline_s
+        while True:
+            found = [e for e in self.log() if e["tag"] == tag]
+            if found:
+                if len(found) != 1:
+                    raise AssertionError(f"tag {tag} logged {len(found)} times: {found}")
+                return found[0]
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no access-log entry for tag {tag}")
+            time.sleep(0.02)
+
+    def upstream(self, tag):
+        """The upstream that answered the request tagged `tag` (the last one tried)."""
+        e = self.entry(tag)
+        if not e["upstreams"]:
+            raise AssertionError(f"request {tag} reached no upstream: {e}")
+        return e["upstreams"][-1]
