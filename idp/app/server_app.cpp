@@ -201,6 +201,15 @@ int ServerApp::main(const std::vector<std::string>& args) {
       std::unique_lock lock(m);
       for (int tick = 1; !wake.wait_for(lock, stop, std::chrono::seconds(1), [] { return false; }); ++tick) {
         if (stop.stop_requested()) return;
+        // Readiness follows the store: a probe every second, which also replaces connections
+        // lost while the database was away before a request meets them (docs/store.md).
+        try {
+          store->ping();
+          if (!webCtx.storeReachable.exchange(true)) log.warning("store reachable again: %s", store->describe());
+        } catch (const std::exception& e) {
+          if (webCtx.storeReachable.exchange(false)) log.error("store unreachable: %s", std::string(e.what()));
+          continue;
+        }
         try {
           store->checkpoint();
           if (tick % 60 == 0) {

@@ -36,11 +36,16 @@ int SqlStore::schemaVersion() {
                 [&](sql::Connection& db) { return migrations::schemaVersion(db, parts_.engine); });
 }
 
+// The writer and every open reader: a connection lost while the database was away is found
+// here (and opened again, or dropped to be opened on next use), not by a request.
 void SqlStore::ping() {
-  read("ping", [](sql::Connection& db) {
-    auto q = db.prepare("SELECT 1");
-    q.run();
-  });
+  auto ask = [](sql::Connection& db) { db.prepare("SELECT 1").run(); };
+  try {
+    writer_.direct(ask);
+    readers_.probe(ask);
+  } catch (const sql::SqlError& e) {
+    std::rethrow_exception(sql::storeError(parts_.label, "ping", e));
+  }
 }
 
 void SqlStore::useBackgroundCheckpoints() {

@@ -11,6 +11,8 @@ void HealthHandler::handleRequest(Poco::Net::HTTPServerRequest&, Poco::Net::HTTP
   if (!readiness_) return sendBody(resp, S::HTTP_OK, "text/plain; charset=utf-8", "ok\n");
   try {
     if (!ctx_.ready) return sendBody(resp, S::HTTP_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8", "starting\n");
+    if (!ctx_.storeReachable)
+      return sendBody(resp, S::HTTP_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8", "store unavailable\n");
     if (!admin::activeKey(ctx_.store))
       return sendBody(resp, S::HTTP_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8", "no active signing key\n");
     sendBody(resp, S::HTTP_OK, "text/plain; charset=utf-8", "ready\n");

@@ -42,6 +42,8 @@ struct WebContext {
   Poco::Logger& log;
   SsoServices* sso = nullptr;
   std::atomic<bool> ready{false};
+  // Whether the last probe of the store (every second, app/server_app.cpp) got through.
+  std::atomic<bool> storeReachable{true};
 
   bool https() const { return config.publicUrl.starts_with("https://"); }
 };

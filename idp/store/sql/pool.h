@@ -20,6 +20,8 @@ class ReaderPool {
   ReaderPool(Opener open, std::size_t size) : open_(std::move(open)), readers_(size ? size : 1) {}
 
   // f(Connection&) on a free reader if there is one, else on the one this thread hashes to.
+  // A connection found lost (the database restarted while it sat idle: nothing reports that
+  // until it is used) is opened again and f tried once more — reads are safe to repeat.
   template <class F>
   auto with(F&& f) {
     Reader& r = pick();
@@ -28,7 +30,29 @@ class ReaderPool {
       r.connection.reset();
       r.connection = open_();
     }
+    try {
+      return f(*r.connection);
+    } catch (const SqlError& e) {
+      if (!e.connectionLost()) throw;
+    }
+    r.connection.reset();
+    r.connection = open_();
     return f(*r.connection);
+  }
+
+  // Asks every open reader for a round trip; a lost one is dropped (opened again on next use).
+  // Throws the first error of a connection that is open and not lost, or of opening none.
+  void probe(const std::function<void(Connection&)>& ask) {
+    for (auto& r : readers_) {
+      std::lock_guard lock(r.mutex);
+      if (!r.connection) continue;
+      try {
+        ask(*r.connection);
+      } catch (const SqlError& e) {
+        r.connection.reset();
+        if (!e.connectionLost()) throw;
+      }
+    }
   }
 
  private:

@@ -71,10 +71,21 @@ void WriteQueue::commitBatch(const std::vector<Change*>& batch) noexcept {
       if (!c->error) c->error = storeError(label, std::string(c->op) + " (" + std::string(what) + ")", e);
   };
   Connection* db = nullptr;
-  try {
+  // Opening the transaction on a connection that was lost while idle (the database restarted)
+  // fails before anything is written: once on a new connection, that is safe to repeat.
+  auto begin = [&] {
     db = &writer_.connection();
     for (auto stmt : writer_.dialect_.beginWrite)
       if (!stmt.empty()) db->exec(stmt);
+  };
+  try {
+    try {
+      begin();
+    } catch (const SqlError& e) {
+      if (!e.connectionLost()) throw;
+      writer_.conn_.reset();
+      begin();
+    }
   } catch (const std::exception& e) {
     if (db) {
       try {

@@ -31,10 +31,19 @@ class Writer {
   Writer(Opener open, const Dialect& dialect, const Clock& clock, std::string label)
       : open_(std::move(open)), dialect_(dialect), clock_(clock), label_(std::move(label)) {}
 
-  // f(Connection&) with the writer to itself (autocommit).
+  // f(Connection&) with the writer to itself (autocommit). A connection found lost before
+  // f got an answer is opened again and f tried once more: the single statements run here
+  // are upserts, deletes and an insert-if-absent, so a repeat after a statement the server
+  // did apply errs only towards refusing (a message ID then counts as seen).
   template <class F>
   auto direct(F&& f) {
     std::lock_guard lock(mutex_);
+    try {
+      return f(connection());
+    } catch (const SqlError& e) {
+      if (!e.connectionLost()) throw;
+    }
+    conn_.reset();
     return f(connection());
   }
 

@@ -58,7 +58,8 @@ EngineFixture::EngineFixture(store::sql::Engine e, bool openStore) : engine(e) {
       admin->exec("CREATE SCHEMA " + schema);
     }
     location.engine = store::StoreLocation::Engine::Postgresql;
-    location.connection = server + " options='-csearch_path=" + schema + "'";
+    // application_name names this fixture's connections (tests may cut them on purpose).
+    location.connection = server + " options='-csearch_path=" + schema + "' application_name=" + schema;
     location.poolSize = 2;
   }
   if (openStore) store = store::openStore(location, clock);

@@ -3,6 +3,7 @@
 
 #include "idp/audit/audit_chain.h"
 #include "idp/store/store.h"
+#include "idp/store/postgres/pq_handles.h"
 #include "store/engines.h"
 #include "unit/support.h"
 
@@ -534,4 +535,33 @@ TEST_CASE("audit: two stores on one database keep one chain", "[store][audit]") 
   CHECK(events.back().seq == 96);
   CHECK_FALSE(audit::firstBrokenLink(events));
   CHECK(b->listAudit(0, 10000).size() == 96);
+}
+
+TEST_CASE("connections the database dropped are replaced without failing a request", "[store]") {
+  STORE_ENGINE_FIXTURE(f);
+  if (f.sqlite()) return;  // a file is not a server that restarts
+  auto u = bareUser("ivanov");
+  REQUIRE(f.store->addUser(u, rec("user.add", "ivanov")) == UserConflict::None);
+  REQUIRE(f.store->findUser("ivanov"));
+  f.store->putPendingRequest("p", "x", f.clock.now() + std::chrono::minutes(1));
+  // What a database restart does to idle connections: the server ends every backend of ours.
+  auto cut = [&] {
+    auto admin = store::postgres::open({f.location.connection + " application_name=cutter", std::nullopt});
+    auto q = admin->prepare("SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = ?");
+    q.bind(f.schema);
+    REQUIRE(q.step());
+    return q.statement().integer(0).value_or(0);
+  };
+  CHECK(cut() >= 2);  // the writer and at least one reader
+  CHECK(f.store->findUser("ivanov"));  // a reader: opened again, asked again
+  CHECK(cut() >= 1);
+  auto v = bareUser("petrov");
+  CHECK(f.store->addUser(v, rec("user.add", "petrov")) == UserConflict::None);  // a write: BEGIN again
+  CHECK(cut() >= 1);
+  CHECK(f.store->getPendingRequest("p", f.clock.now()) == "x");
+  CHECK(cut() >= 1);
+  f.store->ping();  // finds the lost ones and replaces them
+  CHECK(f.store->findUser("petrov"));
+  CHECK_FALSE(audit::firstBrokenLink(f.store->listAudit()));
+  CHECK(f.store->listAudit().size() == 2);  // each change written exactly once
 }
