@@ -12,7 +12,8 @@ const Dialect& Dialect::of(Engine e) {
   static const Dialect kSqlite{Engine::Sqlite, "MAX", {"BEGIN IMMEDIATE", ""}};
   // PostgreSQL: every writer (instance or propuskctl) takes this transaction-scoped advisory
   // lock first, so audit appends are serialised across instances (one chain, no fork, no gap).
-  static const Dialect kPostgres{Engine::Postgres, "GREATEST", {"BEGIN", "SELECT pg_advisory_xact_lock(7202611)"}};
+  // Both in one exec: one round trip to the server, not two.
+  static const Dialect kPostgres{Engine::Postgres, "GREATEST", {"BEGIN; SELECT pg_advisory_xact_lock(7202611)", ""}};
   return e == Engine::Sqlite ? kSqlite : kPostgres;
 }
 
