@@ -1,3 +1,4 @@
+#include <set>
 #include <catch2/catch.hpp>
 #include <thread>
 
@@ -564,4 +565,37 @@ TEST_CASE("connections the database dropped are replaced without failing a reque
   CHECK(f.store->findUser("petrov"));
   CHECK_FALSE(audit::firstBrokenLink(f.store->listAudit()));
   CHECK(f.store->listAudit().size() == 2);  // each change written exactly once
+}
+
+TEST_CASE("lockout: every failed login is counted, by concurrent threads and stores", "[store]") {
+  STORE_ENGINE_FIXTURE(f);
+  auto u = bareUser("guessed");
+  REQUIRE(f.store->addUser(u, rec("user.add", "guessed")) == UserConflict::None);
+  auto other = f.reopen();  // a second instance on the same database
+  const LockoutRule rule = [](int n) { return n >= 5 ? std::chrono::seconds(30 * (n - 4)) : std::chrono::seconds(0); };
+  auto audit = [](const FailedLogin& fl) {
+    return AuditRecord{"web", "login.failure", "guessed", "refused", "{\"failures\":" + std::to_string(fl.failures) + "}"};
+  };
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t)
+    threads.emplace_back([&, t] {
+      Store& s = t % 2 ? *other : *f.store;
+      for (int i = 0; i < 5; ++i) s.recordFailedLogin(u.id, f.clock.now(), rule, audit);
+    });
+  for (auto& t : threads) t.join();
+  auto after = f.store->findUser("guessed");
+  REQUIRE(after);
+  CHECK(after->failedLogins == 40);  // a read-modify-write of the row would lose some
+  REQUIRE(after->lockedUntil);
+  CHECK(*after->lockedUntil == f.clock.now() + std::chrono::seconds(30 * 36));
+  // Each count appears once in the audit, 1..40.
+  std::set<std::string> seen;
+  for (auto& e : f.store->listAudit(0, 1000))
+    if (e.record.action == "login.failure") seen.insert(e.record.details);
+  CHECK(seen.size() == 40);
+  // A right password clears the count and the backoff.
+  CHECK(f.store->recordSuccessfulLogin(u.id, f.clock.now(), std::nullopt, rec("login.success", "guessed")));
+  after = f.store->findUser("guessed");
+  CHECK(after->failedLogins == 0);
+  CHECK_FALSE(after->lockedUntil);
 }
