@@ -22,6 +22,8 @@ struct RegisteredSp {
   policy::AccountStatus minStatus = policy::AccountStatus::Simplified;
   bool allowSha1 = false;
   ResponseSigning signing = ResponseSigning::Both;
+  std::vector<std::string> upstreams;  // gateway: upstream names allowed, {"*"} all, empty none
+  bool localLogin = true;              // the password form is offered
 
   std::vector<X509*> signingCertificates() const {
     std::vector<X509*> v;

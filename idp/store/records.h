@@ -46,8 +46,41 @@ struct ServiceProvider {
   bool metadataSignatureVerified = false;
   std::optional<TimePoint> validUntil;   // from the metadata, if any
   std::string source;                    // file path or URL it was registered from
+  // Gateway (docs/gateway.md): the upstream IdPs (Upstream::name) this SP's users may log in
+  // through; {"*"} means every registered upstream, empty none (the default: local login only).
+  std::vector<std::string> upstreams;
+  bool localLogin = true;                // the password form is offered for this SP
   TimePoint createdAt{};
   TimePoint updatedAt{};
+};
+
+// Which attribute of an upstream's assertion finds an existing account to link to.
+enum class LinkKey { Snils, Inn, Email, None };
+
+// An upstream identity provider (gateway): its registered metadata, attribute map and policy.
+struct Upstream {
+  std::string name;                      // unique key: 1..32 of [a-z0-9-], starts with a letter
+  std::string entityId;                  // unique
+  std::string metadataXml;               // as registered (exact bytes)
+  std::string mapText;                   // the attribute map file as registered (identity/attribute_map.h)
+  std::string displayName;               // on the login page ("log in with ..."); defaults to name
+  policy::AccountStatus level = policy::AccountStatus::Simplified;  // the most it vouches for
+  LinkKey linkBy = LinkKey::None;
+  bool allowSha1 = false;
+  bool metadataSignatureVerified = false;
+  std::optional<TimePoint> validUntil;   // from the metadata, if any
+  std::string source;                    // file path or URL it was registered from
+  TimePoint createdAt{};
+  TimePoint updatedAt{};
+};
+
+// A Propusk account linked to a subject of an upstream (its persistent NameID).
+struct AccountLink {
+  std::string upstream;                  // Upstream::name
+  std::string subject;                   // the upstream's NameID value
+  std::int64_t userId = 0;
+  std::string login;                     // filled by reads
+  TimePoint linkedAt{};
 };
 
 // next: published in metadata, not yet signing (pre-announced for rollover);
@@ -76,6 +109,12 @@ struct Session {
   TimePoint lastSeenAt{};
   TimePoint authnInstant{};          // when the person last proved who they are
   std::string authnContextClassRef;
+  // Logged in through an upstream IdP (gateway): its name and the NameID it gave (so that its
+  // LogoutRequest finds this session), and what Single Logout needs to reach it (opaque JSON
+  // written by sso/, e.g. NameID format, qualifiers, SessionIndex). Empty for local logins.
+  std::string upstream;
+  std::string upstreamNameId;
+  std::string upstreamData;
 };
 
 // An SP that received an assertion in a session (what Single Logout must reach).
@@ -97,5 +136,7 @@ std::string_view keyStateName(KeyState s);
 std::optional<KeyState> parseKeyState(std::string_view s);
 std::string_view signModeName(SignMode m);              // "both", "assertion", "response"
 std::optional<SignMode> parseSignMode(std::string_view s);
+std::string_view linkKeyName(LinkKey k);                // "snils", "inn", "email", "none"
+std::optional<LinkKey> parseLinkKey(std::string_view s);
 
 }  // namespace propusk::store

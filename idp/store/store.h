@@ -142,6 +142,28 @@ class Store {
   // Deletes expired pending requests and replay digests; returns how many rows went.
   virtual std::size_t purgeExpired(TimePoint now) = 0;
 
+  // Upstream identity providers (gateway). putUpstream inserts or replaces by name; false
+  // (nothing written) when another upstream already has that entityID.
+  virtual bool putUpstream(const Upstream& upstream, const AuditRecord& audit) = 0;
+  virtual std::optional<Upstream> findUpstream(std::string_view name) = 0;
+  virtual std::optional<Upstream> findUpstreamByEntityId(std::string_view entityId) = 0;
+  virtual std::vector<Upstream> listUpstreams() = 0;  // ordered by name
+  // Also removes its account links (the accounts stay), audited as one change.
+  virtual bool removeUpstream(std::string_view name, const AuditRecord& audit) = 0;
+
+  // Accounts linked to upstream subjects. A subject links to at most one account.
+  virtual std::optional<AccountLink> findAccountLink(std::string_view upstream, std::string_view subject) = 0;
+  virtual std::vector<AccountLink> listAccountLinks(std::int64_t userId) = 0;  // ordered by upstream
+  // False (nothing written) when the subject is linked already or the user is gone.
+  virtual bool addAccountLink(const AccountLink& link, const AuditRecord& audit) = 0;
+  // A new account and its first link in one transaction (sets user.id); a conflict writes nothing.
+  virtual UserConflict addLinkedUser(User& user, const AccountLink& link, std::span<const AuditRecord> audits) = 0;
+  // The accounts whose SNILS, INN or (confirmed, compared case-insensitively) e-mail is
+  // `value`, ordered by login; empty for LinkKey::None.
+  virtual std::vector<User> findUsersByKey(LinkKey key, std::string_view value) = 0;
+  // Live sessions opened through `upstream` for its NameID `nameId` (its LogoutRequest).
+  virtual std::vector<Session> findUpstreamSessions(std::string_view upstream, std::string_view nameId) = 0;
+
   // Small settings (e.g. the pairwise-ID secret), audited like any change.
   virtual std::optional<std::string> getSetting(std::string_view name) = 0;
   virtual void putSetting(std::string_view name, std::string_view value, const AuditRecord& audit) = 0;

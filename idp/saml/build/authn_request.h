@@ -27,6 +27,7 @@ struct AuthnRequestInput {
   std::optional<RequestedAuthnContext> requestedAuthnContext;
   bool forceAuthn = false;
   bool isPassive = false;
+  std::optional<Scoping> scoping;  // samlp:Scoping after RequestedAuthnContext (gateway)
 };
 
 std::string_view comparisonName(AuthnContextComparison c);  // "exact", "minimum", ...

@@ -44,6 +44,9 @@ struct AssertionInput {
   std::chrono::seconds clockSkew = std::chrono::minutes(3); // NotBefore = now - skew
   std::optional<TimePoint> sessionNotOnOrAfter;
   std::vector<AttributeOut> attributes;  // empty: no AttributeStatement
+  // Gateway: saml:AuthenticatingAuthority elements in the AuthnContext (core §2.7.2.2), in
+  // order: the IdPs that authenticated the person (the upstream last).
+  std::vector<std::string> authenticatingAuthorities;
   // The IDs of the Response and of the Assertion (random.samlId() form), when the caller needs
   // them before the Response exists (sso::AssertionIssuer audits them before signing); new
   // random ones when empty.

@@ -17,6 +17,9 @@ struct SpMetadataInput {
   std::string acsUrl;                   // HTTP-POST AssertionConsumerService, index 0, default
   std::optional<std::string> sloUrl;    // HTTP-Redirect and HTTP-POST SingleLogoutService
   const X509* certificate = nullptr;    // KeyDescriptor use="signing" (and AuthnRequestsSigned)
+  // KeyDescriptor use="encryption" with EncryptionMethod elements (AES-GCM first, then
+  // AES-CBC; RSA-OAEP) when the SP can decrypt assertions (the gateway).
+  std::vector<const X509*> encryptionCertificates;
   std::vector<std::string> nameIdFormats;
   std::optional<std::string> displayName;  // mdui:DisplayName xml:lang="en"
   std::optional<TimePoint> validUntil;

@@ -27,6 +27,18 @@ struct RequestedAuthnContext {
   std::vector<std::string> classRefs;
 };
 
+// samlp:Scoping (core §3.4.1.2).
+struct IdpEntry {
+  std::string providerId;
+  std::optional<std::string> name;
+  std::optional<std::string> loc;
+};
+struct Scoping {
+  std::optional<unsigned> proxyCount;   // absent: no limit
+  std::vector<IdpEntry> idpList;        // IDPList/IDPEntry (GetComplete is not followed)
+  std::vector<std::string> requesterIds;
+};
+
 struct AuthnRequest {
   xml::XmlDocPtr doc;
   xmlNode* root = nullptr;
@@ -46,6 +58,7 @@ struct AuthnRequest {
   bool isPassive = false;
   bool hasSubject = false;
   bool hasScoping = false;
+  std::optional<Scoping> scoping;
 };
 
 // Secure parse + schema validation + typed read. Refuses anything that is not a

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <set>
 #include <span>
@@ -31,6 +32,17 @@ struct ResponseExpectations {
   bool checkTime = true;                   // false: the time-window step is skipped
   bool allowSha1 = false;
   const std::set<std::string, std::less<>>* seenIds = nullptr;  // Response/Assertion IDs already accepted
+  // The gateway's replay cache (one-time use across instances): called by the replay step with
+  // the Assertion ID (and the Response ID) and the time until which it must be remembered;
+  // false: used before. Consulted only after every other step passed, so that a forged
+  // message cannot burn an ID. Set either this or seenIds, or neither.
+  std::function<bool(std::string_view id, TimePoint until)> rememberOnce;
+  // Keys that may decrypt an EncryptedAssertion (and an EncryptedID). Empty: an
+  // EncryptedAssertion is refused at parse, as today (samlflow holds no key).
+  std::span<const EVP_PKEY* const> decryptionKeys;
+  // Gateway: a ProxyRestriction Count="0" is refused (core §2.5.1.6: the assertion must not
+  // be used to issue another).
+  bool willProxy = false;
 };
 
 struct CheckReport {
@@ -65,6 +77,13 @@ struct ResponseVerification {
   std::optional<std::string> authnContextClassRef;
   std::optional<TimePoint> notOnOrAfter;  // the earliest of Conditions and the bearer data
   std::vector<SamlAttribute> attributes;
+  bool assertionEncrypted = false;     // it came as an EncryptedAssertion and was decrypted
+  std::optional<std::string> nameQualifier;
+  std::optional<std::string> spNameQualifier;
+  std::optional<TimePoint> authnInstant;
+  std::optional<TimePoint> sessionNotOnOrAfter;
+  std::vector<std::string> authenticatingAuthorities;  // AuthnContext/AuthenticatingAuthority, in order
+  std::optional<unsigned> proxyCount;  // Conditions/ProxyRestriction Count, if any
 
   bool ok() const { return !failedStep; }
   bool statusNotSuccess() const { return failedStep && *failedStep == "status"; }
@@ -72,7 +91,9 @@ struct ResponseVerification {
 
 // Runs, in this order, stopping at the first failure:
 //   parse           secure parse, schema-valid samlp:Response (or saml:Assertion), Version 2.0,
-//                   at most one Assertion, no EncryptedAssertion
+//                   at most one Assertion or EncryptedAssertion (refused without decryptionKeys)
+//   decrypt         an EncryptedAssertion decrypted in place with decryptionKeys (skipped
+//                   when there is none); an EncryptedID in the Subject likewise
 //   issuer          Response Issuer (if present, Format entity) and Assertion Issuer = the IdP
 //   signature       every ds:Signature present verifies with an IdP key and covers its own
 //                   element; the Assertion used is covered (its own or the Response's)
@@ -85,6 +106,7 @@ struct ResponseVerification {
 //   time-window     Conditions NotBefore/NotOnOrAfter and bearer NotOnOrAfter, with the skew
 //   audience        every AudienceRestriction names our entityID (at least one present)
 //   authn-statement an AuthnStatement, SessionNotOnOrAfter not past
+//   proxy           with willProxy, no ProxyRestriction Count="0" (skipped otherwise)
 //   replay          neither the Response nor the Assertion ID was accepted before
 ResponseVerification verifyResponse(std::string_view xml, const ResponseExpectations& expect);
 
