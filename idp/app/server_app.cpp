@@ -25,6 +25,7 @@
 #include "idp/sso/login_service.h"
 #include "idp/sso/session_manager.h"
 #include "idp/sso/signing_keys.h"
+#include "idp/sso/gateway.h"
 #include "idp/store/memory_replay_cache.h"
 #include "idp/store/shared_replay_cache.h"
 #include "idp/store/store.h"
@@ -185,7 +186,15 @@ int ServerApp::main(const std::vector<std::string>& args) {
     logoutSettings.soapTimeout = config.backChannelTimeout;
     sso::LogoutService logoutService(*store, spDirectory, replayCache, signingKeys, clock, random, soapClient,
                                      logoutSettings);
-    web::SsoServices ssoServices{spDirectory, replayCache, sessions, logins, issuer, &logoutService};
+    sso::UpstreamDirectory upstreams(*store, clock);
+    sso::GatewaySettings gatewaySettings;
+    gatewaySettings.spEntityId = config.publicUrl + "/saml/sp/metadata";
+    gatewaySettings.acsUrl = config.publicUrl + "/saml/acs";
+    gatewaySettings.sloUrl = config.publicUrl + "/saml/sp/slo";
+    gatewaySettings.idpEntityId = config.idpEntityId();
+    gatewaySettings.clockSkew = config.clockSkew;
+    sso::Gateway gateway(*store, upstreams, signingKeys, replayCache, clock, random, gatewaySettings);
+    web::SsoServices ssoServices{spDirectory, replayCache, sessions, logins, issuer, &logoutService, &gateway};
     signingKeys.active();  // fail at start, not at the first login, if the key is unusable
 
     web::WebContext webCtx{config, *store, clock, random, log};

@@ -21,6 +21,10 @@ inline constexpr std::string_view kUnsupportedBinding = "urn:oasis:names:tc:SAML
 inline constexpr std::string_view kAuthnFailed = "urn:oasis:names:tc:SAML:2.0:status:AuthnFailed";
 inline constexpr std::string_view kUnknownPrincipal = "urn:oasis:names:tc:SAML:2.0:status:UnknownPrincipal";
 inline constexpr std::string_view kPartialLogout = "urn:oasis:names:tc:SAML:2.0:status:PartialLogout";
+// A proxying IdP's (core §3.4.1.5.1).
+inline constexpr std::string_view kProxyCountExceeded = "urn:oasis:names:tc:SAML:2.0:status:ProxyCountExceeded";
+inline constexpr std::string_view kNoAvailableIDP = "urn:oasis:names:tc:SAML:2.0:status:NoAvailableIDP";
+inline constexpr std::string_view kNoSupportedIDP = "urn:oasis:names:tc:SAML:2.0:status:NoSupportedIDP";
 }  // namespace status
 
 std::string_view statusCodeUri(StatusCode code);

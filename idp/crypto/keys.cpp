@@ -219,6 +219,11 @@ EvpPkeyPtr duplicateKey(const EVP_PKEY* key) {
   return copy;
 }
 
+X509Ptr shareCertificate(X509* cert) {
+  if (X509_up_ref(cert) != 1) throw std::runtime_error("X509_up_ref failed: " + drainOpensslErrors());
+  return X509Ptr(cert);
+}
+
 Result<X509Ptr> loadCertificatePem(std::string_view pem) {
   if (pem.empty()) return invalid("empty certificate");
   if (pem.size() > kMaxPemBytes) return invalid("certificate file too large");

@@ -35,6 +35,8 @@ Result<EvpPkeyPtr> loadPrivateKeyPem(std::string_view pem);
 // object and takes the key's lock on every signature; threads signing with copies of their
 // own neither share nor wait for it. Throws std::runtime_error when OpenSSL fails.
 EvpPkeyPtr duplicateKey(const EVP_PKEY* key);
+// Another reference to the same certificate (X509_up_ref), owned by the returned handle.
+X509Ptr shareCertificate(X509* cert);
 Result<X509Ptr> loadCertificatePem(std::string_view pem);
 // Base64 DER as found in ds:X509Certificate (whitespace allowed).
 Result<X509Ptr> loadCertificateBase64Der(std::string_view b64);

@@ -9,6 +9,7 @@
 #include "idp/policy/pairwise.h"
 #include "idp/saml/build/response.h"
 #include "idp/saml/validation/request_context.h"
+#include "idp/sso/gateway.h"
 
 namespace propusk::sso {
 
@@ -64,6 +65,19 @@ Result<std::string> AssertionIssuer::issue(const store::User& user, const store:
   in.authnInstant = session.authnInstant;
   in.sessionIndex = policy::sessionIndex(pairwiseSecret(), session.idHash, spId, in.nameId);
   in.authnContextClassRef = request.authnContextClassRef;
+  if (!session.upstream.empty()) {
+    // Logged in through an upstream IdP: the SP learns which (core §2.7.2.2), and the class
+    // the upstream reported, never a stronger one of ours.
+    auto up = decodeUpstreamSession(session.upstreamData);
+    if (!up) return responderError("session " + session.idHash.substr(0, 16) + ": unreadable upstream data");
+    if (!upstreamSatisfies(request, up->authnContextClassRef))
+      return withRemedy(fail(StatusCode::Responder, status::kNoAuthnContext,
+                             "the upstream authenticated the person with " + up->authnContextClassRef +
+                                 ", which the SP's RequestedAuthnContext does not accept"),
+                        "the SP asks for an authentication context the upstream did not give");
+    in.authnContextClassRef = up->authnContextClassRef;
+    in.authenticatingAuthorities = up->authenticatingAuthorities;
+  }
   in.validity = settings_.assertionValidity;
   in.clockSkew = settings_.clockSkew;
   in.sessionNotOnOrAfter = session.createdAt + settings_.sessionAbsolute;

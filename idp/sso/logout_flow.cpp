@@ -51,7 +51,13 @@ bool LogoutFlow::partial() const {
 
 LogoutTarget* LogoutFlow::nextFrontChannel() {
   for (auto& t : targets)
-    if (t.outcome == LogoutOutcome::Pending) return &t;
+    if (t.outcome == LogoutOutcome::Pending && !t.upstream) return &t;
+  return nullptr;
+}
+
+LogoutTarget* LogoutFlow::pendingUpstream() {
+  for (auto& t : targets)
+    if (t.outcome == LogoutOutcome::Pending && t.upstream) return &t;
   return nullptr;
 }
 
@@ -88,6 +94,10 @@ std::string encodeFlow(const LogoutFlow& flow) {
     j->set("relay_state", t.relayState);
     j->set("detail", t.detail);
     j->set("sent", seconds(t.sentAt));
+    if (t.upstream) {
+      j->set("upstream", true);
+      j->set("upstream_data", t.upstreamData);
+    }
     targets->add(j);
   }
   o.set("targets", targets);
@@ -129,6 +139,8 @@ std::optional<LogoutFlow> decodeFlow(std::string_view json) {
       t.relayState = j->optValue<std::string>("relay_state", "");
       t.detail = j->getValue<std::string>("detail");
       t.sentAt = fromSeconds(j->getValue<Poco::Int64>("sent"));
+      t.upstream = j->optValue<bool>("upstream", false);
+      t.upstreamData = j->optValue<std::string>("upstream_data", "");
       f.targets.push_back(std::move(t));
     }
     return f;

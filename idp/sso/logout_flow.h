@@ -38,6 +38,10 @@ struct LogoutTarget {
   std::string relayState;
   std::string detail;     // why Failed/Unreachable (logs, audit and the person's page)
   TimePoint sentAt{};
+  // The upstream IdP the session came from (gateway), not an SP: spEntityId holds its name,
+  // and the browser goes there last, once every SP had its turn (web/slo_flow.cpp).
+  bool upstream = false;
+  std::string upstreamData;  // store::Session::upstreamData (qualifiers for its LogoutRequest)
 };
 
 // The SP whose LogoutRequest started the logout; absent when the person pressed "sign out"
@@ -61,8 +65,10 @@ struct LogoutFlow {
 
   // Some participant was not logged out (PartialLogout, core §3.7.3.2).
   bool partial() const;
-  // The first target the browser still has to visit, or nullptr.
+  // The first SP the browser still has to visit, or nullptr (the upstream comes after).
   LogoutTarget* nextFrontChannel();
+  // The upstream IdP, when it still has to be visited; nullptr otherwise.
+  LogoutTarget* pendingUpstream();
   // The target the browser was sent to and that has not answered yet, or nullptr.
   LogoutTarget* awaiting();
 };

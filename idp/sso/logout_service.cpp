@@ -7,6 +7,7 @@
 #include "idp/core/printable.h"
 #include "idp/saml/bindings/soap.h"
 #include "idp/saml/validation/logout_steps.h"
+#include "idp/sso/gateway.h"
 #include "idp/xml/schema.h"
 
 namespace propusk::sso {
@@ -108,7 +109,7 @@ SessionMatch LogoutService::matchSessions(const saml::LogoutRequest& req, const 
 }
 
 LogoutFlow LogoutService::begin(const store::Session& session, std::optional<LogoutInitiator> initiator,
-                                const std::string& actor, bool byOperator, bool frontChannel) {
+                                const std::string& actor, bool byOperator, bool frontChannel, bool tellUpstream) {
   LogoutFlow flow;
   flow.id = random_.token(24);
   flow.login = session.login;
@@ -152,6 +153,25 @@ LogoutFlow LogoutService::begin(const store::Session& session, std::optional<Log
     if (t.outcome != LogoutOutcome::Pending && t.channel != LogoutChannel::Soap) auditTarget(flow, t);
     flow.targets.push_back(std::move(t));
   }
+  if (!session.upstream.empty() && tellUpstream) {
+    // Gateway: the upstream IdP's session ends too (its SLO, through the browser, last).
+    LogoutTarget t;
+    t.upstream = true;
+    t.spEntityId = session.upstream;
+    t.nameId = session.upstreamNameId;
+    t.upstreamData = session.upstreamData;
+    if (auto up = decodeUpstreamSession(session.upstreamData)) {
+      t.nameIdFormat = up->nameIdFormat;
+      t.sessionIndex = up->sessionIndex.value_or("");
+    }
+    t.channel = LogoutChannel::Redirect;
+    if (!frontChannel) {
+      t.outcome = LogoutOutcome::Unreachable;
+      t.detail = "the upstream IdP is told through the browser and no browser is present";
+      auditTarget(flow, t);
+    }
+    flow.targets.push_back(std::move(t));
+  }
   // The SOAP calls run side by side: the person (or the SP that asked) waits for the slowest
   // one, at most soapTimeout, not for the sum.
   std::vector<std::future<void>> calls;
@@ -186,7 +206,7 @@ LogoutFlow LogoutService::begin(const store::Session& session, std::optional<Log
   for (auto& c : calls) c.get();
   for (auto& t : flow.targets)
     if (t.channel == LogoutChannel::Soap) auditTarget(flow, t);
-  if (flow.nextFrontChannel()) save(flow);
+  if (flow.nextFrontChannel() || flow.pendingUpstream()) save(flow);
   return flow;
 }
 

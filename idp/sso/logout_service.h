@@ -78,8 +78,11 @@ class LogoutService {
   // Ends `session` (audited as session.logout) and reaches its other participants: SOAP ones
   // at once, front-channel ones left Pending in the returned flow when `frontChannel`, else
   // Unreachable. `actor` names who ended it (a login, an SP, or cli:…).
+  // A session opened through an upstream IdP (gateway) gets the upstream as its last target,
+  // reached through the browser (web/slo_flow.cpp), unless `tellUpstream` is false (the
+  // upstream itself asked) or there is no browser (then Unreachable).
   LogoutFlow begin(const store::Session& session, std::optional<LogoutInitiator> initiator,
-                   const std::string& actor, bool byOperator, bool frontChannel);
+                   const std::string& actor, bool byOperator, bool frontChannel, bool tellUpstream = true);
 
   // The LogoutRequest that sends the browser to the next front-channel SP (marked Sent and
   // the flow saved), or nullopt when none is left. A target whose request cannot be built

@@ -1,5 +1,6 @@
 #include "idp/sso/pending_request.h"
 
+#include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
@@ -18,6 +19,17 @@ std::string encodePending(const PendingRequest& p) {
   o.set("force_authn", p.forceAuthn);
   o.set("is_passive", p.isPassive);
   o.set("created", static_cast<Poco::Int64>(p.createdAt.time_since_epoch().count()));
+  auto list = [&](const char* name, const std::vector<std::string>& v) {
+    if (v.empty()) return;
+    Poco::JSON::Array a;
+    for (auto& x : v) a.add(x);
+    o.set(name, a);
+  };
+  if (!p.requestedComparison.empty()) o.set("rac_comparison", p.requestedComparison);
+  list("rac_class_refs", p.requestedClassRefs);
+  if (p.proxyCount) o.set("proxy_count", static_cast<Poco::Int64>(*p.proxyCount));
+  list("idp_list", p.idpList);
+  list("requester_ids", p.requesterIds);
   std::ostringstream ss;
   o.stringify(ss);
   return ss.str();
@@ -37,6 +49,15 @@ std::optional<PendingRequest> decodePending(std::string_view json) {
     p.forceAuthn = o->getValue<bool>("force_authn");
     p.isPassive = o->getValue<bool>("is_passive");
     p.createdAt = TimePoint{std::chrono::seconds(o->getValue<Poco::Int64>("created"))};
+    auto list = [&](const char* name, std::vector<std::string>& v) {
+      if (auto a = o->getArray(name))
+        for (std::size_t i = 0; i < a->size(); ++i) v.push_back(a->getElement<std::string>(i));
+    };
+    if (o->has("rac_comparison")) p.requestedComparison = o->getValue<std::string>("rac_comparison");
+    list("rac_class_refs", p.requestedClassRefs);
+    if (o->has("proxy_count")) p.proxyCount = static_cast<unsigned>(o->getValue<Poco::Int64>("proxy_count"));
+    list("idp_list", p.idpList);
+    list("requester_ids", p.requesterIds);
     return p;
   } catch (const Poco::Exception&) {
     return std::nullopt;

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "idp/core/clock.h"
 
@@ -20,6 +21,14 @@ struct PendingRequest {
   bool forceAuthn = false;
   bool isPassive = false;
   TimePoint createdAt{};
+
+  // Passed on when the person logs in through an upstream IdP (gateway, docs/gateway.md):
+  // the SP's RequestedAuthnContext, and its Scoping (core §3.4.1.2).
+  std::string requestedComparison;                  // "exact", "minimum"...; empty: none requested
+  std::vector<std::string> requestedClassRefs;
+  std::optional<unsigned> proxyCount;               // how many more proxy steps the SP allows
+  std::vector<std::string> idpList;                 // IDPList ProviderIDs (empty: no list)
+  std::vector<std::string> requesterIds;            // RequesterIDs the SP's request carried
 };
 
 std::string encodePending(const PendingRequest& p);

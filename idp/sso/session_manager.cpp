@@ -7,7 +7,19 @@ namespace propusk::sso {
 
 std::string SessionManager::hashToken(std::string_view token) { return crypto::toHex(crypto::sha256(token)); }
 
-SessionManager::Created SessionManager::create(const store::User& user, std::string classRef, const std::string& remote) {
+namespace {
+void setVia(store::Session& s, const SessionManager::Via* via) {
+  s.upstream = via ? via->upstream : std::string();
+  s.upstreamNameId = via ? via->nameId : std::string();
+  s.upstreamData = via ? via->data : std::string();
+}
+std::string viaJson(const SessionManager::Via* via) {
+  return via ? R"(,"upstream":)" + jsonString(via->upstream) : std::string();
+}
+}  // namespace
+
+SessionManager::Created SessionManager::create(const store::User& user, std::string classRef, const std::string& remote,
+                                               const Via* via) {
   Created c;
   c.token = random_.token(32);
   auto now = clock_.now();
@@ -16,14 +28,15 @@ SessionManager::Created SessionManager::create(const store::User& user, std::str
   c.session.login = user.login;
   c.session.createdAt = c.session.lastSeenAt = c.session.authnInstant = now;
   c.session.authnContextClassRef = std::move(classRef);
+  setVia(c.session, via);
   // The audit names the session by a prefix of its hash: enough to correlate, useless as a cookie.
   store_.createSession(c.session, {user.login, "session.create", c.session.idHash.substr(0, 16), "ok",
-                                   R"({"remote":)" + jsonString(remote) + "}"});
+                                   R"({"remote":)" + jsonString(remote) + viaJson(via) + "}"});
   return c;
 }
 
 std::optional<SessionManager::Created> SessionManager::reauthenticate(const store::Session& old, std::string classRef,
-                                                                      const std::string& remote) {
+                                                                      const std::string& remote, const Via* via) {
   Created c;
   c.token = random_.token(32);
   auto now = clock_.now();
@@ -31,9 +44,10 @@ std::optional<SessionManager::Created> SessionManager::reauthenticate(const stor
   c.session.idHash = hashToken(c.token);
   c.session.lastSeenAt = c.session.authnInstant = now;
   c.session.authnContextClassRef = std::move(classRef);
+  setVia(c.session, via);
   if (!store_.renewSession(old.idHash, c.session,
                            {old.login, "session.reauthenticate", c.session.idHash.substr(0, 16), "ok",
-                            R"({"previous":)" + jsonString(old.idHash.substr(0, 16)) + R"(,"remote":)" + jsonString(remote) + "}"}))
+                            R"({"previous":)" + jsonString(old.idHash.substr(0, 16)) + R"(,"remote":)" + jsonString(remote) + viaJson(via) + "}"}))
     return std::nullopt;
   return c;
 }

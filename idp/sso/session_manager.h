@@ -25,13 +25,20 @@ class SessionManager {
     std::string token;  // goes into the cookie, nowhere else
     store::Session session;
   };
-  Created create(const store::User& user, std::string authnContextClassRef, const std::string& remote);
+  // Logged in through an upstream IdP (gateway): recorded with the session (store::Session).
+  struct Via {
+    std::string upstream;  // its name
+    std::string nameId;    // the NameID it gave
+    std::string data;      // sso::encodeUpstreamSession
+  };
+  Created create(const store::User& user, std::string authnContextClassRef, const std::string& remote,
+                 const Via* via = nullptr);
   // ForceAuthn inside a live session of the same user: a new token and id (no fixation),
   // a new AuthnInstant, the same participants (Single Logout must still reach them) and the
   // same creation time (the absolute timeout still counts from the first login).
   // nullopt when `old` is gone meanwhile.
   std::optional<Created> reauthenticate(const store::Session& old, std::string authnContextClassRef,
-                                        const std::string& remote);
+                                        const std::string& remote, const Via* via = nullptr);
   // The live session for a cookie token; expired ones are removed and yield nullopt.
   std::optional<store::Session> resolve(std::string_view token);
   void destroy(std::string_view token, const std::string& reason);

@@ -1,5 +1,6 @@
 #include "idp/sso/signing_keys.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "idp/admin/key_ring.h"
@@ -54,6 +55,38 @@ std::shared_ptr<const LoadedKey> SigningKeys::active() {
   if (!key || !cert) throw std::runtime_error("active key " + k->id + " cannot be loaded");
   current_ = std::make_shared<LoadedKey>(k->id, std::move(*key), std::move(*cert));
   return current_;
+}
+
+std::vector<std::shared_ptr<const LoadedKey>> SigningKeys::published() {
+  auto now = clock_.now();
+  {
+    std::lock_guard lock(mutex_);
+    if (publishedRead_ && now - publishedAt_ < std::chrono::seconds(5)) return published_;
+  }
+  auto rows = admin::publishedKeys(store_);  // store I/O outside our lock
+  std::vector<std::shared_ptr<const LoadedKey>> loaded;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& row : rows) {
+      auto same = std::find_if(published_.begin(), published_.end(), [&](auto& k) { return k->id == row.id; });
+      if (same != published_.end()) {
+        loaded.push_back(*same);
+        continue;
+      }
+      auto key = crypto::loadPrivateKeyPem(row.privateKeyPem);
+      auto cert = crypto::loadCertificatePem(row.certificatePem);
+      if (!key || !cert) continue;
+      try {
+        loaded.push_back(std::make_shared<LoadedKey>(row.id, std::move(*key), std::move(*cert)));
+      } catch (const std::runtime_error&) {
+        // a key that does not match its certificate decrypts nothing
+      }
+    }
+    published_ = loaded;
+    publishedAt_ = now;
+    publishedRead_ = true;
+  }
+  return loaded;
 }
 
 }  // namespace propusk::sso

@@ -56,6 +56,10 @@ class SigningKeys {
   SigningKeys(store::Store& store, const Clock& clock) : store_(store), clock_(clock) {}
   // Throws std::runtime_error when no key is active or it cannot be loaded.
   std::shared_ptr<const LoadedKey> active();
+  // The keys metadata publishes (next, active, previous), loaded: what may decrypt an
+  // assertion an upstream encrypted to a certificate it read from our SP metadata, before or
+  // after a rotation. A key that cannot be loaded is left out.
+  std::vector<std::shared_ptr<const LoadedKey>> published();
 
  private:
   store::Store& store_;
@@ -63,6 +67,9 @@ class SigningKeys {
   std::mutex mutex_;
   std::shared_ptr<const LoadedKey> current_;
   TimePoint checkedAt_{};
+  std::vector<std::shared_ptr<const LoadedKey>> published_;
+  TimePoint publishedAt_{};
+  bool publishedRead_ = false;
 };
 
 }  // namespace propusk::sso

@@ -1,5 +1,7 @@
 #include "idp/web/http_util.h"
 
+#include <openssl/crypto.h>
+
 #include <stdexcept>
 
 #include "idp/saml/bindings/redirect.h"
@@ -55,5 +57,9 @@ void setCookie(Poco::Net::HTTPServerResponse& resp, std::string_view name, std::
 }
 
 std::string remoteAddress(const Poco::Net::HTTPServerRequest& req) { return req.clientAddress().host().toString(); }
+
+bool sameToken(std::string_view a, std::string_view b) {
+  return !a.empty() && a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
 
 }  // namespace propusk::web

@@ -33,6 +33,9 @@ struct CookieOptions {
 };
 void setCookie(Poco::Net::HTTPServerResponse& resp, std::string_view name, std::string_view value, const CookieOptions& o);
 
+// Constant-time comparison of two secrets (CSRF tokens, flow secrets); false when either is empty.
+bool sameToken(std::string_view a, std::string_view b);
+
 std::string remoteAddress(const Poco::Net::HTTPServerRequest& req);
 
 }  // namespace propusk::web

@@ -1,12 +1,13 @@
 #include "idp/web/login_handler.h"
 
-#include <openssl/crypto.h>
-
 #include "idp/saml/sp_directory.h"
 #include "idp/sso/login_service.h"
 #include "idp/sso/logout_service.h"
 #include "idp/sso/pending_request.h"
 #include "idp/sso/session_manager.h"
+#include "idp/core/json_text.h"
+#include "idp/core/printable.h"
+#include "idp/web/gateway_handler.h"
 #include "idp/web/http_util.h"
 #include "idp/web/pages.h"
 #include "idp/web/respond.h"
@@ -34,14 +35,18 @@ void sendExpired(WebContext& ctx, Poco::Net::HTTPServerResponse& resp) {
                              "Вернитесь в сервис и начните вход заново.", "Go back to the service and sign in again."));
 }
 
-// What the person is signing in to, as the SP names itself (mdui:DisplayName).
-std::string serviceName(WebContext& ctx, const sso::PendingRequest& p) {
-  auto sp = ctx.sso->sps.find(p.spEntityId);
-  return sp ? saml::displayNameFor(sp->metadata) : p.spEntityId;
-}
-
-bool sameToken(const std::string& a, const std::string& b) {
-  return !a.empty() && a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+// The page for a pending request: what the person is signing in to, as the SP names itself
+// (mdui:DisplayName), and the ways in it allows.
+LoginPage pageFor(WebContext& ctx, const std::string& flow, const std::string& csrf, const sso::PendingRequest& p) {
+  LoginPage page{flow, csrf, p.spEntityId, "", std::nullopt, std::nullopt};
+  if (auto sp = ctx.sso->sps.find(p.spEntityId)) {
+    page.serviceName = saml::displayNameFor(sp->metadata);
+    auto choices = loginChoices(ctx, *sp, p);
+    page.localLogin = choices.local;
+    for (auto& up : choices.upstreams)
+      page.upstreams.emplace_back(up->name(), up->row.displayName.empty() ? up->name() : up->row.displayName);
+  }
+  return page;
 }
 
 }  // namespace
@@ -61,7 +66,7 @@ void LoginHandler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::H
       csrf = ctx_.random.token(24);
       setCookie(resp, kCsrfCookie, csrf, {"/login", ctx_.https(), "Strict", std::nullopt});
     }
-    return sendLoginPage(ctx_, resp, HttpStatus::HTTP_OK, {flow, csrf, serviceName(ctx_, *pending), "", std::nullopt, std::nullopt});
+    return sendLoginPage(ctx_, resp, HttpStatus::HTTP_OK, pageFor(ctx_, flow, csrf, *pending));
   }
 
   auto form = parseForm(takeBody(req));  // within kMaxFormBody (request_body.h)
@@ -77,11 +82,36 @@ void LoginHandler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::H
   auto data = flow.empty() || flow.size() > 64 ? std::nullopt : ctx_.store.getPendingRequest(flow, now);
   auto pending = data ? sso::decodePending(*data) : std::nullopt;
   if (!pending) return sendExpired(ctx_, resp);
+  auto sp = ctx_.sso->sps.find(pending->spEntityId);
+  if (!sp) return sendExpired(ctx_, resp);
+  auto choices = loginChoices(ctx_, *sp, *pending);
+
+  if (upstream_) {
+    // Only an upstream this SP allows for this request; the page offered no other.
+    const std::string name = field("upstream");
+    for (auto& up : choices.upstreams)
+      if (up->name() == name) {
+        ctx_.store.removePendingRequest(flow);  // the upstream login carries the request on
+        return startUpstreamLogin(ctx_, req, resp, *up, *pending);
+      }
+    ctx_.store.appendAudit({"web", "login.upstream-refused", printable(name, 64), "refused",
+                            R"({"sp":)" + jsonString(pending->spEntityId) + "}"});
+    return sendErrorPage(ctx_, resp, HttpStatus::HTTP_FORBIDDEN, "Этот способ входа недоступен для сервиса",
+                         "This way of signing in is not offered for the service",
+                         "upstream '" + printable(name, 64) + "' not allowed for " + pending->spEntityId);
+  }
+  if (!choices.local) {
+    ctx_.store.appendAudit({"web", "login.local-refused", pending->spEntityId, "refused", "{}"});
+    return sendErrorPage(ctx_, resp, HttpStatus::HTTP_FORBIDDEN, "Вход по паролю недоступен для сервиса",
+                         "Password sign-in is not offered for the service",
+                         "local login disabled for " + pending->spEntityId);
+  }
 
   std::string username = field("username");
   if (username.size() > 256) username.resize(256);
   auto result = ctx_.sso->logins.authenticate(username, field("password"), remoteAddress(req));
-  LoginPage page{flow, csrf, serviceName(ctx_, *pending), username, std::nullopt, std::nullopt};
+  LoginPage page = pageFor(ctx_, flow, csrf, *pending);
+  page.username = username;
   switch (result.outcome) {
     case sso::LoginOutcome::BadCredentials:
       page.errorRu = "Неверный логин или пароль.";
@@ -100,30 +130,10 @@ void LoginHandler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::H
     }
     case sso::LoginOutcome::Ok: break;
   }
-  // A new session id at every login (session fixation). The same person re-authenticating
-  // (ForceAuthn) keeps the session's SPs for Single Logout; a different person's old session
-  // ends, with back-channel logout to its SPs.
-  std::optional<sso::SessionManager::Created> created;
-  if (auto oldToken = cookie(req, kSessionCookie)) {
-    if (auto old = ctx_.sso->sessions.resolve(*oldToken)) {
-      if (old->userId == result.user->id) {
-        created = ctx_.sso->sessions.reauthenticate(*old, pending->authnContextClassRef, remoteAddress(req));
-      } else if (ctx_.sso->logout) {
-        auto flow = ctx_.sso->logout->begin(*old, std::nullopt, result.user->login, false, false);
-        ctx_.sso->logout->finish(flow);
-      } else {
-        ctx_.sso->sessions.destroy(*oldToken, "replaced by another person's login");
-      }
-    }
-  }
-  if (!created) created = ctx_.sso->sessions.create(*result.user, pending->authnContextClassRef, remoteAddress(req));
-  // SameSite=None: the SP's POST-binding AuthnRequest is a cross-site POST that must carry
-  // the session; browsers accept None only with Secure.
-  setCookie(resp, kSessionCookie, created->token,
-            {"/", ctx_.https(), ctx_.https() ? "None" : "Lax", std::nullopt});
+  auto session = startSession(ctx_, req, resp, *result.user, pending->authnContextClassRef);
   setCookie(resp, kCsrfCookie, "", {"/login", ctx_.https(), "Strict", 0});
   ctx_.store.removePendingRequest(flow);
-  completeSso(ctx_, req, resp, created->session, *pending);
+  completeSso(ctx_, req, resp, session, *pending);
 }
 
 }  // namespace propusk::web

@@ -6,15 +6,18 @@
 
 namespace propusk::web {
 
-// GET /login?flow=ID shows the form; POST /login checks CSRF and the password, starts the
-// session (a new id every login) and finishes the pending SSO.
+// GET /login?flow=ID shows the form (the password form and/or "log in with NAME" for each
+// upstream IdP the SP allows); POST /login checks CSRF and the password, starts the session
+// (a new id every login) and finishes the pending SSO; POST /login/upstream (`upstream`
+// true) checks CSRF and sends the browser to the chosen upstream IdP.
 class LoginHandler : public Poco::Net::HTTPRequestHandler {
  public:
-  explicit LoginHandler(WebContext& ctx) : ctx_(ctx) {}
+  explicit LoginHandler(WebContext& ctx, bool upstream = false) : ctx_(ctx), upstream_(upstream) {}
   void handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) override;
 
  private:
   WebContext& ctx_;
+  bool upstream_;
 };
 
 }  // namespace propusk::web

@@ -1,5 +1,3 @@
-#include <openssl/crypto.h>
-
 #include "idp/saml/sp_directory.h"
 #include "idp/sso/logout_service.h"
 #include "idp/sso/session_manager.h"
@@ -15,10 +13,6 @@ namespace propusk::web {
 namespace {
 
 using HttpStatus = Poco::Net::HTTPResponse::HTTPStatus;
-
-bool sameToken(const std::string& a, const std::string& b) {
-  return !a.empty() && a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
-}
 
 void sendPage(WebContext& ctx, Poco::Net::HTTPServerResponse& resp, HttpStatus status, const std::string& html) {
   addSecurityHeaders(resp, ctx.https());

@@ -46,13 +46,22 @@ std::string renderLoginPage(const LoginPage& p, const std::string& styleNonce) {
   if (!p.serviceName.empty())
     s += "<p>Сервис <span class=\"en\">/ Service</span>: <b>" + htmlEscape(p.serviceName) + "</b></p>\n";
   if (p.errorRu) s += "<p class=\"err\" role=\"alert\">" + htmlEscape(*p.errorRu) + "<br><span class=\"en\">" + htmlEscape(p.errorEn.value_or("")) + "</span></p>\n";
-  s += "<form method=\"post\" action=\"/login\">\n" + hidden("flow", p.flow) + hidden("csrf", p.csrf) +
-       "<label for=\"username\">Логин <span class=\"en\">/ Login</span></label>\n"
-       "<input type=\"text\" id=\"username\" name=\"username\" autocomplete=\"username\" required autofocus value=\"" +
-       htmlEscape(p.username) +
-       "\">\n<label for=\"password\">Пароль <span class=\"en\">/ Password</span></label>\n"
-       "<input type=\"password\" id=\"password\" name=\"password\" autocomplete=\"current-password\" required>\n"
-       "<button type=\"submit\">Войти / Sign in</button>\n</form>\n</body></html>\n";
+  if (p.localLogin)
+    s += "<form method=\"post\" action=\"/login\">\n" + hidden("flow", p.flow) + hidden("csrf", p.csrf) +
+         "<label for=\"username\">Логин <span class=\"en\">/ Login</span></label>\n"
+         "<input type=\"text\" id=\"username\" name=\"username\" autocomplete=\"username\" required autofocus value=\"" +
+         htmlEscape(p.username) +
+         "\">\n<label for=\"password\">Пароль <span class=\"en\">/ Password</span></label>\n"
+         "<input type=\"password\" id=\"password\" name=\"password\" autocomplete=\"current-password\" required>\n"
+         "<button type=\"submit\">Войти / Sign in</button>\n</form>\n";
+  if (!p.upstreams.empty()) {
+    s += p.localLogin ? "<p>Или <span class=\"en\">/ Or</span>:</p>\n" : "";
+    for (auto& [name, display] : p.upstreams)
+      s += "<form method=\"post\" action=\"/login/upstream\">\n" + hidden("flow", p.flow) + hidden("csrf", p.csrf) +
+           hidden("upstream", name) + "<button type=\"submit\">Войти через " + htmlEscape(display) +
+           " / Log in with " + htmlEscape(display) + "</button>\n</form>\n";
+  }
+  s += "</body></html>\n";
   return s;
 }
 

@@ -14,6 +14,10 @@ struct LoginPage {
   std::string serviceName;  // the SP's entityID (or mdui:DisplayName later)
   std::string username;     // re-filled after a failure
   std::optional<std::string> errorRu, errorEn;
+  // Gateway: "log in with NAME" for each upstream IdP the SP allows (name, display name), each
+  // its own POST form to /login/upstream; and whether the password form is shown at all.
+  std::vector<std::pair<std::string, std::string>> upstreams = {};
+  bool localLogin = true;
 };
 std::string renderLoginPage(const LoginPage& p, const std::string& styleNonce);
 

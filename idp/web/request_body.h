@@ -64,7 +64,10 @@ inline constexpr BodyLimit kBodyLimits[] = {
     {"/saml/sso", kMaxSamlPostBody, "web", "authn-request.refused", "binding"},
     {"/saml/slo", kMaxSamlPostBody, "web", "logout.request.refused", "binding"},
     {"/saml/soap", kMaxSoapBody, "soap", "logout.request.refused", "soap"},
+    {"/saml/acs", kMaxSamlPostBody, "web", "upstream.response.refused", "binding"},
+    {"/saml/sp/slo", kMaxSamlPostBody, "web", "upstream.logout.refused", "binding"},
     {"/login", kMaxFormBody, {}, {}, {}},
+    {"/login/upstream", kMaxFormBody, {}, {}, {}},
     {"/logout", kMaxFormBody, {}, {}, {}},
 };
 

@@ -5,6 +5,7 @@
 #include <Poco/URI.h>
 
 #include "idp/core/printable.h"
+#include "idp/web/gateway_handler.h"
 #include "idp/web/health_handler.h"
 #include "idp/web/login_handler.h"
 #include "idp/web/request_body.h"
@@ -83,14 +84,21 @@ Poco::Net::HTTPRequestHandler* Router::createRequestHandler(const Poco::Net::HTT
   else if (path == "/saml/sso") h = (get || m == "POST") ? new SsoHandler(ctx_, false) : nullptr;
   else if (path == "/saml/sso/unsolicited") h = get ? new SsoHandler(ctx_, true) : nullptr;
   else if (path == "/login") h = (get || m == "POST") ? new LoginHandler(ctx_) : nullptr;
+  else if (path == "/login/upstream") h = m == "POST" ? new LoginHandler(ctx_, true) : nullptr;
+  else if (path == "/saml/acs") h = (get || m == "POST") ? new AcsHandler(ctx_) : nullptr;
+  else if (path == "/saml/sp/metadata") h = get ? new SpMetadataHandler(ctx_) : nullptr;
+  else if (path == "/saml/sp/slo") h = (get || m == "POST") ? new SpSloHandler(ctx_) : nullptr;
   else if (path == "/saml/slo") h = (get || m == "POST") ? new SloHandler(ctx_) : nullptr;
   else if (path == "/saml/soap") h = m == "POST" ? new SoapHandler(ctx_) : nullptr;
   else if (path == "/logout") h = (get || m == "POST") ? new LogoutHandler(ctx_) : nullptr;
   else return new Guarded(ctx_, req, new ErrorPage(ctx_, Status::HTTP_NOT_FOUND));
   if (!h) {
-    bool postToo = path == "/saml/sso" || path == "/login" || path == "/saml/slo" || path == "/logout";
+    bool postToo = path == "/saml/sso" || path == "/login" || path == "/saml/slo" || path == "/logout" ||
+                   path == "/saml/acs" || path == "/saml/sp/slo";
     return new Guarded(ctx_, req, new ErrorPage(ctx_, Status::HTTP_METHOD_NOT_ALLOWED,
-                                                path == "/saml/soap" ? "POST" : postToo ? "GET, HEAD, POST" : "GET, HEAD"));
+                                                path == "/saml/soap" || path == "/login/upstream" ? "POST"
+                                                : postToo                                           ? "GET, HEAD, POST"
+                                                                                                    : "GET, HEAD"));
   }
   return new Guarded(ctx_, req, h, bodyLimitFor(path, m));
 }

@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 
 #include "idp/saml/sp_directory.h"
+#include "idp/sso/gateway.h"
 #include "idp/sso/logout_service.h"
 #include "idp/sso/session_manager.h"
 #include "idp/web/http_util.h"
@@ -69,6 +70,28 @@ void continueLogout(WebContext& ctx, Poco::Net::HTTPServerResponse& resp, sso::L
     if (!secret.empty()) setCookie(resp, kLogoutCookie, flow.id + "." + secret, logoutCookieOptions(ctx, std::nullopt));
     return sendOutgoing(ctx, resp, next->message, next->destination);
   }
+  // Every SP had its turn: the upstream IdP the session came from (gateway) is last. Its
+  // answer comes to /saml/sp/slo (web/gateway_handler.cpp), which continues from here.
+  while (sso::LogoutTarget* up = flow.pendingUpstream()) {
+    if (!ctx.sso->gateway) {
+      up->outcome = sso::LogoutOutcome::Unreachable;
+      up->detail = "no gateway";
+      break;
+    }
+    up->relayState = ctx.random.token(24);
+    std::string destination;
+    auto msg = ctx.sso->gateway->logoutRequest(*up, destination);
+    if (!msg) {
+      up->outcome = sso::LogoutOutcome::Failed;
+      up->detail = "cannot build its LogoutRequest: " + msg.error().detail;
+      continue;
+    }
+    up->outcome = sso::LogoutOutcome::Sent;
+    up->sentAt = ctx.clock.now();
+    logout.save(flow);
+    if (!secret.empty()) setCookie(resp, kLogoutCookie, flow.id + "." + secret, logoutCookieOptions(ctx, std::nullopt));
+    return sendOutgoing(ctx, resp, *msg, destination);
+  }
   logout.finish(flow);
   setCookie(resp, kLogoutCookie, "", logoutCookieOptions(ctx, 0));
   if (flow.initiator) {
@@ -82,6 +105,10 @@ void continueLogout(WebContext& ctx, Poco::Net::HTTPServerResponse& resp, sso::L
   }
   std::vector<LogoutResultLine> lines;
   for (auto& t : flow.targets) {
+    if (t.upstream) {
+      lines.push_back({t.spEntityId, t.outcome == sso::LogoutOutcome::Done});
+      continue;
+    }
     auto sp = ctx.sso->sps.find(t.spEntityId);
     lines.push_back({sp ? saml::displayNameFor(sp->metadata) : t.spEntityId, t.outcome == sso::LogoutOutcome::Done});
   }

@@ -2,14 +2,13 @@
 
 #include <openssl/crypto.h>
 
-#include "idp/core/base64.h"
 #include "idp/core/json_text.h"
 #include "idp/core/printable.h"
-#include "idp/saml/bindings/redirect.h"
 #include "idp/saml/validation/logout_steps.h"
 #include "idp/sso/logout_service.h"
 #include "idp/sso/session_manager.h"
 #include "idp/web/http_util.h"
+#include "idp/web/inbound.h"
 #include "idp/web/refusal.h"
 #include "idp/web/respond.h"
 #include "idp/web/slo_flow.h"
@@ -22,44 +21,8 @@ namespace {
 
 using HttpStatus = Poco::Net::HTTPResponse::HTTPStatus;
 
-struct Incoming {
-  saml::Binding binding = saml::Binding::Redirect;
-  bool isRequest = true;  // SAMLRequest, else SAMLResponse
-  std::string xml;
-  std::optional<std::string> relayState;
-  saml::QuerySignature qs;
-};
-
-// Fills `in` as far as the message can be read: RelayState first, so that an SP's unreadable
-// answer can still be tied to the logout it belongs to.
-Status decode(Poco::Net::HTTPServerRequest& req, Incoming& in) {
-  if (req.getMethod() == "POST") {
-    in.binding = saml::Binding::Post;
-    auto form = parseForm(takeBody(req));  // within kMaxSamlPostBody (request_body.h)
-    if (!form) return std::unexpected(form.error());
-    if (auto r = form->find("RelayState"); r != form->end()) in.relayState = r->second;
-    auto rq = form->find("SAMLRequest"), rs = form->find("SAMLResponse");
-    if ((rq == form->end()) == (rs == form->end()))
-      return requestDenied("exactly one of SAMLRequest and SAMLResponse is needed");
-    in.isRequest = rq != form->end();
-    auto decoded = base64Decode((in.isRequest ? rq : rs)->second, 256 * 1024);
-    if (!decoded) return requestDenied("base64: " + decoded.error().detail);
-    in.xml = std::move(*decoded);
-    return {};
-  }
-  const std::string query = rawQuery(req);
-  for (auto [name, value] : saml::splitQuery(query)) {
-    if (name == "RelayState") in.relayState = saml::urlDecode(value);
-    if (name == "SAMLResponse") in.isRequest = false;
-  }
-  auto m = saml::decodeRedirect(query);
-  if (!m) return std::unexpected(m.error());
-  in.isRequest = m->param == "SAMLRequest";
-  in.xml = std::move(m->xml);
-  in.relayState = m->relayState;
-  in.qs = {m->sigAlg, m->signature, m->signedOctets};
-  return {};
-}
+using Incoming = InboundMessage;
+constexpr InboundRules kSloRules{.redirect = true, .post = true, .requests = true, .responses = true};
 
 void refusedPage(WebContext& ctx, Poco::Net::HTTPServerResponse& resp, const std::string& detail) {
   sendErrorPage(ctx, resp, HttpStatus::HTTP_BAD_REQUEST, "Запрос на выход отклонён", "Sign-out request refused", detail);
@@ -106,7 +69,7 @@ void handleLogoutRequest(WebContext& ctx, Poco::Net::HTTPServerRequest& req, Poc
     recordRefusal(ctx, "web", "logout.request.refused", {"-", false, remoteAddress(req)}, "", "parse", parsed.error());
     return refusedPage(ctx, resp, parsed.error().detail);
   }
-  auto rc = logoutStepContext(ctx, in.binding, ctx.config.publicUrl + "/saml/slo", &in.qs);
+  auto rc = logoutStepContext(ctx, in.binding, ctx.config.publicUrl + "/saml/slo", &in.querySignature);
   auto ok = saml::runLogoutRequestSteps(*parsed, rc);
   const std::string issuer = rc.sp ? rc.sp->metadata.entityId : parsed->issuer.value_or("-");
   auto answer = [&](StatusCode top, std::string_view second) {
@@ -181,7 +144,7 @@ void handleLogoutResponse(WebContext& ctx, Poco::Net::HTTPServerRequest& req, Po
     if (flow) return giveUpOnAwaited(ctx, resp, *flow, "parse", parsed.error().detail);
     return refusedPage(ctx, resp, parsed.error().detail);
   }
-  auto rc = logoutStepContext(ctx, in.binding, ctx.config.publicUrl + "/saml/slo", &in.qs);
+  auto rc = logoutStepContext(ctx, in.binding, ctx.config.publicUrl + "/saml/slo", &in.querySignature);
   auto ok = saml::runLogoutResponseSteps(*parsed, rc);
   const std::string issuer = rc.sp ? rc.sp->metadata.entityId : parsed->issuer.value_or("-");
   if (!ok) {
@@ -219,10 +182,11 @@ void handleLogoutResponse(WebContext& ctx, Poco::Net::HTTPServerRequest& req, Po
 
 void SloHandler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) {
   Incoming in;
-  if (auto st = decode(req, in); !st) {
+  if (auto st = decodeInbound(req, kSloRules, in); !st) {
     auto flow = in.isRequest ? std::nullopt : awaitingFlow(ctx_, req, in.relayState);
     recordRefusal(ctx_, "web", in.isRequest ? "logout.request.refused" : "logout.response.refused",
-                  {"-", false, remoteAddress(req)}, "", "binding", st.error());
+                  {"-", false, remoteAddress(req)}, "", "binding",
+                  Error{StatusCode::Requester, status::kRequestDenied, st.error().detail});
     if (flow) return giveUpOnAwaited(ctx_, resp, *flow, "binding", st.error().detail);
     return refusedPage(ctx_, resp, st.error().detail);
   }

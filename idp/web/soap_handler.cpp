@@ -4,6 +4,7 @@
 #include "idp/saml/validation/logout_steps.h"
 #include "idp/sso/logout_service.h"
 #include "idp/web/http_util.h"
+#include "idp/web/inbound.h"
 #include "idp/web/refusal.h"
 #include "idp/web/respond.h"
 #include "idp/web/slo_flow.h"
@@ -33,12 +34,14 @@ void fault(WebContext& ctx, Poco::Net::HTTPServerResponse& resp, saml::SoapFault
 
 void SoapHandler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) {
   auto& logout = *ctx_.sso->logout;
-  auto inner = saml::unwrapSoap(takeBody(req));  // within kMaxSoapBody (request_body.h)
-  if (!inner) return fault(ctx_, resp, inner.error().code, {"-", false, remoteAddress(req)}, "soap", Error{StatusCode::Requester, {}, inner.error().detail});
-  if (inner->localName != "LogoutRequest" || inner->namespaceUri != "urn:oasis:names:tc:SAML:2.0:protocol")
+  InboundMessage in;
+  if (auto ok = decodeInbound(req, {.soap = true}, in); !ok)
+    return fault(ctx_, resp, ok.error().soapFault, {"-", false, remoteAddress(req)}, "soap",
+                 Error{StatusCode::Requester, {}, ok.error().detail});
+  if (in.soapElement != "LogoutRequest" || in.soapNamespace != "urn:oasis:names:tc:SAML:2.0:protocol")
     return fault(ctx_, resp, saml::SoapFaultCode::Client, {"-", false, remoteAddress(req)}, "soap",
-                 Error{StatusCode::Requester, {}, "unsupported SOAP request " + printable(inner->localName, 60) + " (only LogoutRequest)"});
-  auto parsed = saml::parseLogoutRequest(inner->xml, *xml::SchemaSet::shared());
+                 Error{StatusCode::Requester, {}, "unsupported SOAP request " + printable(in.soapElement, 60) + " (only LogoutRequest)"});
+  auto parsed = saml::parseLogoutRequest(in.xml, *xml::SchemaSet::shared());
   if (!parsed) return fault(ctx_, resp, saml::SoapFaultCode::Client, {"-", false, remoteAddress(req)}, "parse", parsed.error());
 
   auto rc = logoutStepContext(ctx_, saml::Binding::Soap, ctx_.config.publicUrl + "/saml/soap", nullptr);

@@ -2,6 +2,9 @@
 
 #include "idp/core/json_text.h"
 #include "idp/sso/assertion_issuer.h"
+#include "idp/sso/logout_service.h"
+#include "idp/web/http_util.h"
+#include "idp/web/sso_handler.h"
 #include "idp/web/pages.h"
 #include "idp/web/respond.h"
 
@@ -40,6 +43,29 @@ void sendSamlError(WebContext& ctx, Poco::Net::HTTPServerResponse& resp, const s
     return;
   }
   sendAutoPost(ctx, resp, acsUrl, *xml, relayState);
+}
+
+store::Session startSession(WebContext& ctx, Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp,
+                            const store::User& user, const std::string& authnContextClassRef,
+                            const sso::SessionManager::Via* via) {
+  std::optional<sso::SessionManager::Created> created;
+  if (auto oldToken = cookie(req, kSessionCookie)) {
+    if (auto old = ctx.sso->sessions.resolve(*oldToken)) {
+      if (old->userId == user.id) {
+        created = ctx.sso->sessions.reauthenticate(*old, authnContextClassRef, remoteAddress(req), via);
+      } else if (ctx.sso->logout) {
+        auto flow = ctx.sso->logout->begin(*old, std::nullopt, user.login, false, false);
+        ctx.sso->logout->finish(flow);
+      } else {
+        ctx.sso->sessions.destroy(*oldToken, "replaced by another person's login");
+      }
+    }
+  }
+  if (!created) created = ctx.sso->sessions.create(user, authnContextClassRef, remoteAddress(req), via);
+  // SameSite=None: the SP's POST-binding AuthnRequest is a cross-site POST that must carry
+  // the session; browsers accept None only with Secure.
+  setCookie(resp, kSessionCookie, created->token, {"/", ctx.https(), ctx.https() ? "None" : "Lax", std::nullopt});
+  return created->session;
 }
 
 DeferredAudit::~DeferredAudit() {

@@ -7,6 +7,7 @@
 
 #include "idp/saml/sp_directory.h"
 #include "idp/sso/pending_request.h"
+#include "idp/sso/session_manager.h"
 #include "idp/store/records.h"
 #include "idp/web/web_context.h"
 
@@ -37,6 +38,14 @@ class DeferredAudit {
 void completeSso(WebContext& ctx, Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp,
                  const store::Session& session, const sso::PendingRequest& pending,
                  DeferredAudit* requestAudit = nullptr);
+
+// A person has just proved who they are (password, or an upstream IdP's assertion): a new
+// session id (no fixation) in the cookie. The same person re-authenticating keeps the session's
+// SPs for Single Logout; another person's session in this browser ends first (back-channel
+// logout of its SPs). Returns the new session.
+store::Session startSession(WebContext& ctx, Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp,
+                            const store::User& user, const std::string& authnContextClassRef,
+                            const sso::SessionManager::Via* via = nullptr);
 
 // A signed error Response posted to an ACS from metadata, with the RelayState if any.
 void sendSamlError(WebContext& ctx, Poco::Net::HTTPServerResponse& resp, const saml::RegisteredSp& sp,

@@ -1,14 +1,15 @@
 #include "idp/web/sso_handler.h"
 
-#include "idp/core/base64.h"
 #include "idp/core/json_text.h"
 #include "idp/core/printable.h"
-#include "idp/saml/bindings/redirect.h"
 #include "idp/saml/messages/authn_request.h"
 #include "idp/saml/validation/steps.h"
 #include "idp/sso/pending_request.h"
 #include "idp/sso/session_manager.h"
+#include "idp/saml/build/authn_request.h"
+#include "idp/web/gateway_handler.h"
 #include "idp/web/http_util.h"
+#include "idp/web/inbound.h"
 #include "idp/web/refusal.h"
 #include "idp/web/respond.h"
 #include "idp/web/sso_flow.h"
@@ -40,6 +41,21 @@ void proceed(WebContext& ctx, Poco::Net::HTTPServerRequest& req, Poco::Net::HTTP
   if (auto token = cookie(req, kSessionCookie)) session = ctx.sso->sessions.resolve(*token);
   if (session && !pending.forceAuthn) return completeSso(ctx, req, resp, *session, pending, &audit);
   audit.flush();
+  // Gateway: one upstream and no password form — straight to the upstream (IsPassive and
+  // ForceAuthn go with the request); no way in at all — the SP is told why.
+  auto choices = loginChoices(ctx, sp, pending);
+  if (!choices.local && choices.upstreams.size() == 1)
+    return startUpstreamLogin(ctx, req, resp, *choices.upstreams.front(), pending);
+  if (!choices.local && choices.upstreams.empty()) {
+    Error none{StatusCode::Responder,
+               pending.proxyCount && *pending.proxyCount == 0 && !sp.upstreams.empty() ? status::kProxyCountExceeded
+                                                                                        : status::kNoAvailableIDP,
+               "no way to log in for this request: local login is off for the SP and no upstream it allows is left "
+               "(IDPList, ProxyCount, or none registered)"};
+    ctx.store.appendAudit({"web", "authn-request.no-idp", sp.metadata.entityId, "refused",
+                           R"({"detail":)" + jsonString(none.detail) + "}"});
+    return sendSamlError(ctx, resp, sp, pending.acsUrl, pending.requestId, pending.relayState, none);
+  }
   if (pending.isPassive)
     return sendSamlError(ctx, resp, sp, pending.acsUrl, pending.requestId, pending.relayState,
                          Error{StatusCode::Responder, status::kNoPassive, "no session for an IsPassive request"});
@@ -60,29 +76,13 @@ void SsoHandler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTT
 }
 
 void SsoHandler::handleAuthnRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) {
-  saml::QuerySignature qs;
-  std::string xmlText;
-  std::optional<std::string> relayState;
-  saml::Binding binding;
-  if (req.getMethod() == "POST") {
-    binding = saml::Binding::Post;
-    auto form = parseForm(takeBody(req));  // within kMaxSamlPostBody (request_body.h)
-    if (!form) return badRequest(ctx_, req, resp, form.error().detail);
-    auto it = form->find("SAMLRequest");
-    if (it == form->end()) return badRequest(ctx_, req, resp, "no SAMLRequest form field");
-    auto decoded = base64Decode(it->second, 256 * 1024);
-    if (!decoded) return badRequest(ctx_, req, resp, "SAMLRequest: " + decoded.error().detail);
-    xmlText = std::move(*decoded);
-    if (auto rs = form->find("RelayState"); rs != form->end()) relayState = rs->second;
-  } else {
-    binding = saml::Binding::Redirect;
-    auto m = saml::decodeRedirect(rawQuery(req));
-    if (!m) return badRequest(ctx_, req, resp, m.error().detail);
-    if (m->param != "SAMLRequest") return badRequest(ctx_, req, resp, "a SAMLResponse was sent to the SSO endpoint");
-    xmlText = std::move(m->xml);
-    relayState = m->relayState;
-    qs = {m->sigAlg, m->signature, m->signedOctets};
-  }
+  InboundMessage in;
+  if (auto ok = decodeInbound(req, {.redirect = true, .post = true}, in); !ok)
+    return badRequest(ctx_, req, resp, ok.error().detail);
+  const saml::Binding binding = in.binding;
+  const std::string& xmlText = in.xml;
+  const std::optional<std::string>& relayState = in.relayState;
+  const saml::QuerySignature& qs = in.querySignature;
 
   auto parsed = saml::parseAuthnRequest(xmlText, *xml::SchemaSet::shared());
   if (!parsed) return badRequest(ctx_, req, resp, parsed.error().detail);
@@ -131,6 +131,15 @@ void SsoHandler::handleAuthnRequest(Poco::Net::HTTPServerRequest& req, Poco::Net
   pending.forceAuthn = parsed->forceAuthn;
   pending.isPassive = parsed->isPassive;
   pending.createdAt = rc.now;
+  if (parsed->requestedAuthnContext) {
+    pending.requestedComparison = std::string(saml::comparisonName(parsed->requestedAuthnContext->comparison));
+    pending.requestedClassRefs = parsed->requestedAuthnContext->classRefs;
+  }
+  if (parsed->scoping) {
+    pending.proxyCount = parsed->scoping->proxyCount;
+    for (auto& e : parsed->scoping->idpList) pending.idpList.push_back(e.providerId);
+    pending.requesterIds = parsed->scoping->requesterIds;
+  }
   proceed(ctx_, req, resp, *rc.sp, pending, std::move(accepted));
 }
 

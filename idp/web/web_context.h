@@ -20,6 +20,7 @@ class SessionManager;
 class LoginService;
 class AssertionIssuer;
 class LogoutService;
+class Gateway;
 }  // namespace propusk::sso
 
 namespace propusk::web {
@@ -32,6 +33,7 @@ struct SsoServices {
   sso::LoginService& logins;
   sso::AssertionIssuer& issuer;
   sso::LogoutService* logout = nullptr;  // Single Logout (set by the server)
+  sso::Gateway* gateway = nullptr;       // upstream IdPs (set by the server)
 };
 
 struct WebContext {
