@@ -175,7 +175,7 @@ std::vector<std::shared_ptr<const RegisteredUpstream>> Gateway::allowedFor(const
 }
 
 bool Gateway::localLoginFor(const saml::RegisteredSp& sp, const PendingRequest& request) const {
-  if (!sp.localLogin) return false;
+  if (!sp.localLogin || request.localCannotSatisfy) return false;
   return request.idpList.empty() ||
          std::find(request.idpList.begin(), request.idpList.end(), settings_.idpEntityId) != request.idpList.end();
 }

@@ -30,6 +30,7 @@ std::string encodePending(const PendingRequest& p) {
   if (p.proxyCount) o.set("proxy_count", static_cast<Poco::Int64>(*p.proxyCount));
   list("idp_list", p.idpList);
   list("requester_ids", p.requesterIds);
+  if (p.localCannotSatisfy) o.set("local_cannot_satisfy", true);
   std::ostringstream ss;
   o.stringify(ss);
   return ss.str();
@@ -58,6 +59,7 @@ std::optional<PendingRequest> decodePending(std::string_view json) {
     if (o->has("proxy_count")) p.proxyCount = static_cast<unsigned>(o->getValue<Poco::Int64>("proxy_count"));
     list("idp_list", p.idpList);
     list("requester_ids", p.requesterIds);
+    p.localCannotSatisfy = o->optValue<bool>("local_cannot_satisfy", false);
     return p;
   } catch (const Poco::Exception&) {
     return std::nullopt;

@@ -29,6 +29,9 @@ struct PendingRequest {
   std::optional<unsigned> proxyCount;               // how many more proxy steps the SP allows
   std::vector<std::string> idpList;                 // IDPList ProviderIDs (empty: no list)
   std::vector<std::string> requesterIds;            // RequesterIDs the SP's request carried
+  // The password login cannot meet the SP's RequestedAuthnContext (only an upstream may):
+  // the login page then offers no password form.
+  bool localCannotSatisfy = false;
 };
 
 std::string encodePending(const PendingRequest& p);

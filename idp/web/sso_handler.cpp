@@ -39,7 +39,9 @@ void proceed(WebContext& ctx, Poco::Net::HTTPServerRequest& req, Poco::Net::HTTP
   DeferredAudit audit(ctx, std::move(accepted));
   std::optional<store::Session> session;
   if (auto token = cookie(req, kSessionCookie)) session = ctx.sso->sessions.resolve(*token);
-  if (session && !pending.forceAuthn) return completeSso(ctx, req, resp, *session, pending, &audit);
+  // A password session cannot answer a request only an upstream can meet.
+  if (session && !pending.forceAuthn && !(pending.localCannotSatisfy && session->upstream.empty()))
+    return completeSso(ctx, req, resp, *session, pending, &audit);
   audit.flush();
   // Gateway: one upstream and no password form — straight to the upstream (IsPassive and
   // ForceAuthn go with the request); no way in at all — the SP is told why.
@@ -96,6 +98,15 @@ void SsoHandler::handleAuthnRequest(Poco::Net::HTTPServerRequest& req, Poco::Net
   rc.sps = &ctx_.sso->sps;
   rc.replay = &ctx_.sso->replay;
   auto ok = saml::runAuthnRequestSteps(*parsed, rc);
+  // The last step refused only because our password login cannot give the class the SP asks
+  // for: an upstream the SP allows may (the gateway checks what it reports, sso::
+  // upstreamSatisfies), so the request goes on without the password form.
+  bool localCannotSatisfy = false;
+  if (!ok && ok.error().step == "authn-context" && rc.sp && !rc.sp->upstreams.empty()) {
+    localCannotSatisfy = true;
+    rc.authnContextClassRef = std::string(saml::kAcPasswordProtectedTransport);
+    ok = std::expected<void, saml::StepFailure>{};
+  }
   // What the sender wrote is clipped before it reaches the append-only audit log.
   std::string issuer = rc.sp ? rc.sp->metadata.entityId : printable(parsed->issuer.value_or("-"), 200);
   if (!ok) {
@@ -131,6 +142,7 @@ void SsoHandler::handleAuthnRequest(Poco::Net::HTTPServerRequest& req, Poco::Net
   pending.forceAuthn = parsed->forceAuthn;
   pending.isPassive = parsed->isPassive;
   pending.createdAt = rc.now;
+  pending.localCannotSatisfy = localCannotSatisfy;
   if (parsed->requestedAuthnContext) {
     pending.requestedComparison = std::string(saml::comparisonName(parsed->requestedAuthnContext->comparison));
     pending.requestedClassRefs = parsed->requestedAuthnContext->classRefs;
