@@ -32,3 +32,34 @@ TEST_CASE("pending requests round trip through their stored form", "[sso]") {
   CHECK_FALSE(sso::decodePending("{not json"));
   CHECK_FALSE(sso::decodePending(R"({"sp":"x"})"));
 }
+
+TEST_CASE("what an upstream login passes on survives the store", "[sso][gateway]") {
+  sso::PendingRequest p;
+  p.spEntityId = "https://sp.example.org/sp";
+  p.acsUrl = "https://sp.example.org/acs";
+  p.nameIdFormat = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent";
+  p.authnContextClassRef = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport";
+  p.requestedComparison = "minimum";
+  p.requestedClassRefs = {"urn:oasis:names:tc:SAML:2.0:ac:classes:TimeSyncToken", "https://refeds.org/profile/mfa"};
+  p.proxyCount = 0;
+  p.idpList = {"https://bank.example/idp"};
+  p.requesterIds = {"https://portal.example/sp"};
+  p.localCannotSatisfy = true;
+  auto back = sso::decodePending(sso::encodePending(p));
+  REQUIRE(back);
+  CHECK(back->requestedComparison == "minimum");
+  CHECK(back->requestedClassRefs == p.requestedClassRefs);
+  REQUIRE(back->proxyCount);
+  CHECK(*back->proxyCount == 0);  // zero is not "absent": it forbids proxying
+  CHECK(back->idpList == p.idpList);
+  CHECK(back->requesterIds == p.requesterIds);
+  CHECK(back->localCannotSatisfy);
+
+  sso::PendingRequest plain;
+  plain.spEntityId = "x";
+  auto q = sso::decodePending(sso::encodePending(plain));
+  REQUIRE(q);
+  CHECK_FALSE(q->proxyCount);
+  CHECK(q->requestedClassRefs.empty());
+  CHECK_FALSE(q->localCannotSatisfy);
+}
