@@ -513,6 +513,33 @@ def message_from_form(direction, page_html):
     return None
 
 
+def browse_within(browser, url, origins, method="GET", data=None, max_hops=20, stop_at=()):
+    """Requests `url` and follows redirects the way a browser does for as long as they stay on
+    `origins` (URL prefixes, e.g. an upstream's base) and do not lead to `stop_at` (prefixes):
+    returns the last Page, whose Location (a 3xx) leads elsewhere, or which is a page (a login
+    form, an auto-POST form)."""
+    origins = (origins,) if isinstance(origins, str) else tuple(origins)
+    stop_at = (stop_at,) if isinstance(stop_at, str) else tuple(stop_at)
+    page = browser.request(url, method, data)
+    for _ in range(max_hops):
+        if page.status not in (301, 302, 303, 307, 308):
+            return page
+        nxt = urllib.parse.urljoin(page.url, page.headers.get("Location", ""))
+        if not nxt.startswith(origins) or (stop_at and nxt.startswith(stop_at)):
+            return page
+        if page.status in (307, 308):
+            page = browser.request(nxt, method, data)
+        else:
+            method, data = "GET", None
+            page = browser.request(nxt)
+    raise AssertionError(f"more than {max_hops} redirects within {origins}")
+
+
+def redirect_target(page):
+    """The absolute Location of a 3xx Page."""
+    return urllib.parse.urljoin(page.url, page.headers.get("Location", ""))
+
+
 # ---------------------------------------------------------------------------------- the common surface
 
 class UpstreamIdp:
@@ -643,6 +670,26 @@ class UpstreamIdp:
         elif msg.xml_signed:
             msg.signature_valid = verify_xml_signature(msg.xml, certs, self.dir)
         return msg
+
+    @property
+    def signing_certs(self):
+        """The IdP's signing certificates (PEM) as its metadata publishes them."""
+        root = ET.fromstring(self.metadata_xml)
+        out = []
+        for kd in root.iter(f"{{{MD}}}KeyDescriptor"):
+            c = kd.find("ds:KeyInfo/ds:X509Data/ds:X509Certificate", NS)
+            if c is not None and kd.get("use") in (None, "", "signing"):
+                out.append(pem_cert(c.text))
+        return out
+
+    def endpoint(self, service, binding):
+        """The Location of the IdP's SingleSignOnService / SingleLogoutService for `binding`,
+        from its metadata."""
+        root = ET.fromstring(self.metadata_xml)
+        for e in root.iter(f"{{{MD}}}{service}"):
+            if e.get("Binding") == binding:
+                return e.get("Location")
+        return None
 
     # -- browser helpers
     def login(self, browser, page, user=None):
@@ -986,13 +1033,14 @@ PYSAML2_DATA_ENCRYPTION = {
 # pysaml2's own attribute map (saml2/attributemaps/saml_uri.py) plus the Russian identifiers:
 # identity keys are friendly names; pysaml2 sends them under the OID, NameFormat uri, with
 # the FriendlyName.
+# (pysaml2 takes every module-level dict with an "identifier" for a map, the first of a
+# NameFormat winning: the base map must not be one of this module's names.)
 PYSAML2_MAP = '''\
-from saml2.attributemaps.saml_uri import MAP as _BASE
-EXTRA = {extra!r}
+import saml2.attributemaps.saml_uri as _base_module
 MAP = {{
-    "identifier": _BASE["identifier"],
-    "fro": dict(_BASE["fro"], **{{oid: name for name, oid in EXTRA.items()}}),
-    "to": dict(_BASE["to"], **EXTRA),
+    "identifier": _base_module.MAP["identifier"],
+    "fro": dict(_base_module.MAP["fro"], **{{oid: name for name, oid in {extra!r}.items()}}),
+    "to": dict(_base_module.MAP["to"], **{extra!r}),
 }}
 '''
 
@@ -1031,6 +1079,7 @@ class Pysaml2Upstream(_HttpUpstream):
         self.authenticating_authority = authenticating_authority
         self.sign_response = True
         self.sign_assertion = True
+        self.proxy_restriction = None  # an int: Conditions/ProxyRestriction Count in the assertions
 
     def _setup(self):
         from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
@@ -1095,7 +1144,11 @@ class Pysaml2Upstream(_HttpUpstream):
                     key_type=session_key, node_xpath=node_xpath)
 
             def setup_assertion(self, *a, **kw):
+                from saml2 import saml
                 assertion = super().setup_assertion(*a, **kw)
+                if upstream.proxy_restriction is not None:
+                    assertion.conditions.proxy_restriction = [
+                        saml.ProxyRestriction(count=str(upstream.proxy_restriction))]
                 upstream._last_assertion = assertion
                 return assertion
 
@@ -1288,6 +1341,10 @@ class LassoUpstream(_HttpUpstream):
     - Attributes: Lasso has no attribute naming of its own; each is an Saml2Attribute with the
       Name given and NameFormat uri (basic for a Name that is not a URI), FriendlyName from
       FRIENDLY when known.
+    - Lasso 2.8 does not know Scoping's ProxyCount attribute (it logs "Unexpected attribute:
+      ProxyCount" and drops it); the request is accepted all the same (the record has it).
+    - For the POST binding the RelayState is a form field Lasso never sees: it is handed to
+      the Login/Logout here, so that the answer carries it back.
     """
 
     kind = "lasso"
@@ -1297,7 +1354,8 @@ class LassoUpstream(_HttpUpstream):
         super().__init__(**kw)
         self.sym_key = sym_key
         self.key_transport = key_transport
-        self.identities = {}  # username -> Lasso identity dump
+        self.identities = {}  # (username, SP) -> Lasso identity dump
+        self.proxy_restriction = None  # an int: Conditions/ProxyRestriction Count in the assertions
 
     def _setup(self):
         import lasso
@@ -1389,6 +1447,10 @@ class LassoUpstream(_HttpUpstream):
         login.buildAssertion(self.authn_context, time.strftime(fmt, time.gmtime(now)), None,
                              time.strftime(fmt, time.gmtime(now - 60)), time.strftime(fmt, time.gmtime(now + 300)))
         login.assertion.attributeStatement = [self._attribute_statement(user)]
+        if self.proxy_restriction is not None:
+            pr = lasso.Saml2ProxyRestriction()
+            pr.count = str(self.proxy_restriction)
+            login.assertion.conditions.proxyRestriction = [pr]
         name_id = login.assertion.subject.nameID
         session_index = login.assertion.authnStatement[0].sessionIndex
         login.buildAuthnResponseMsg()
@@ -1404,11 +1466,14 @@ class LassoUpstream(_HttpUpstream):
     def _passive_failure(self, pending):
         lasso = self.lasso
         login = pending["handle"]
-        login.validateRequestMsg(False, False)  # not authenticated: Lasso answers with an error status
-        status = lasso.Saml2Status()
-        top = lasso.Saml2StatusCode()
+        try:
+            login.validateRequestMsg(False, False)  # not authenticated: RequestDenied, made NoPassive below
+        except lasso.LoginRequestDeniedError:
+            pass
+        status = lasso.Samlp2Status()
+        top = lasso.Samlp2StatusCode()
         top.value = STATUS_RESPONDER
-        second = lasso.Saml2StatusCode()
+        second = lasso.Samlp2StatusCode()
         second.value = STATUS_NO_PASSIVE
         top.statusCode = second
         status.statusCode = top
@@ -1425,6 +1490,8 @@ class LassoUpstream(_HttpUpstream):
         except lasso.Error as e:
             msg.accepted, msg.error = False, repr(e)
             raise
+        if binding == BINDING_POST and params.get("RelayState") is not None:
+            logout.msgRelayState = params["RelayState"]  # a form field Lasso does not see
         sp = logout.remoteProviderId
         name_id = logout.request.nameId.content
         indexes = list(logout.request.sessionIndexes or ())
@@ -1494,6 +1561,19 @@ def php_value(v):
     if isinstance(v, dict):
         return "[" + ", ".join(f"{php_value(k)} => {php_value(x)}" for k, x in v.items()) + "]"
     raise TypeError(type(v))
+
+
+def ssp_error(body):
+    """The error SimpleSAMLphp's error page reports ("Caused by: …", else its title), or None
+    when `body` is not its error page (1.19 sends that page with HTTP 200)."""
+    if "tracking number" not in body and "SimpleSAML\\Error\\" not in body:
+        return None
+    text = html.unescape(re.sub(r"<[^>]+>", " ", body))
+    m = re.search(r"Caused by:\s*([^\n]+)", text)
+    if m:
+        return " ".join(m.group(1).split())
+    m = re.search(r"<title>([^<]*)</title>", body)
+    return m.group(1).strip() if m else "SimpleSAMLphp error page"
 
 
 def ssp_missing():
@@ -1763,9 +1843,10 @@ class SimpleSamlPhpUpstream(UpstreamIdp):
                 msg = self._by_rid.get(e["rid"])
                 if msg is not None:
                     msg.http_status = e.get("status")
-                    msg.accepted = e.get("status") is not None and e["status"] < 400
+                    error = ssp_error(e.get("body") or "")
+                    msg.accepted = e.get("status") is not None and e["status"] < 400 and error is None
                     if not msg.accepted:
-                        msg.error = f"HTTP {e.get('status')}"
+                        msg.error = error or f"HTTP {e.get('status')}"
                 if e.get("location") and re.search(r"[?&](SAMLRequest|SAMLResponse)=", e["location"]):
                     self._sent.append(message_from_url("sent", e["location"]))
                 if e.get("body") and "SAMLRe" in e["body"]:

@@ -46,7 +46,9 @@
                 $write([
                     'rid' => $rid, 'dir' => 'out', 'time' => microtime(true),
                     'status' => http_response_code(), 'location' => $location,
-                    'body' => $form ? $body : null,
+                    // The body of every answer to a SAML message: SimpleSAMLphp 1.19 shows its
+                    // error page ("Unhandled exception") with HTTP 200.
+                    'body' => ($form || $params) ? $body : null,
                 ]);
             }
         }
