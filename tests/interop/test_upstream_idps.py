@@ -422,7 +422,7 @@ class UpstreamChecks:
         session_index = resp.assertion.authn_statement[0].session_index
         before_in, before_out = len(self.up.received), len(self.up.sent)
         done = self.up.base + "/after-logout?x=1"
-        page = U.browse_within(browser, self.up.idp_logout_url(done), self.up.base)
+        page = self.up.start_idp_logout(browser, done)
         req = logout_answer(page, self.up)
         self.assertEqual(req.kind, "LogoutRequest")
         self.assertEqual(req.destination, self.pysp.slo)

@@ -701,6 +701,13 @@ class UpstreamIdp:
     def idp_logout_url(self, return_to=None):
         raise NotImplementedError
 
+    def start_idp_logout(self, browser, return_to=None):
+        """Starts IdP-initiated Single Logout in `browser` (which holds this IdP's session):
+        returns the Page that sends the browser on to the SP — a 3xx whose Location carries
+        the LogoutRequest, or an auto-POST form. After the SP's LogoutResponse the IdP sends
+        the browser to `return_to`."""
+        return browse_within(browser, self.idp_logout_url(return_to), self.base)
+
     def describe(self):
         return f"{self.kind} upstream {self.entity_id} in {self.dir}"
 
@@ -1865,3 +1872,109 @@ class SimpleSamlPhpUpstream(UpstreamIdp):
         with self._record_lock:
             self._load_records()
             return list(self._sent)
+
+
+# ---------------------------------------------------------------------------------- a second Propusk
+
+class PropuskUpstream(UpstreamIdp):
+    """A second Propusk server (the binaries under test) as the upstream IdP: its own store in a
+    temp dir, `propusk --config` on a free port of 127.0.0.1, stopped by its PID. Its public
+    URL is https://localhost:PORT, not 127.0.0.1: a browser keeps cookies per host whatever
+    the port, and both Propusks name theirs propusk_session (the gateway under test stays on
+    127.0.0.1). The SPs of start() are registered with `sp add` and released every attribute;
+    set_user() makes the account with `user add` (status confirmed; the UpstreamUser's sn,
+    givenName, inn, snils, mail). Propusk chooses the NameID itself (persistent, pairwise,
+    opaque): UpstreamUser.name_id is None here. No record of messages (received/sent raise):
+    its audit log (audit()) tells what it did. Encryption is not offered.
+
+    IdP-initiated logout is Propusk's own /logout page: its CSRF form is submitted."""
+
+    kind = "propusk"
+    RELEASE = ("displayName,sn,givenName,middleName,inn,snils,accountStatus,eduPersonAssurance,"
+               "mail,telephoneNumber")
+
+    def __init__(self, **kw):
+        if kw.get("encrypt_assertions"):
+            raise ValueError("PropuskUpstream does not encrypt assertions")
+        self.server = None
+        super().__init__(**kw)
+        self.port = lib.free_port()
+        self.base = f"https://localhost:{self.port}"
+        self.entity_id = self.base + "/saml/metadata"
+        self.data = os.path.join(self.dir, "data")
+        self.authn_context = AC_PPT
+
+    @property
+    def tls_cert(self):
+        return os.path.join(self.data, "tls", "server.crt")
+
+    def set_user(self, user):
+        user.name_id = None  # Propusk's own pairwise NameID
+        return super().set_user(user)
+
+    def _users_changed(self):
+        if self.server is None:
+            return
+        rc, out, _ = lib.ctl(self.data, "user", "list", "--json")
+        for u in json.loads(out) if rc == 0 else []:
+            if u["login"] not in self.users:
+                lib.ctl_ok(self.data, "user", "remove", u["login"])
+        for user in self.users.values():
+            if lib.ctl(self.data, "user", "show", user.username)[0] == 0:
+                continue
+            args = ["user", "add", user.username, "--surname", user.value(OID_SN) or "-",
+                    "--given-name", user.value(OID_GIVEN_NAME) or "-", "--status", "confirmed"]
+            for oid, opt in ((OID_INN, "--inn"), (OID_SNILS, "--snils"), (OID_MAIL, "--email")):
+                if user.value(oid):
+                    args += [opt, user.value(oid)]
+            lib.ctl_ok(self.data, *args, input=user.password + "\n")
+
+    def _start(self):
+        lib.require_binaries()
+        lib.ctl_ok(self.data, "init")
+        ini = lib.write(os.path.join(self.dir, "propusk.ini"),
+                        f"[store]\ndata_dir = {self.data}\n[server]\npublic_url = {self.base}\n")
+        self.server = lib.Server(["--config", ini, "--listen", f"127.0.0.1:{self.port}"], workdir=self.dir)
+        self.server.start()
+        lib.wait_ready(self.server, self.port, self.data)
+        r = lib.https_request(self.port, "/saml/metadata", data_dir=self.data)
+        if r.status != 200:
+            raise AssertionError(f"GET /saml/metadata: HTTP {r.status}")
+        self.metadata_xml = r.body
+        for path, sp in zip(self.sp_metadata_files, self.sps):
+            lib.ctl_ok(self.data, "sp", "add", path)
+            lib.ctl_ok(self.data, "sp", "set", sp.entity_id, "--release", self.RELEASE)
+        self._users_changed()
+
+    def stop(self):
+        try:
+            if self.server is not None:
+                self.server.stop()
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    @property
+    def received(self):
+        raise AssertionError("PropuskUpstream records no messages: read audit()")
+
+    @property
+    def sent(self):
+        raise AssertionError("PropuskUpstream records no messages: read audit()")
+
+    def audit(self, action=None, after=0):
+        events = json.loads(lib.ctl_ok(self.data, "audit", "list", "--after", str(after), "--limit", "100000",
+                                       "--json"))
+        return [e for e in events if action is None or e["action"] == action]
+
+    def sessions(self, login):
+        return json.loads(lib.ctl_ok(self.data, "session", "list", "--user", login, "--json"))
+
+    def start_idp_logout(self, browser, return_to=None):
+        page = browser.request(self.base + "/logout")
+        form = next((f for f in page.forms if f.has("csrf") and f.method == "post"), None)
+        if form is None:
+            raise AssertionError(f"no logout form at {self.base}/logout: {page.status} {page.visible_text[:300]}")
+        return browser.request(urllib.parse.urljoin(page.url, form.action or "/logout"), "POST", form.values())
+
+    def describe(self):
+        return super().describe() + ("\n" + self.server.describe() if self.server else "")
