@@ -76,6 +76,18 @@ def digits(s):
     return s.translate(DIGITS)
 
 
+def strings_in(value):
+    """Every string value in a JSON value (audit details), however nested."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from strings_in(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from strings_in(v)
+
+
 def assertion_of(resp):
     """The pysaml2 Assertion of an AuthnResponse (decrypted by pysaml2 if it came encrypted)."""
     a = resp.assertion
@@ -266,7 +278,7 @@ class GatewayFlows:
         e = events[0]
         self.assertEqual(e["target"], self.NAME)
         details = json.loads(e["details"]) if e.get("details") else {}
-        steps = set(details.values()) if isinstance(details, dict) else set()
+        steps = set(strings_in(details))
         if isinstance(step, str):
             step = (step,)
         self.assertTrue(steps & set(step), f"audit details {details} name none of {step}")
@@ -449,8 +461,8 @@ class GatewayFlows:
 
     def drive_logout(self, browser, page, on_sp_request=None, stop_at=()):
         """Follows a Single Logout through the gateway and the upstream (their pages and
-        redirects), answering with pysaml2 any LogoutRequest the gateway sends the SP's SLO.
-        Returns (the last page, [LogoutRequests to the SP], [messages to the SP])."""
+        redirects), answering (on_sp_request(msg, url) -> the answer's URL) any LogoutRequest
+        the gateway sends to the SP's SLO. Returns (the last page, [SamlMessages sent to the SP])."""
         to_sp = []
         origins = (self.gw.base, self.up.base)
         for _ in range(20):
@@ -459,6 +471,8 @@ class GatewayFlows:
                 if stop_at and target.startswith(tuple(stop_at)):
                     return page, to_sp
                 if not target.startswith(origins):
+                    if "SAMLRequest=" not in target and "SAMLResponse=" not in target:
+                        return page, to_sp
                     msg = U.message_from_url("to-sp", target)
                     to_sp.append(msg)
                     if msg.kind == "LogoutRequest" and on_sp_request is not None:
@@ -546,6 +560,8 @@ class GatewayFlows:
             return dict(http_args["headers"])["Location"]
 
         page, to_sp = self.drive_logout(browser, page, on_sp_request=answer_sp, stop_at=(done,))
+        self.assertIn(page.status, (302, 303), self.fail_with(f"logout ended at {page.url}: {page.visible_text[:300]}"))
+        self.assertEqual(U.redirect_target(page), done, "the upstream did not complete its logout")
         # The SP was told: a LogoutRequest for its NameID.
         self.assertEqual(len(answered), 1, self.fail_with(f"messages to the SP: {to_sp}"))
         self.assertEqual(answered[0].name_id, resp.name_id.text)

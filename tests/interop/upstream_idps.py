@@ -1824,16 +1824,16 @@ class SimpleSamlPhpUpstream(UpstreamIdp):
     # -- the record written by record.php
     def _load_records(self):
         try:
-            with open(self.record_file, encoding="utf-8") as f:
+            with open(self.record_file, "rb") as f:
                 f.seek(self._read_offset)
                 data = f.read()
         except FileNotFoundError:
             return
-        end = data.rfind("\n")
+        end = data.rfind(b"\n")
         if end < 0:
             return
-        self._read_offset += len(data[:end + 1].encode("utf-8"))
-        for line in data[:end + 1].splitlines():
+        self._read_offset += end + 1
+        for line in data[:end + 1].decode("utf-8").splitlines():
             if not line.strip():
                 continue
             e = json.loads(line)
