@@ -6,10 +6,12 @@ toward them (its SP metadata from GET /saml/sp/metadata) and a browser goes back
 - LassoUpstream:        Debian's python3-lasso (lasso.Server, lasso.Login, lasso.Logout)
                         behind http.server;
 - SimpleSamlPhpUpstream: Debian's simplesamlphp 1.19 under its own Apache 2.4 + mod_php
-                        (apache2 -f CONF -DFOREGROUND, a private ServerRoot in a temp dir).
+                        (apache2 -f CONF -DFOREGROUND, a private ServerRoot in a temp dir);
+- PropuskUpstream:      a second Propusk server (https://localhost:PORT; see its class).
 
-Every one listens on a free port of 127.0.0.1 over plain HTTP, is started by start(SP
-METADATA XML) and stopped by stop() (the Apache by its PID), and offers the same surface:
+Each of the first three listens on a free port of 127.0.0.1 over plain HTTP, is started by
+start(SP METADATA XML) and stopped by stop() (the Apache by its PID), and offers the same
+surface:
 
   .entity_id, .metadata_xml (bytes: its own metadata — signing certificate, SingleSignOn
   HTTP-Redirect and HTTP-POST, SingleLogout HTTP-Redirect and HTTP-POST), .base,
@@ -20,8 +22,9 @@ METADATA XML) and stopped by stop() (the Apache by its PID), and offers the same
   .received / .sent                every SAML message it got or sent (SamlMessage), with
   .authn_requests() / .logout_requests() / .logout_responses(),
   .login(browser, page)            fills in its login form,
-  .idp_logout_url(return_to)       the page that starts IdP-initiated Single Logout in the
-                                   browser holding its session (a LogoutRequest to the SP).
+  .start_idp_logout(browser, return_to)  IdP-initiated Single Logout in the browser holding
+                                   its session: the page sending the LogoutRequest to the SP
+                                   (.idp_logout_url(return_to) is where it starts).
 
 SP-initiated SSO (HTTP-Redirect or HTTP-POST AuthnRequest, which must be signed by a key from
 the SP's metadata) answers with an HTTP-POST Response to the SP's ACS: a persistent NameID
@@ -30,7 +33,13 @@ native naming), signed Response and Assertion (RSA-SHA256). A session cookie of 
 own (HttpOnly, per instance) lets a second request in the same browser through without the
 form unless ForceAuthn; IsPassive without a session answers NoPassive. Single Logout: a
 signed LogoutRequest at the SLO endpoint ends the matching session and is answered with a
-signed LogoutResponse to the SP's SingleLogoutService (same binding, Redirect preferred).
+signed LogoutResponse to the SP's SingleLogoutService (pysaml2 and Lasso over the binding the
+request came by; SimpleSAMLphp by its own choice from the SP's metadata).
+
+Cookies: a browser keeps cookies per host, whatever the port. The in-process IdPs name their
+session cookie after their port; SimpleSAMLphp's are SimpleSAMLSessionID / SimpleSAML /
+SimpleSAMLAuthToken, so two SimpleSamlPhpUpstreams on 127.0.0.1 must not share a browser;
+PropuskUpstream serves https://localhost:PORT (its cookies are Propusk's own names).
 
 Quirks of the software itself are documented on each class.
 """
