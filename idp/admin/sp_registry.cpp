@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "idp/core/json_text.h"
 #include "idp/policy/attribute_catalog.h"
 #include "idp/saml/messages/sp_metadata.h"
 
@@ -81,7 +82,34 @@ Result<store::ServiceProvider> updateSpPolicy(store::Store& store, const std::st
     sp->signMode = *m;
     add("sign", "\"" + *change.signMode + "\"");
   }
-  if (details.size() == 1) return invalid("nothing to change: give --release, --min-status, --allow-sha1/--deny-sha1 or --sign");
+  if (change.upstreams) {
+    std::vector<std::string> names;
+    for (auto& n : *change.upstreams) {
+      if (n == "all" || n == "*") {
+        if (change.upstreams->size() != 1) return invalid("upstreams: 'all' stands alone, not in a list of names");
+        names = {"*"};
+        break;
+      }
+      if (!store.findUpstream(n))
+        return invalid("upstreams: no registered upstream '" + n + "' (see 'propuskctl upstream list')");
+      if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
+    }
+    sp->upstreams = names;
+    std::string list = "[";
+    for (auto& n : names) list += (list.size() > 1 ? "," : "") + jsonString(n);
+    add("upstreams", list + "]");
+  }
+  if (change.localLogin) {
+    sp->localLogin = *change.localLogin;
+    add("local_login", *change.localLogin ? "true" : "false");
+  }
+  if (details.size() == 1)
+    return invalid("nothing to change: give --release, --min-status, --allow-sha1/--deny-sha1, --sign, --upstreams "
+                   "or --local-login");
+  // Checked on the result, whichever of the two changed.
+  if (!sp->localLogin && sp->upstreams.empty())
+    return invalid("local-login: with no upstreams and no password form nobody could log in to this SP "
+                   "(give --upstreams NAME,... or keep --local-login yes)");
   details += "}";
   sp->updatedAt = clock.now();
   store.putServiceProvider(*sp, {actor, "sp.set", sp->entityId, "ok", details});

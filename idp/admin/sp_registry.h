@@ -31,6 +31,10 @@ struct SpPolicyChange {
   std::optional<std::string> minStatus;
   std::optional<bool> allowSha1;
   std::optional<std::string> signMode;
+  // Gateway: upstream names (each registered), or {"all"} / {"*"} for every upstream, empty
+  // for none; stored as given, "all" as {"*"}.
+  std::optional<std::vector<std::string>> upstreams;
+  std::optional<bool> localLogin;
 };
 Result<store::ServiceProvider> updateSpPolicy(store::Store& store, const std::string& entityId,
                                               const SpPolicyChange& change, const Clock& clock,

@@ -23,6 +23,7 @@ std::string conflictField(store::UserConflict c) {
     case store::UserConflict::Login: return "login: already taken";
     case store::UserConflict::Inn: return "inn: another account already has this INN";
     case store::UserConflict::Snils: return "snils: another account already has this SNILS";
+    case store::UserConflict::Link: return "link: the upstream subject is linked to another account already";
     case store::UserConflict::None: break;
   }
   return "";

@@ -1,15 +1,14 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
 
-#include <fstream>
 #include <sstream>
 
 #include "idp/admin/sp_registry.h"
+#include "idp/cli/command_helpers.h"
 #include "idp/cli/commands.h"
 #include "idp/crypto/keys.h"
 #include "idp/policy/attribute_catalog.h"
 #include "idp/saml/messages/sp_metadata.h"
-#include "idp/web/metadata_fetch.h"
 
 namespace propusk::cli {
 
@@ -28,60 +27,23 @@ std::vector<std::string> splitList(const std::string& s) {
   return out;
 }
 
-constexpr std::size_t kShownRefusals = 5;
-
-// The SP's last refusals (web/refusal.h writes them), newest first: when, which message, the
-// step, the reason and the remedy, so that an administrator can tell why logins at an SP fail.
-Poco::JSON::Array::Ptr refusalsJson(store::Store& store, const std::string& entityId) {
-  Poco::JSON::Array::Ptr arr = new Poco::JSON::Array;
-  for (auto& e : store.listRefusals(entityId, kShownRefusals)) {
-    Poco::JSON::Object::Ptr r = new Poco::JSON::Object;
-    r->set("time", formatXsDateTime(e.time));
-    r->set("action", e.record.action);
-    r->set("seq", e.seq);
-    try {
-      auto d = Poco::JSON::Parser().parse(e.record.details).extract<Poco::JSON::Object::Ptr>();
-      for (auto key : {"step", "detail", "remedy", "id", "remote"})
-        if (d->has(key)) r->set(key, d->getValue<std::string>(key));
-      // Before the signature step anybody can claim to be this SP (older events: unknown).
-      r->set("authenticated", d->optValue<bool>("authenticated", false));
-    } catch (const Poco::Exception&) {
-      r->set("detail", e.record.details);  // not the JSON an SP refusal writes: shown as is
-    }
-    arr->add(r);
-  }
-  return arr;
-}
-
-std::string readSource(const std::string& source) {
-  if (source.starts_with("http://") || source.starts_with("https://")) {
-    auto body = web::fetchUrl(source);
-    if (!body) throw CliError("metadata: cannot fetch " + source + ": " + body.error().detail);
-    return *body;
-  }
-  std::ifstream in(source, std::ios::binary);
-  if (!in) throw CliError("metadata: cannot read file " + source);
-  constexpr std::size_t kMax = 1u << 20;
-  std::string data(kMax + 1, '\0');  // at most 1 MiB + 1 byte is ever read (/dev/zero...)
-  in.read(data.data(), static_cast<std::streamsize>(data.size()));
-  data.resize(static_cast<std::size_t>(in.gcount()));
-  if (data.size() > kMax) throw CliError("metadata: file " + source + " is larger than 1 MiB");
-  return data;
-}
-
-Poco::JSON::Array::Ptr toArray(const std::vector<std::string>& v) {
-  Poco::JSON::Array::Ptr a = new Poco::JSON::Array;
-  for (auto& s : v) a->add(s);
-  return a;
+std::string upstreamsText(const std::vector<std::string>& upstreams) {
+  if (upstreams.empty()) return "none";
+  if (upstreams == std::vector<std::string>{"*"}) return "all registered upstreams";
+  std::string out;
+  for (auto& u : upstreams) out += (out.empty() ? "" : ", ") + u;
+  return out;
 }
 
 Poco::JSON::Object::Ptr spJson(const store::ServiceProvider& sp, bool withDetails) {
   auto o = newJsonObject();
   o->set("entity_id", sp.entityId);
-  o->set("release", toArray(sp.release));
+  o->set("release", toJsonArray(sp.release));
   o->set("min_status", std::string(policy::accountStatusName(sp.minStatus)));
   o->set("allow_sha1", sp.allowSha1);
   o->set("sign", std::string(store::signModeName(sp.signMode)));
+  o->set("upstreams", toJsonArray(sp.upstreams));  // ["*"]: every registered upstream
+  o->set("local_login", sp.localLogin);
   o->set("metadata_signature_verified", sp.metadataSignatureVerified);
   if (sp.validUntil) o->set("valid_until", formatXsDateTime(*sp.validUntil));
   o->set("source", sp.source);
@@ -110,10 +72,10 @@ Poco::JSON::Object::Ptr spJson(const store::ServiceProvider& sp, bool withDetail
     o->set("single_logout_services", slo);
     o->set("authn_requests_signed", md->authnRequestsSigned);
     o->set("want_assertions_signed", md->wantAssertionsSigned);
-    o->set("name_id_formats", toArray(md->nameIdFormats));
+    o->set("name_id_formats", toJsonArray(md->nameIdFormats));
     std::vector<std::string> fps;
     for (auto& c : md->signingCertificates) fps.push_back(crypto::certificateSha256Fingerprint(c.get()));
-    o->set("signing_certificate_sha256", toArray(fps));
+    o->set("signing_certificate_sha256", toJsonArray(fps));
   }
   return o;
 }
@@ -140,7 +102,7 @@ int cmdSpAdd(Context& ctx, const ParsedArgs& args) {
   }
   std::vector<X509*> trustView;
   for (auto& c : trust) trustView.push_back(c.get());
-  std::string xml = readSource(source);
+  std::string xml = readMetadataSource(source);
   if (source.starts_with("http://") && trust.empty())
     ctx.io.err << "propuskctl: warning: metadata fetched over plain http:// without --trust; anyone on the path "
                   "could have changed it\n";
@@ -213,6 +175,8 @@ int cmdSpShow(Context& ctx, const ParsedArgs& args) {
   std::string rel;
   for (auto& r : sp->release) rel += (rel.empty() ? "" : ", ") + r;
   out << (rel.empty() ? "none" : rel) << "\n";
+  out << "upstreams:          " << upstreamsText(sp->upstreams) << "\n"
+      << "local login:        " << (sp->localLogin ? "yes" : "no") << "\n";
   if (auto acs = o->getArray("assertion_consumer_services")) {
     for (size_t i = 0; i < acs->size(); ++i) {
       auto e = acs->getObject(static_cast<unsigned>(i));
@@ -228,16 +192,7 @@ int cmdSpShow(Context& ctx, const ParsedArgs& args) {
     }
   if (auto fps = o->getArray("signing_certificate_sha256"))
     for (size_t i = 0; i < fps->size(); ++i) out << "signing cert:       sha256 " << fps->getElement<std::string>(static_cast<unsigned>(i)) << "\n";
-  out << "last refusals:      " << (refusals->size() ? "(newest first)" : "none") << "\n";
-  for (size_t i = 0; i < refusals->size(); ++i) {
-    auto r = refusals->getObject(static_cast<unsigned>(i));
-    out << "  " << r->getValue<std::string>("time") << "  " << r->getValue<std::string>("action") << "  step "
-        << r->optValue<std::string>("step", "-") << ": " << r->optValue<std::string>("detail", "") << "\n";
-    if (!r->getValue<bool>("authenticated"))
-      out << "    sent by somebody who did not prove to be this SP (from " << r->optValue<std::string>("remote", "?")
-          << "): its name in the message may be false\n";
-    if (r->has("remedy")) out << "    remedy: " << r->getValue<std::string>("remedy") << "\n";
-  }
+  printRefusals(out, refusals, "SP");
   return 0;
 }
 
@@ -263,6 +218,8 @@ int cmdSpSet(Context& ctx, const ParsedArgs& args) {
   if (args.has("allow-sha1")) change.allowSha1 = true;
   if (args.has("deny-sha1")) change.allowSha1 = false;
   if (auto s = args.get("sign")) change.signMode = *s;
+  if (auto u = args.get("upstreams")) change.upstreams = splitList(*u);
+  if (auto l = args.get("local-login")) change.localLogin = parseYesNo(*l, "local-login");
   auto sp = admin::updateSpPolicy(ctx.store(), args.positional[0], change, ctx.clock, ctx.actor);
   if (!sp) throw CliError(sp.error().detail);
   if (ctx.json) ctx.printJson(spJson(*sp, false));

@@ -2,6 +2,7 @@
 
 #include "idp/admin/user_admin.h"
 #include "idp/cli/commands.h"
+#include "idp/core/printable.h"
 #include "idp/identity/validators.h"
 
 namespace propusk::cli {
@@ -70,8 +71,20 @@ int cmdUserShow(Context& ctx, const ParsedArgs& args) {
   if (!login) throw CliError("login: " + login.error().detail);
   auto u = ctx.store().findUser(*login);
   if (!u) throw CliError("login: no such user '" + *login + "'");
+  // The upstream identities that log in as this account (gateway).
+  const auto links = ctx.store().listAccountLinks(u->id);
   if (ctx.json) {
-    ctx.printJson(userJson(*u));
+    auto o = userJson(*u);
+    Poco::JSON::Array::Ptr arr = new Poco::JSON::Array;
+    for (auto& l : links) {
+      auto j = newJsonObject();
+      j->set("upstream", l.upstream);
+      j->set("subject", l.subject);
+      j->set("linked_at", formatXsDateTime(l.linkedAt));
+      arr->add(j);
+    }
+    o->set("links", arr);
+    ctx.printJson(o);
     return 0;
   }
   auto& out = ctx.io.out;
@@ -84,7 +97,11 @@ int cmdUserShow(Context& ctx, const ParsedArgs& args) {
       << "phone:      " << u->phone.value_or("-") << "\n"
       << "locked:     " << (u->locked ? "yes" : "no") << "\n"
       << "failed:     " << u->failedLogins << "\n"
-      << "created:    " << formatXsDateTime(u->createdAt) << "\n";
+      << "created:    " << formatXsDateTime(u->createdAt) << "\n"
+      << "links:      " << (links.empty() ? "none" : "") << "\n";
+  for (auto& l : links)
+    out << "  " << l.upstream << "  " << printable(l.subject, 256) << "  linked " << formatXsDateTime(l.linkedAt)
+        << "\n";
   return 0;
 }
 

@@ -6,6 +6,7 @@
 #include <xmlsec/keysdata.h>
 #include <xmlsec/keysmngr.h>
 #include <xmlsec/xmldsig.h>
+#include <xmlsec/xmlenc.h>
 
 #include <memory>
 
@@ -14,6 +15,7 @@
 namespace propusk::crypto {
 
 using DSigCtxPtr = std::unique_ptr<xmlSecDSigCtx, FreeWith<&xmlSecDSigCtxDestroy>>;
+using EncCtxPtr = std::unique_ptr<xmlSecEncCtx, FreeWith<&xmlSecEncCtxDestroy>>;
 using KeysMngrPtr = std::unique_ptr<xmlSecKeysMngr, FreeWith<&xmlSecKeysMngrDestroy>>;
 // A key; once handed to a dsig context (ctx->signKey = key.release()) the context owns it.
 using XmlSecKeyPtr = std::unique_ptr<xmlSecKey, FreeWith<&xmlSecKeyDestroy>>;

@@ -12,6 +12,9 @@
 #include "idp/crypto/digest.h"
 #include "idp/saml/bindings/redirect.h"
 #include "idp/saml/build/authn_request.h"
+#include "idp/xml/dom.h"
+#include "idp/xml/namespaces.h"
+#include "idp/xml/parser.h"
 
 namespace propusk::sso {
 
@@ -428,6 +431,7 @@ std::expected<store::User, UpstreamRefusal> Gateway::account(const RegisteredUps
     case store::UserConflict::Inn: return refuse("another account has this INN (and --link-by is " + keyName + ")");
     case store::UserConflict::Snils: return refuse("another account has this SNILS (and --link-by is " + keyName + ")");
     case store::UserConflict::Login: return refuse("the generated login was taken; try again");
+    case store::UserConflict::Link: return refuse("the subject was linked to another account meanwhile");
   }
   link = stable ? "created" : "created-unlinked";
   return u;
@@ -444,6 +448,18 @@ const saml::Endpoint* upstreamSlo(const RegisteredUpstream& up, saml::Binding& b
   return saml::findEndpoint(up.metadata.singleLogoutServices, saml::kBindingPost);
 }
 }  // namespace
+
+std::string Gateway::claimedUpstream(std::string_view xmlText) {
+  auto doc = xml::parseSecure(xmlText, saml::sp::responseParseLimits());
+  if (!doc) return "-";
+  xmlNode* root = xmlDocGetRootElement(doc->get());
+  xmlNode* issuer = xml::child(root, xml::ns::kSaml, "Issuer");
+  if (!issuer)
+    if (xmlNode* a = xml::child(root, xml::ns::kSaml, "Assertion")) issuer = xml::child(a, xml::ns::kSaml, "Issuer");
+  if (!issuer) return "-";
+  auto up = upstreams_.findByEntityId(xml::trimmedText(issuer));
+  return up ? up->name() : "-";
+}
 
 Result<saml::OutgoingMessage> Gateway::logoutRequest(LogoutTarget& target, std::string& destination) {
   auto up = upstreams_.find(target.spEntityId);

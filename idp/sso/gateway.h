@@ -116,6 +116,10 @@ class Gateway {
                                                const std::string& inResponseTo, StatusCode top,
                                                std::string_view second, const std::optional<std::string>& relayState,
                                                std::string& destination);
+  // The name of the registered upstream a message claims to come from (its Issuer, not
+  // verified), or "-": whom to file a refusal under before anything proved the sender.
+  std::string claimedUpstream(std::string_view xml);
+
   // The upstreams as peers of the logout steps (by entityID).
   saml::SpDirectory& peers() { return peers_; }
   UpstreamDirectory& upstreams() { return upstreams_; }

@@ -79,6 +79,7 @@ std::string encodeFlow(const LogoutFlow& flow) {
     i->set("request_id", flow.initiator->requestId);
     i->set("binding", std::string(toName(kBindings, flow.initiator->binding)));
     if (flow.initiator->relayState) i->set("relay_state", *flow.initiator->relayState);
+    if (flow.initiator->upstream) i->set("upstream", true);
     o.set("initiator", i);
   }
   Poco::JSON::Array::Ptr targets = new Poco::JSON::Array;
@@ -121,6 +122,7 @@ std::optional<LogoutFlow> decodeFlow(std::string_view json) {
       init.requestId = i->getValue<std::string>("request_id");
       init.binding = fromName(kBindings, i->getValue<std::string>("binding"));
       if (i->has("relay_state")) init.relayState = i->getValue<std::string>("relay_state");
+      init.upstream = i->optValue<bool>("upstream", false);
       f.initiator = std::move(init);
     }
     auto targets = o->getArray("targets");

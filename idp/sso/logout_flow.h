@@ -51,6 +51,9 @@ struct LogoutInitiator {
   std::string requestId;
   saml::Binding binding = saml::Binding::Redirect;  // the request's; the answer prefers it
   std::optional<std::string> relayState;
+  // An upstream IdP's LogoutRequest (gateway): spEntityId holds the upstream's name, and the
+  // answer goes to its SingleLogoutService as our SP entity.
+  bool upstream = false;
 };
 
 struct LogoutFlow {

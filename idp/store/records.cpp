@@ -36,4 +36,22 @@ std::optional<SignMode> parseSignMode(std::string_view s) {
   return std::nullopt;
 }
 
+std::string_view linkKeyName(LinkKey k) {
+  switch (k) {
+    case LinkKey::Snils: return "snils";
+    case LinkKey::Inn: return "inn";
+    case LinkKey::Email: return "email";
+    case LinkKey::None: return "none";
+  }
+  return "none";
+}
+
+std::optional<LinkKey> parseLinkKey(std::string_view s) {
+  if (s == "snils") return LinkKey::Snils;
+  if (s == "inn") return LinkKey::Inn;
+  if (s == "email") return LinkKey::Email;
+  if (s == "none") return LinkKey::None;
+  return std::nullopt;
+}
+
 }  // namespace propusk::store

@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <variant>
 
 #include "idp/store/sql/connection.h"
 #include "idp/store/sql/pool.h"
@@ -81,6 +82,22 @@ class SqlStore final : public Store {
   bool rememberOnce(std::string_view digest, TimePoint expiresAt, TimePoint now) override;
   std::size_t purgeExpired(TimePoint now) override;
 
+  // upstream IdPs and account links (aggregates/upstreams.cpp)
+  bool putUpstream(const Upstream& upstream, const AuditRecord& audit) override;
+  std::optional<Upstream> findUpstream(std::string_view name) override;
+  std::optional<Upstream> findUpstreamByEntityId(std::string_view entityId) override;
+  std::vector<Upstream> listUpstreams() override;
+  bool removeUpstream(std::string_view name, const AuditRecord& audit) override;
+  std::optional<AccountLink> findAccountLink(std::string_view upstream, std::string_view subject) override;
+  std::vector<AccountLink> listAccountLinks(std::int64_t userId) override;
+  std::size_t countAccountLinks(std::string_view upstream) override;
+  bool addAccountLink(const AccountLink& link, const AuditRecord& audit) override;
+  // (aggregates/users.cpp)
+  UserConflict addLinkedUser(User& user, const AccountLink& link, std::span<const AuditRecord> audits) override;
+  std::vector<User> findUsersByKey(LinkKey key, std::string_view value) override;
+  // (aggregates/sessions.cpp)
+  std::vector<Session> findUpstreamSessions(std::string_view upstream, std::string_view nameId) override;
+
   // settings (aggregates/settings.cpp)
   std::optional<std::string> getSetting(std::string_view name) override;
   void putSetting(std::string_view name, std::string_view value, const AuditRecord& audit) override;
@@ -139,6 +156,10 @@ class SqlStore final : public Store {
   // the write transaction's lock, so no other writer appends in between.
   static AuditEvent appendIn(sql::WriteTx& tx, const AuditRecord& record);
   UserConflict conflictOf(sql::Connection& db, const User& u, std::int64_t selfId);
+  // Inserts `user` inside `tx` (aggregates/users.cpp): its id, or the unique field it collides with.
+  std::variant<std::int64_t, UserConflict> insertUser(sql::WriteTx& tx, const User& user, TimePoint stamp);
+  // Inserts `link` inside `tx` unless its subject is linked already (aggregates/upstreams.cpp).
+  bool insertLink(sql::WriteTx& tx, const AccountLink& link, TimePoint stamp);
 
   class Queued;
 

@@ -26,8 +26,9 @@ class StoreError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Which unique field a new or changed user collides with.
-enum class UserConflict { None, Login, Inn, Snils };
+// Which unique field a new or changed user collides with. Link: addLinkedUser's upstream
+// subject is linked to an account already (another instance linked it first).
+enum class UserConflict { None, Login, Inn, Snils, Link };
 
 // A wrong password, counted (Store::recordFailedLogin).
 struct FailedLogin {
@@ -153,10 +154,13 @@ class Store {
 
   // Accounts linked to upstream subjects. A subject links to at most one account.
   virtual std::optional<AccountLink> findAccountLink(std::string_view upstream, std::string_view subject) = 0;
-  virtual std::vector<AccountLink> listAccountLinks(std::int64_t userId) = 0;  // ordered by upstream
-  // False (nothing written) when the subject is linked already or the user is gone.
+  virtual std::vector<AccountLink> listAccountLinks(std::int64_t userId) = 0;  // ordered by upstream, subject
+  virtual std::size_t countAccountLinks(std::string_view upstream) = 0;       // for `upstream show`
+  // False (nothing written) when the subject is linked already, or the user or the upstream
+  // is gone. link.linkedAt is the time stored (the store's clock when left at the epoch).
   virtual bool addAccountLink(const AccountLink& link, const AuditRecord& audit) = 0;
-  // A new account and its first link in one transaction (sets user.id); a conflict writes nothing.
+  // A new account and its first link in one transaction (sets user.id); a conflict writes
+  // nothing (UserConflict::Link: the subject is linked already; an unknown upstream throws).
   virtual UserConflict addLinkedUser(User& user, const AccountLink& link, std::span<const AuditRecord> audits) = 0;
   // The accounts whose SNILS, INN or (confirmed, compared case-insensitively) e-mail is
   // `value`, ordered by login; empty for LinkKey::None.

@@ -14,6 +14,8 @@ std::string fingerprint(const ServiceProvider& sp) {
   for (auto& r : sp.release) policy += r + ",";
   policy += "|" + std::to_string(static_cast<int>(sp.minStatus)) + "|" + std::to_string(sp.allowSha1) + "|" +
             std::to_string(static_cast<int>(sp.signMode)) + "|";
+  for (auto& u : sp.upstreams) policy += u + ",";
+  policy += "|" + std::to_string(sp.localLogin) + "|";
   return crypto::sha256(policy + sp.metadataXml);
 }
 }  // namespace
@@ -30,6 +32,8 @@ std::shared_ptr<const saml::RegisteredSp> StoreSpDirectory::load(const ServicePr
   out->signing = sp.signMode == SignMode::AssertionOnly  ? saml::ResponseSigning::AssertionOnly
                  : sp.signMode == SignMode::ResponseOnly ? saml::ResponseSigning::ResponseOnly
                                                          : saml::ResponseSigning::Both;
+  out->upstreams = sp.upstreams;
+  out->localLogin = sp.localLogin;
   return out;
 }
 

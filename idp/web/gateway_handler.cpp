@@ -88,6 +88,9 @@ void AcsHandler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTT
   auto login = ctx_.sso->gateway->finish(in.xml, in.relayState, token, remote);
   if (!login) {
     auto& r = login.error();
+    // Before the RelayState led anywhere, the refusal is filed under the upstream the message
+    // names (unproven: "not authenticated"), so that `upstream show` lists it.
+    if (r.upstream == "-") r.upstream = ctx_.sso->gateway->claimedUpstream(in.xml);
     // The sender counts as authenticated only once its signature verified, i.e. when a later
     // step refused (the upstream is then to blame, not somebody posting in its name).
     const bool authenticated = r.upstreamStatus || r.step == "destination" || r.step == "assertion" ||
@@ -244,13 +247,28 @@ void upstreamLogoutRequest(WebContext& ctx, Poco::Net::HTTPServerRequest& req, P
   ctx.store.appendAudit({"upstream:" + up->name(), "upstream.logout.request", up->name(), "ok",
                          R"({"id":)" + jsonString(printable(parsed->id, 100)) + R"(,"sessions":)" +
                              std::to_string(sessions.size()) + "}"});
+  // The browser carries the front channel for its own session (its SPs in turn, then the
+  // upstream's answer); the person's other sessions are reached over the back channel.
+  std::optional<store::Session> own;
+  if (auto token = cookie(req, kSessionCookie)) {
+    const auto hash = sso::SessionManager::hashToken(*token);
+    for (auto& s : sessions)
+      if (s.idHash == hash) own = s;
+  }
   bool partial = false;
-  auto browser = cookie(req, kSessionCookie);
+  std::vector<sso::LogoutTarget> others;
   for (auto& s : sessions) {
+    if (own && s.idHash == own->idHash) continue;
     auto flow = ctx.sso->logout->begin(s, std::nullopt, "upstream:" + up->name(), false, false, false);
     partial = partial || flow.partial();
     ctx.sso->logout->finish(flow);
-    if (browser && sso::SessionManager::hashToken(*browser) == s.idHash) clearSessionCookie(ctx, resp);
+  }
+  if (own) {
+    clearSessionCookie(ctx, resp);
+    sso::LogoutInitiator initiator{up->name(), parsed->id, in.binding, in.relayState, true};
+    auto flow = ctx.sso->logout->begin(*own, initiator, "upstream:" + up->name(), false, true, false);
+    // (The answer then speaks for this browser's session; the others' outcomes are audited.)
+    return continueLogout(ctx, resp, flow);
   }
   answer(StatusCode::Success, partial ? status::kPartialLogout : std::string_view());
 }

@@ -94,7 +94,18 @@ void continueLogout(WebContext& ctx, Poco::Net::HTTPServerResponse& resp, sso::L
   }
   logout.finish(flow);
   setCookie(resp, kLogoutCookie, "", logoutCookieOptions(ctx, 0));
-  if (flow.initiator) {
+  if (flow.initiator && flow.initiator->upstream && ctx.sso->gateway) {
+    // An upstream IdP started it (gateway): its LogoutResponse, from our SP entity.
+    if (auto up = ctx.sso->gateway->upstreams().find(flow.initiator->spEntityId)) {
+      std::string destination;
+      auto out = ctx.sso->gateway->logoutResponse(*up, flow.initiator->binding, flow.initiator->requestId,
+                                                  StatusCode::Success,
+                                                  flow.partial() ? status::kPartialLogout : std::string_view(),
+                                                  flow.initiator->relayState, destination);
+      if (out) return sendOutgoing(ctx, resp, *out, destination);
+      ctx.log.warning("logout: cannot answer upstream %s: %s", flow.initiator->spEntityId, out.error().detail);
+    }
+  } else if (flow.initiator) {
     auto sp = ctx.sso->sps.find(flow.initiator->spEntityId);
     if (sp) {
       auto out = logout.respond(*sp, flow.initiator->binding, flow.initiator->requestId, StatusCode::Success,

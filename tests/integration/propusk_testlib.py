@@ -301,6 +301,52 @@ def signed_sp_metadata(directory, entity_id, key, cert, name="signed"):
     return xmlsec_sign(tmpl, key, cert, os.path.join(directory, name + ".xml"))
 
 
+# ---------------------------------------------------------------- upstream (IdP) metadata
+
+# The empty enveloped signature "xmlsec1 --sign" fills in (exc-c14n, RSA-SHA256).
+_IDP_SIGNATURE_TEMPLATE = """<ds:Signature>
+    <ds:SignedInfo>
+      <ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>
+      <ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/>
+      <ds:Reference URI="#_idp-metadata-1">
+        <ds:Transforms>
+          <ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/>
+          <ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>
+        </ds:Transforms>
+        <ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/>
+        <ds:DigestValue/>
+      </ds:Reference>
+    </ds:SignedInfo>
+    <ds:SignatureValue/>
+  </ds:Signature>"""
+
+
+def certificate_base64(cert_pem_path):
+    """The base64 DER of a PEM certificate file (what ds:X509Certificate holds)."""
+    with open(cert_pem_path, encoding="ascii") as f:
+        lines = [l.strip() for l in f if l.strip() and not l.startswith("-----")]
+    return "".join(lines)
+
+
+def idp_metadata(path, entity_id, cert, valid_until=None, base=None, signature=""):
+    """Writes an upstream IdP's metadata from tests/data/integration/upstream-idp-template.xml
+    with `cert` (a PEM file) as its signing certificate; valid_until: an xs:dateTime or None."""
+    text = (read_data("upstream-idp-template.xml")
+            .replace("@ENTITY_ID@", entity_id)
+            .replace("@VALID_UNTIL@", f' validUntil="{valid_until}"' if valid_until else "")
+            .replace("@SIGNATURE@", signature)
+            .replace("@CERTIFICATE@", certificate_base64(cert))
+            .replace("@BASE@", base or entity_id.rstrip("/")))
+    return write(path, text)
+
+
+def signed_idp_metadata(directory, entity_id, key, cert, name="signed-idp"):
+    """Upstream IdP metadata signed with xmlsec1 by key/cert (also its signing certificate)."""
+    tmpl = idp_metadata(os.path.join(directory, name + "-tmpl.xml"), entity_id, cert,
+                        signature=_IDP_SIGNATURE_TEMPLATE)
+    return xmlsec_sign(tmpl, key, cert, os.path.join(directory, name + ".xml"))
+
+
 class LoopbackHttpServer:
     """An http.server on 127.0.0.1 (a free port) in a daemon thread: start()/stop(), or a
     context manager. `port` and `base` ("http://127.0.0.1:PORT") tell where."""

@@ -29,7 +29,12 @@ COMMAND_OPTIONS = {
     "sp list": ["json"],
     "sp show": ["metadata", "json"],
     "sp remove": ["json"],
-    "sp set": ["release", "min-status", "allow-sha1", "deny-sha1", "sign", "json"],
+    "sp set": ["release", "min-status", "allow-sha1", "deny-sha1", "sign", "upstreams", "local-login", "json"],
+    "upstream add": ["name", "map", "level", "link-by", "trust", "display-name", "allow-sha1", "replace", "json"],
+    "upstream list": ["json"],
+    "upstream show": ["metadata", "json"],
+    "upstream set": ["map", "level", "link-by", "allow-sha1", "display-name", "json"],
+    "upstream remove": ["json"],
     "user add": ["surname", "given-name", "middle-name", "inn", "snils", "email", "phone", "status", "json"],
     "user show": ["json"],
     "user list": ["json"],
@@ -644,6 +649,290 @@ class SignedMetadataTests(CtlCase):
         # Upgrading to verified with --replace --trust.
         ctl_ok(self.data, "sp", "add", self.signed, "--trust", self.cert, "--replace")
         self.assertTrue(ctl_json(self.data, "sp", "show", self.ENTITY)["metadata_signature_verified"])
+
+
+# ------------------------------------------------------------------------------------ upstreams (gateway)
+
+ESIA_MAP = """# ESIA attributes onto Propusk's
+urn:oid:1.2.643.100.3 = snils | digits
+urn:oid:1.2.643.3.131.1.1 = inn
+urn:oid:2.16.840.1.113730.3.1.241 = displayName
+urn:oid:0.9.2342.19200300.100.1.3 = mail | lower
+"""
+
+
+class UpstreamTests(CtlCase):
+    ENTITY = "https://esia.test/idp"
+
+    @classmethod
+    def setUpClass(cls):
+        import shutil
+        import tempfile
+        cls.keys_dir = tempfile.mkdtemp(prefix="propusk-it-keys-")
+        cls.addClassCleanup(lambda: shutil.rmtree(cls.keys_dir, ignore_errors=True))
+        cls.key, cls.cert = lib.openssl_key_cert(cls.keys_dir, "esia-signer")
+        cls.other_key, cls.other_cert = lib.openssl_key_cert(cls.keys_dir, "someone-else")
+        cls.signed = lib.signed_idp_metadata(cls.keys_dir, "https://signed.idp.test/idp", cls.key, cls.cert)
+        with open(cls.signed, encoding="utf-8") as f:
+            text = f.read()
+        assert re.search(r"<ds:SignatureValue>\s*[A-Za-z0-9+/]", text), "xmlsec1 filled in the signature"
+        cls.tampered = lib.write(os.path.join(cls.keys_dir, "tampered.xml"),
+                                 text.replace("https://signed.idp.test/idp/sso", "https://evil.test/sso"))
+
+    def setUp(self):
+        super().setUp()
+        self.init()
+        self.md = lib.idp_metadata(os.path.join(self.dir, "esia.xml"), self.ENTITY, self.cert)
+        self.map = lib.write(os.path.join(self.dir, "esia.map"), ESIA_MAP)
+
+    def add(self, *extra, md=None, name="esia", level="confirmed", link_by="snils", map_file=None):
+        return ctl(self.data, "upstream", "add", md or self.md, "--name", name, "--map", map_file or self.map,
+                   "--level", level, "--link-by", link_by, *extra)
+
+    def add_ok(self, *extra, **kw):
+        rc, out, err = self.add(*extra, **kw)
+        self.assertEqual(rc, 0, err)
+        return out
+
+    def show(self, name="esia"):
+        return ctl_json(self.data, "upstream", "show", name)
+
+    def upstreams(self):
+        return ctl_json(self.data, "upstream", "list")
+
+    def test_add_list_show_set_remove(self):
+        out = self.add_ok("--display-name", "Госуслуги")
+        self.assertIn("registered upstream esia (https://esia.test/idp)", out)
+        self.assertIn("--upstreams esia", out)  # what to do next
+
+        self.assertEqual(ctl_ok(self.data, "upstream", "list"),
+                         "esia  https://esia.test/idp  level confirmed  link-by snils\n")
+        listed = self.upstreams()
+        self.assertEqual([u["name"] for u in listed], ["esia"])
+        self.assertEqual(listed[0]["display_name"], "Госуслуги")
+        self.assertFalse(listed[0]["allow_sha1"])
+
+        u = self.show()
+        self.assertEqual(u["entity_id"], self.ENTITY)
+        self.assertEqual(u["level"], "confirmed")
+        self.assertEqual(u["link_by"], "snils")
+        self.assertEqual(u["source"], self.md)
+        self.assertFalse(u["metadata_signature_verified"])
+        self.assertEqual(u["single_sign_on_services"], [
+            {"binding": lib.BINDING_REDIRECT, "location": "https://esia.test/idp/sso"},
+            {"binding": lib.BINDING_POST, "location": "https://esia.test/idp/sso"}])
+        self.assertEqual(u["single_logout_services"], [
+            {"binding": lib.BINDING_REDIRECT, "location": "https://esia.test/idp/slo"}])
+        self.assertEqual(len(u["signing_certificates"]), 1)
+        cert = u["signing_certificates"][0]
+        self.assertEqual(cert["subject"], "CN=esia-signer")
+        self.assertRegex(cert["not_after"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+        self.assertEqual(cert["sha256"], lib.der_sha256_hex(lib.certificate_base64(self.cert)))
+        self.assertEqual([(m["line"], m["upstream"], m["target"], m["transforms"]) for m in u["map"]], [
+            (2, "urn:oid:1.2.643.100.3", "snils", ["digits"]),
+            (3, "urn:oid:1.2.643.3.131.1.1", "inn", []),
+            (4, "urn:oid:2.16.840.1.113730.3.1.241", "displayName", []),
+            (5, "urn:oid:0.9.2342.19200300.100.1.3", "mail", ["lower"])])
+        self.assertEqual(u["linked_accounts"], 0)
+        self.assertEqual(u["last_refusals"], [])
+
+        text = ctl_ok(self.data, "upstream", "show", "esia")
+        self.assertIn("SSO:                https://esia.test/idp/sso  [" + lib.BINDING_POST + "]", text)
+        self.assertIn("SLO:                https://esia.test/idp/slo", text)
+        self.assertRegex(text, r"(?m)^signing cert:\s+CN=esia-signer, expires \d{4}-")
+        self.assertRegex(text, r"(?m)^level:\s+confirmed$")
+        self.assertRegex(text, r"(?m)^link by:\s+snils$")
+        self.assertRegex(text, r"(?m)^allow SHA-1:\s+no$")
+        self.assertIn("\n  urn:oid:1.2.643.100.3 = snils | digits\n", text)
+        self.assertRegex(text, r"(?m)^linked accounts:\s+0$")
+        self.assertRegex(text, r"(?m)^last refusals:\s+none$")
+        with open(self.md, encoding="utf-8") as f:
+            self.assertEqual(ctl_ok(self.data, "upstream", "show", "esia", "--metadata"), f.read())
+
+        new_map = lib.write(os.path.join(self.dir, "inn.map"), "urn:oid:1.2.643.3.131.1.1 = inn\n")
+        r = ctl_json(self.data, "upstream", "set", "esia", "--map", new_map, "--link-by", "inn", "--level", "standard",
+                     "--allow-sha1", "yes", "--display-name", "ЕСИА")
+        self.assertEqual(r["level"], "standard")
+        u = self.show()
+        self.assertEqual(u["link_by"], "inn")
+        self.assertEqual(u["level"], "standard")
+        self.assertTrue(u["allow_sha1"])
+        self.assertEqual(u["display_name"], "ЕСИА")
+        self.assertEqual([m["target"] for m in u["map"]], ["inn"])
+        self.assertEqual(ctl_ok(self.data, "upstream", "set", "esia", "--allow-sha1", "no"), "updated upstream esia\n")
+        self.assertFalse(self.show()["allow_sha1"])
+
+        self.assertEqual(ctl_json(self.data, "upstream", "remove", "esia"), {"removed": "esia", "links_removed": 0})
+        self.assertEqual(self.upstreams(), [])
+        self.assertRefused(ctl(self.data, "upstream", "remove", "esia"), "name", "no registered upstream 'esia'")
+        self.assertRefused(ctl(self.data, "upstream", "show", "esia"), "name", "no registered upstream")
+
+        got = [(e["action"], e["target"]) for e in self.audit() if e["action"].startswith("upstream.")]
+        self.assertEqual(got, [("upstream.add", "esia"), ("upstream.set", "esia"), ("upstream.set", "esia"),
+                               ("upstream.remove", "esia")])
+
+    def test_refusals_name_the_field_and_store_nothing(self):
+        before = len(self.audit())
+        bad_map = lib.write(os.path.join(self.dir, "bad.map"), "sn = sn\nthis line has no equals sign\n")
+        unknown_target = lib.write(os.path.join(self.dir, "unknown.map"), "x = surname\n")
+        no_snils = lib.write(os.path.join(self.dir, "nosnils.map"), "x = displayName\n")
+        cases = [
+            (self.add(map_file=bad_map), "map", ["line 2", "no '='"]),
+            (self.add(map_file=unknown_target), "map", ["line 1", "unknown Propusk attribute 'surname'"]),
+            (self.add(map_file=os.path.join(self.dir, "missing.map")), "map", ["cannot read"]),
+            (self.add(map_file=no_snils), "link-by", ["snils"]),
+            (self.add(level="gold"), "level", ["simplified, standard or confirmed"]),
+            (self.add(link_by="passport"), "link-by", ["snils, inn, email or none"]),
+            (self.add(name="Esia"), "name", ["a-z"]),
+            (self.add(name="all"), "name", ["reserved"]),
+            (self.add(name="x" * 33), "name", ["1..32"]),
+            (self.add(md=lib.EXAMPLE_SP), "metadata", ["IDPSSODescriptor"]),
+            (self.add(md=os.path.join(self.dir, "none.xml")), "metadata", ["cannot read"]),
+            (self.add("--display-name", "a\x1b[2Jb"), "display-name", []),
+            (ctl(self.data, "upstream", "add", self.md, "--map", self.map, "--level", "confirmed", "--link-by",
+                 "snils"), "name", ["required"]),
+            (ctl(self.data, "upstream", "add", self.md, "--name", "esia", "--level", "confirmed", "--link-by",
+                 "snils"), "map", ["required"]),
+        ]
+        for result, field, words in cases:
+            with self.subTest(field=field, words=words):
+                self.assertRefused(result, field, *words)
+        self.assertEqual(self.upstreams(), [])
+        self.assertEqual(len(self.audit()), before)
+
+        self.add_ok()
+        for args, field in ((["--level", "gold"], "level"), (["--allow-sha1", "maybe"], "allow-sha1"),
+                            (["--map", bad_map], "map"), (["--map", no_snils], "link-by"),
+                            ([], "nothing to change")):
+            with self.subTest(args=args):
+                self.assertRefused(ctl(self.data, "upstream", "set", "esia", *args), field)
+        self.assertRefused(ctl(self.data, "upstream", "set", "bank", "--level", "simplified"), "name",
+                           "no registered upstream 'bank'")
+        self.assertEqual(self.show()["level"], "confirmed")
+
+    def test_expired_metadata_refused(self):
+        past = lib.write(os.path.join(self.dir, "old.xml"), "")
+        lib.idp_metadata(past, self.ENTITY, self.cert, valid_until="2020-01-01T00:00:00Z")
+        self.assertRefused(self.add(md=past), "metadata", "expired", "2020-01-01T00:00:00Z")
+        self.assertEqual(self.upstreams(), [])
+        future = lib.idp_metadata(os.path.join(self.dir, "new.xml"), self.ENTITY, self.cert,
+                                  valid_until="2099-01-01T00:00:00Z")
+        self.add_ok(md=future)
+        self.assertEqual(self.show()["valid_until"], "2099-01-01T00:00:00Z")
+
+    def test_signed_metadata_with_and_without_trust(self):
+        self.assertRefused(self.add("--trust", self.other_cert, md=self.signed), "metadata", "signature")
+        self.assertRefused(self.add("--trust", self.cert, md=self.tampered), "metadata", "signature")
+        self.assertRefused(self.add("--trust", self.cert), "metadata", "not signed")
+        self.assertRefused(self.add("--trust", os.path.join(self.dir, "none.pem"), md=self.signed), "trust")
+        self.assertEqual(self.upstreams(), [])
+
+        rc, out, err = self.add(md=self.signed)
+        self.assertEqual(rc, 0, err)
+        self.assertIn("warning", err)
+        self.assertIn("not checked", err)
+        self.assertFalse(self.show()["metadata_signature_verified"])
+
+        rc, out, err = self.add("--trust", self.cert, "--replace", md=self.signed)
+        self.assertEqual(rc, 0, err)
+        self.assertIn("metadata signature verified with the trust anchor", out)
+        self.assertEqual(err, "")
+        self.assertTrue(self.show()["metadata_signature_verified"])
+
+    def test_name_and_entity_id_conflicts(self):
+        self.add_ok()
+        self.assertRefused(self.add(), "name", "already registered", "--replace")
+        self.assertRefused(self.add(name="esia-copy"), "entityID", "already registered as upstream 'esia'")
+        other = lib.idp_metadata(os.path.join(self.dir, "other.xml"), "https://other.idp.test/idp", self.cert)
+        r = json.loads(self.add_ok("--replace", "--json", md=other, level="standard"))
+        self.assertTrue(r["replaced"])
+        self.assertEqual(self.show()["entity_id"], "https://other.idp.test/idp")
+        self.assertEqual(self.show()["level"], "standard")
+        # esia's old entityID is free again; an SP of ours may share an IdP's entityID.
+        self.add_ok(name="esia2")
+        sp_md = lib.sp_metadata(os.path.join(self.dir, "sp.xml"), "https://other.idp.test/idp")
+        ctl_ok(self.data, "sp", "add", sp_md)
+        self.assertEqual([u["name"] for u in self.upstreams()], ["esia", "esia2"])
+
+    def test_add_from_url(self):
+        with open(self.md, "rb") as f:
+            body = f.read()
+        with lib.MetadataHttpServer({"/md/esia.xml": body}) as srv:
+            rc, out, err = self.add(md=srv.url("/md/esia.xml"))
+            self.assertEqual(rc, 0, err)
+            self.assertIn("plain http://", err)  # warned: no --trust over http
+            self.assertRefused(self.add(md=srv.url("/md/missing.xml"), name="esia2"), "metadata", "404")
+        self.assertEqual(self.show()["source"], srv.url("/md/esia.xml"))
+
+    def test_sp_upstreams_and_local_login(self):
+        self.add_ok()
+        ctl_ok(self.data, "sp", "add", lib.EXAMPLE_SP)
+        sp = ctl_json(self.data, "sp", "show", lib.EXAMPLE_SP_ID)
+        self.assertEqual(sp["upstreams"], [])
+        self.assertTrue(sp["local_login"])
+        self.assertRefused(ctl(self.data, "sp", "set", lib.EXAMPLE_SP_ID, "--upstreams", "esia,bank"), "upstreams",
+                           "no registered upstream 'bank'")
+        self.assertRefused(ctl(self.data, "sp", "set", lib.EXAMPLE_SP_ID, "--upstreams", "all,esia"), "upstreams")
+        self.assertRefused(ctl(self.data, "sp", "set", lib.EXAMPLE_SP_ID, "--local-login", "maybe"), "local-login")
+        self.assertRefused(ctl(self.data, "sp", "set", lib.EXAMPLE_SP_ID, "--local-login", "no"), "local-login",
+                           "nobody could log in")
+        self.assertEqual(ctl_json(self.data, "sp", "show", lib.EXAMPLE_SP_ID)["upstreams"], [])
+
+        ctl_ok(self.data, "sp", "set", lib.EXAMPLE_SP_ID, "--upstreams", "esia", "--local-login", "no")
+        sp = ctl_json(self.data, "sp", "show", lib.EXAMPLE_SP_ID)
+        self.assertEqual(sp["upstreams"], ["esia"])
+        self.assertFalse(sp["local_login"])
+        text = ctl_ok(self.data, "sp", "show", lib.EXAMPLE_SP_ID)
+        self.assertRegex(text, r"(?m)^upstreams:\s+esia$")
+        self.assertRegex(text, r"(?m)^local login:\s+no$")
+
+        ctl_ok(self.data, "sp", "set", lib.EXAMPLE_SP_ID, "--upstreams", "all")
+        self.assertEqual(ctl_json(self.data, "sp", "show", lib.EXAMPLE_SP_ID)["upstreams"], ["*"])
+        self.assertRegex(ctl_ok(self.data, "sp", "show", lib.EXAMPLE_SP_ID), r"(?m)^upstreams:\s+all registered")
+        self.assertRefused(ctl(self.data, "sp", "set", lib.EXAMPLE_SP_ID, "--upstreams", "none"), "local-login")
+        ctl_ok(self.data, "sp", "set", lib.EXAMPLE_SP_ID, "--upstreams", "none", "--local-login", "yes")
+        sp = ctl_json(self.data, "sp", "show", lib.EXAMPLE_SP_ID)
+        self.assertEqual((sp["upstreams"], sp["local_login"]), ([], True))
+
+        # Removing an upstream an SP still names warns (a later upstream of that name would be allowed).
+        ctl_ok(self.data, "sp", "set", lib.EXAMPLE_SP_ID, "--upstreams", "esia")
+        rc, out, err = ctl(self.data, "upstream", "remove", "esia")
+        self.assertEqual(rc, 0, err)
+        self.assertIn("SP " + lib.EXAMPLE_SP_ID + " still lists upstream 'esia'", err)
+
+    def test_links_in_user_show_and_upstream_show(self):
+        self.add_ok()
+        ctl_ok(self.data, "user", "add", "ivanov", *IVANOV, input=PASSWORD + "\n")
+        user = ctl_json(self.data, "user", "show", "ivanov")
+        self.assertEqual(user["links"], [])
+        self.assertRegex(ctl_ok(self.data, "user", "show", "ivanov"), r"(?m)^links:\s+none$")
+        # The gateway links accounts at login; here the row is written behind the CLI's back.
+        conn = self.db()
+        conn.execute("INSERT INTO account_links (upstream, subject, user_id, linked_at) "
+                     "SELECT 'esia', 'AAdzZWNyZXQx', id, 1767225600 FROM users WHERE login = 'ivanov'")
+        conn.commit()
+        user = ctl_json(self.data, "user", "show", "ivanov")
+        self.assertEqual(user["links"], [{"upstream": "esia", "subject": "AAdzZWNyZXQx",
+                                          "linked_at": "2026-01-01T00:00:00Z"}])
+        self.assertIn("\n  esia  AAdzZWNyZXQx  linked 2026-01-01T00:00:00Z\n", ctl_ok(self.data, "user", "show", "ivanov"))
+        self.assertEqual(self.show()["linked_accounts"], 1)
+
+        # A refused Response from the upstream (the gateway logs them with its name as the target).
+        conn.execute("INSERT INTO audit_log SELECT seq + 1, time, 'web', 'upstream.response', 'esia', 'refused', "
+                     "'{\"step\":\"signature\",\"detail\":\"no signature verifies\",\"authenticated\":false}', "
+                     "hash, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+        conn.commit()
+        refusals = self.show()["last_refusals"]
+        self.assertEqual([(r["action"], r["step"], r["detail"]) for r in refusals],
+                         [("upstream.response", "signature", "no signature verifies")])
+        text = ctl_ok(self.data, "upstream", "show", "esia")
+        self.assertIn("step signature: no signature verifies", text)
+        self.assertIn("did not prove to be this upstream", text)
+
+        self.assertEqual(ctl_json(self.data, "upstream", "remove", "esia"), {"removed": "esia", "links_removed": 1})
+        self.assertEqual(ctl_json(self.data, "user", "show", "ivanov")["links"], [])  # the account stays
+        remove = [e for e in self.audit() if e["action"] == "upstream.remove"]
+        self.assertEqual(json.loads(remove[0]["details"]), {"links": 1})
 
 
 # ------------------------------------------------------------------------------------ audit

@@ -35,6 +35,9 @@ Result<std::string> buildAuthnRequest(const AuthnRequestInput& in, const EVP_PKE
   if (in.id.empty()) return invalid("AuthnRequest needs an ID");
   if (in.requestedAuthnContext && in.requestedAuthnContext->classRefs.empty())
     return invalid("RequestedAuthnContext needs at least one AuthnContextClassRef");
+  if (in.scoping)
+    for (const IdpEntry& e : in.scoping->idpList)
+      if (e.providerId.empty()) return invalid("Scoping IDPEntry needs a ProviderID (core §3.4.1.3.1)");
   using namespace xml;
   xmlNode* root = nullptr;
   auto doc = newDocument(ns::kSamlp, "samlp", "AuthnRequest", &root);
@@ -66,6 +69,21 @@ Result<std::string> buildAuthnRequest(const AuthnRequestInput& in, const EVP_PKE
     xmlNode* r = addChild(root, samlp, "RequestedAuthnContext");
     setAttr(r, "Comparison", comparisonName(in.requestedAuthnContext->comparison));
     for (auto& ref : in.requestedAuthnContext->classRefs) addChild(r, saml, "AuthnContextClassRef", ref);
+  }
+  if (in.scoping) {
+    // core §3.4.1.2: ProxyCount, then IDPList (IDPEntry+), then RequesterID*.
+    xmlNode* s = addChild(root, samlp, "Scoping");
+    if (in.scoping->proxyCount) setAttr(s, "ProxyCount", std::to_string(*in.scoping->proxyCount));
+    if (!in.scoping->idpList.empty()) {
+      xmlNode* list = addChild(s, samlp, "IDPList");
+      for (const IdpEntry& e : in.scoping->idpList) {
+        xmlNode* entry = addChild(list, samlp, "IDPEntry");
+        setAttr(entry, "ProviderID", e.providerId);
+        if (e.name) setAttr(entry, "Name", *e.name);
+        if (e.loc) setAttr(entry, "Loc", *e.loc);
+      }
+    }
+    for (const std::string& id : in.scoping->requesterIds) addChild(s, samlp, "RequesterID", id);
   }
   if (key) {
     if (!in.destination) return invalid("a signed AuthnRequest needs a Destination (bindings §3.5.5.2)");

@@ -241,6 +241,8 @@ Result<std::string> buildSuccessResponse(const AssertionInput& in, const Signing
   open(body, "saml:AuthnStatement", authnAttrs);
   open(body, "saml:AuthnContext", {});
   leaf(body, "saml:AuthnContextClassRef", in.authnContextClassRef);
+  // core §2.7.2.2: after the class reference, the authorities that took part, in order.
+  for (const std::string& authority : in.authenticatingAuthorities) leaf(body, "saml:AuthenticatingAuthority", authority);
   close(body, "saml:AuthnContext");
   close(body, "saml:AuthnStatement");
 

@@ -1,6 +1,7 @@
 #include "idp/saml/build/sp_metadata.h"
 
 #include "idp/crypto/keys.h"
+#include "idp/crypto/xml_encryption.h"
 #include "idp/saml/messages/sp_metadata.h"
 #include "idp/xml/builder.h"
 #include "idp/xml/dom.h"
@@ -32,12 +33,23 @@ Result<std::string> buildSpMetadata(const SpMetadataInput& in) {
     xmlNode* dn = addChild(ui, mdui, "DisplayName", *in.displayName);
     xmlNodeSetLang(dn, BAD_CAST "en");
   }
-  if (in.certificate) {
+  auto keyDescriptor = [&](const X509* cert, const char* use) {
     xmlNs* ds = declareNs(root, ns::kDs, "ds");
     xmlNode* kd = addChild(sp, md, "KeyDescriptor");
-    setAttr(kd, "use", "signing");
+    setAttr(kd, "use", use);
     xmlNode* data = addChild(addChild(kd, ds, "KeyInfo"), ds, "X509Data");
-    addChild(data, ds, "X509Certificate", crypto::certificateBase64Der(in.certificate));
+    addChild(data, ds, "X509Certificate", crypto::certificateBase64Der(cert));
+    return kd;
+  };
+  if (in.certificate) keyDescriptor(in.certificate, "signing");
+  // metadata §2.4.1.1: what we decrypt, preferred first (an IdP such as Shibboleth picks the
+  // first it supports); never RSA PKCS#1 v1.5, which crypto::decryptElement refuses.
+  for (const X509* cert : in.encryptionCertificates) {
+    if (!cert) return invalid("encryption certificate: none given");
+    xmlNode* kd = keyDescriptor(cert, "encryption");
+    for (std::string_view alg : {crypto::kAes256GcmUri, crypto::kAes128GcmUri, crypto::kAes256CbcUri,
+                                 crypto::kAes128CbcUri, crypto::kRsaOaepMgf1pUri})
+      setAttr(addChild(kd, md, "EncryptionMethod"), "Algorithm", alg);
   }
   if (in.sloUrl) {
     for (auto binding : {kBindingRedirect, kBindingPost}) {

@@ -1,5 +1,8 @@
 #include "idp/saml/messages/authn_request.h"
 
+#include <charconv>
+#include <limits>
+
 #include "idp/xml/dom.h"
 #include "idp/xml/namespaces.h"
 #include "idp/xml/parser.h"
@@ -11,6 +14,27 @@ namespace ns = xml::ns;
 std::optional<unsigned> xsUnsigned(const std::optional<std::string>& v) {
   if (!v) return std::nullopt;
   return static_cast<unsigned>(std::stoul(*v));  // schema-checked unsignedShort
+}
+
+// xs:nonNegativeInteger (schema-checked: digits, perhaps a sign) has no upper bound; a count
+// beyond `unsigned` is no limit in practice, so it saturates rather than throws.
+unsigned nonNegativeInteger(std::string_view v) {
+  if (!v.empty() && (v[0] == '+' || v[0] == '-')) v.remove_prefix(1);  // "-0" is the only negative
+  unsigned out = 0;
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  if (ec == std::errc::result_out_of_range) return std::numeric_limits<unsigned>::max();
+  return ec == std::errc() && end == v.data() + v.size() ? out : 0;
+}
+
+// samlp:Scoping (core §3.4.1.2), already schema-valid.
+Scoping readScoping(xmlNode* scoping) {
+  Scoping s;
+  if (auto count = xml::collapsedAttr(scoping, "ProxyCount")) s.proxyCount = nonNegativeInteger(*count);
+  if (xmlNode* list = xml::child(scoping, ns::kSamlp, "IDPList"))
+    for (xmlNode* e : xml::children(list, ns::kSamlp, "IDPEntry"))
+      s.idpList.push_back({xml::collapsedAttr(e, "ProviderID").value_or(""), xml::attr(e, "Name"), xml::collapsedAttr(e, "Loc")});
+  for (xmlNode* r : xml::children(scoping, ns::kSamlp, "RequesterID")) s.requesterIds.push_back(xml::trimmedText(r));
+  return s;
 }
 }  // namespace
 
@@ -44,7 +68,10 @@ Result<AuthnRequest> parseAuthnRequest(std::string_view text, const xml::SchemaS
     r.issuerFormat = xml::attr(issuer, "Format");
   }
   r.hasSubject = xml::child(root, ns::kSaml, "Subject") != nullptr;
-  r.hasScoping = xml::child(root, ns::kSamlp, "Scoping") != nullptr;
+  if (xmlNode* scoping = xml::child(root, ns::kSamlp, "Scoping")) {
+    r.hasScoping = true;
+    r.scoping = readScoping(scoping);
+  }
   if (xmlNode* p = xml::child(root, ns::kSamlp, "NameIDPolicy")) {
     NameIDPolicy pol;
     pol.format = xml::attr(p, "Format");

@@ -1,8 +1,11 @@
 #include "idp/saml/sp/response_verifier.h"
 
 #include <algorithm>
+#include <charconv>
+#include <limits>
 
 #include "idp/crypto/keys.h"
+#include "idp/crypto/xml_encryption.h"
 #include "idp/crypto/xml_signature.h"
 #include "idp/xml/dom.h"
 #include "idp/xml/namespaces.h"
@@ -21,11 +24,20 @@ constexpr std::string_view kEntityFormat = "urn:oasis:names:tc:SAML:2.0:nameid-f
 struct State {
   const ResponseExpectations& expect;
   ResponseVerification& out;
-  xml::XmlDocPtr doc;
+  std::string_view text;         // the message as received
+  xml::XmlDocPtr doc{};
   xmlNode* response = nullptr;   // nullptr when a bare Assertion was given
   xmlNode* assertion = nullptr;  // the one Assertion used
+  xmlNode* encryptedAssertion = nullptr;  // until the decrypt step replaces it
   xmlNode* bearerData = nullptr; // the SubjectConfirmationData the checks are about
   bool responseSigned = false;
+  // The Response as received, when its EncryptedAssertion was decrypted in `doc`: its
+  // signature covers the EncryptedAssertion, not what it held (parsed again from `text`).
+  xml::XmlDocPtr received{};
+  // The NameID of an EncryptedID, decrypted in a document of its own: in place it would
+  // change the Assertion under the Assertion's signature, which covers the EncryptedID.
+  xml::XmlDocPtr nameIdDoc{};
+  xmlNode* decryptedNameId = nullptr;
 };
 
 struct Outcome {
@@ -55,7 +67,77 @@ std::optional<TimePoint> timeAttr(xmlNode* n, const char* name, std::string& err
   return t;
 }
 
+// xs:nonNegativeInteger (schema-checked); beyond `unsigned` is no limit in practice.
+unsigned nonNegativeInteger(std::string_view v) {
+  if (!v.empty() && (v[0] == '+' || v[0] == '-')) v.remove_prefix(1);  // "-0" is the only negative
+  unsigned out = 0;
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  if (ec == std::errc::result_out_of_range) return std::numeric_limits<unsigned>::max();
+  return ec == std::errc() && end == v.data() + v.size() ? out : 0;
+}
+
 // ---------------------------------------------------------------- steps
+
+// The EncryptedID's element copied into a document of its own with every namespace in scope
+// where it stood, then decrypted there (crypto::decryptElement needs a parent to replace it in).
+std::expected<std::pair<xml::XmlDocPtr, xmlNode*>, std::string> decryptAside(xmlNode* encrypted,
+                                                                           std::span<const EVP_PKEY* const> keys) {
+  xml::XmlDocPtr doc(xmlNewDoc(BAD_CAST "1.0"));
+  xmlNode* copy = doc ? xmlDocCopyNode(encrypted, doc.get(), 1) : nullptr;
+  if (!copy) return std::unexpected(std::string("copying the EncryptedID failed"));
+  xmlDocSetRootElement(doc.get(), copy);
+  for (const xmlNode* n = encrypted; n && n->type == XML_ELEMENT_NODE; n = n->parent)
+    for (const xmlNs* ns = n->nsDef; ns; ns = ns->next)
+      if (!xmlSearchNs(doc.get(), copy, ns->prefix)) xmlNewNs(copy, ns->href, ns->prefix);
+  auto d = crypto::decryptElement(copy, keys, responseParseLimits());
+  if (!d) return std::unexpected(d.error().detail);
+  return std::pair{std::move(doc), d->element};
+}
+
+StepResult decryptStep(State& s) {
+  const bool keys = !s.expect.decryptionKeys.empty();
+  std::string note;
+  if (s.encryptedAssertion) {
+    // With no keys the parse step refused it already.
+    if (s.response && crypto::signatureChild(s.response)) {
+      auto received = xml::parseSecure(s.text, responseParseLimits());
+      if (!received) return failed("parsing the Response again: " + received.error().detail);
+      s.received = std::move(*received);
+    }
+    auto d = crypto::decryptElement(s.encryptedAssertion, s.expect.decryptionKeys, responseParseLimits());
+    if (!d) return failed("EncryptedAssertion: " + d.error().detail);
+    s.encryptedAssertion = nullptr;
+    if (!xml::isElement(d->element, ns::kSaml, "Assertion"))
+      return failed("the EncryptedAssertion holds a " + quote(reinterpret_cast<const char*>(d->element->name)) +
+                    ", not a saml:Assertion");
+    s.assertion = d->element;
+    s.out.assertionEncrypted = true;
+    s.out.assertionId = xml::attr(s.assertion, "ID").value_or("");
+    // What was encrypted was never schema-checked: the message as it now stands is.
+    if (auto st = xml::SchemaSet::shared()->validate(s.doc.get()); !st)
+      return failed("the decrypted Assertion: " + st.error().detail);
+    if (auto v = xml::attr(s.assertion, "Version"); v != "2.0")
+      return failed("Assertion Version " + quote(v.value_or("")) + " is not 2.0");
+    note = "EncryptedAssertion decrypted: Assertion " + s.out.assertionId;
+  }
+  xmlNode* encryptedId =
+      s.assertion ? xml::child(xml::child(s.assertion, ns::kSaml, "Subject"), ns::kSaml, "EncryptedID") : nullptr;
+  if (encryptedId && keys) {
+    auto d = decryptAside(encryptedId, s.expect.decryptionKeys);
+    if (!d) return failed("EncryptedID: " + d.error());
+    if (!xml::isElement(d->second, ns::kSaml, "NameID"))
+      return failed("the EncryptedID holds a " + quote(reinterpret_cast<const char*>(d->second->name)) +
+                    ", not a saml:NameID");
+    if (auto st = xml::SchemaSet::shared()->validate(d->first.get()); !st)
+      return failed("the decrypted NameID: " + st.error().detail);
+    s.nameIdDoc = std::move(d->first);
+    s.decryptedNameId = d->second;
+    note += std::string(note.empty() ? "" : "; ") + "EncryptedID decrypted";
+  }
+  if (note.empty())
+    return skipped(encryptedId ? "an EncryptedID, but no decryption key" : "nothing encrypted");
+  return passed(note);
+}
 
 StepResult issuerStep(State& s) {
   bool responseIssuer = false;
@@ -94,10 +176,12 @@ StepResult signatureStep(State& s) {
     return crypto::describeCertificate(s.expect.idpCertificates[i]).subject;
   };
   if (s.response && crypto::signatureChild(s.response)) {
-    auto v = crypto::verifyEnveloped(s.response, s.expect.idpCertificates, opts);
+    // It covers the EncryptedAssertion as received, and through it what was decrypted.
+    xmlNode* signedResponse = s.received ? xmlDocGetRootElement(s.received.get()) : s.response;
+    auto v = crypto::verifyEnveloped(signedResponse, s.expect.idpCertificates, opts);
     if (!v) return failed("Response signature: " + v.error().detail);
     s.responseSigned = true;
-    note = "Response signed by " + who(v->trustedIndex);
+    note = "Response signed by " + who(v->trustedIndex) + (s.received ? " (over the EncryptedAssertion)" : "");
   }
   bool assertionSigned = false;
   if (s.assertion && crypto::signatureChild(s.assertion)) {
@@ -148,12 +232,15 @@ StepResult assertionStep(State& s) {
 StepResult subjectStep(State& s) {
   xmlNode* subject = xml::child(s.assertion, ns::kSaml, "Subject");
   if (!subject) return failed("the Assertion has no Subject");
-  if (xml::child(subject, ns::kSaml, "EncryptedID"))
+  xmlNode* nameId = s.decryptedNameId;
+  if (!nameId && xml::child(subject, ns::kSaml, "EncryptedID"))
     return failed("EncryptedID is not supported (samlflow holds no decryption key)");
-  xmlNode* nameId = xml::child(subject, ns::kSaml, "NameID");
+  if (!nameId) nameId = xml::child(subject, ns::kSaml, "NameID");
   if (!nameId) return failed("the Subject has no NameID");
   s.out.nameId = xml::trimmedText(nameId);
   s.out.nameIdFormat = xml::collapsedAttr(nameId, "Format").value_or("urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified");
+  s.out.nameQualifier = xml::attr(nameId, "NameQualifier");
+  s.out.spNameQualifier = xml::attr(nameId, "SPNameQualifier");
   std::size_t bearers = 0;
   for (xmlNode* sc : xml::children(subject, ns::kSaml, "SubjectConfirmation")) {
     if (xml::collapsedAttr(sc, "Method") != kBearer) continue;
@@ -261,22 +348,57 @@ StepResult authnStatementStep(State& s) {
   xmlNode* st = xml::child(s.assertion, ns::kSaml, "AuthnStatement");
   if (!st) return failed("the Assertion has no AuthnStatement (profiles §4.1.4.2)");
   s.out.sessionIndex = xml::attr(st, "SessionIndex");
-  if (xmlNode* ctx = xml::child(st, ns::kSaml, "AuthnContext"))
+  if (xmlNode* ctx = xml::child(st, ns::kSaml, "AuthnContext")) {
     if (xmlNode* ref = xml::child(ctx, ns::kSaml, "AuthnContextClassRef")) s.out.authnContextClassRef = xml::trimmedText(ref);
+    for (xmlNode* a : xml::children(ctx, ns::kSaml, "AuthenticatingAuthority"))
+      s.out.authenticatingAuthorities.push_back(xml::trimmedText(a));
+  }
   std::string error;
+  s.out.authnInstant = timeAttr(st, "AuthnInstant", error);
+  if (!error.empty()) return failed("AuthnStatement " + error);
   auto sessionEnd = timeAttr(st, "SessionNotOnOrAfter", error);
   if (!error.empty()) return failed("AuthnStatement " + error);
+  s.out.sessionNotOnOrAfter = sessionEnd;
   if (s.expect.checkTime && sessionEnd && s.expect.now - s.expect.clockSkew >= *sessionEnd)
     return failed("the IdP session ended at " + formatXsDateTime(*sessionEnd) + " (SessionNotOnOrAfter)");
   return passed(s.out.authnContextClassRef ? "AuthnContext " + *s.out.authnContextClassRef : std::string());
 }
 
+StepResult proxyStep(State& s) {
+  // core §2.5.1.6: at most one ProxyRestriction; should there be several, the least Count.
+  xmlNode* cond = xml::child(s.assertion, ns::kSaml, "Conditions");
+  for (xmlNode* r : xml::children(cond, ns::kSaml, "ProxyRestriction"))
+    if (auto count = xml::collapsedAttr(r, "Count")) {
+      unsigned n = nonNegativeInteger(*count);
+      if (!s.out.proxyCount || n < *s.out.proxyCount) s.out.proxyCount = n;
+    }
+  std::string what = s.out.proxyCount ? "ProxyRestriction Count=\"" + std::to_string(*s.out.proxyCount) + "\""
+                                      : std::string("no ProxyRestriction Count");
+  if (!s.expect.willProxy) return skipped("not proxying; " + what);
+  if (s.out.proxyCount == 0u)
+    return failed(what + ": the IdP forbids issuing assertions on the strength of this one (core §2.5.1.6)");
+  return passed(what);
+}
+
 StepResult replayStep(State& s) {
-  if (!s.expect.seenIds) return skipped("no replay cache");
-  if (s.response && s.expect.seenIds->contains(s.out.responseId))
-    return failed("Response ID " + quote(s.out.responseId) + " was accepted before (replay)");
-  if (s.expect.seenIds->contains(s.out.assertionId))
-    return failed("Assertion ID " + quote(s.out.assertionId) + " was accepted before (replay)");
+  if (!s.expect.seenIds && !s.expect.rememberOnce) return skipped("no replay cache");
+  if (s.expect.seenIds) {
+    if (s.response && s.expect.seenIds->contains(s.out.responseId))
+      return failed("Response ID " + quote(s.out.responseId) + " was accepted before (replay)");
+    if (s.expect.seenIds->contains(s.out.assertionId))
+      return failed("Assertion ID " + quote(s.out.assertionId) + " was accepted before (replay)");
+  }
+  if (s.expect.rememberOnce) {
+    // Reached only when every other step passed (the last step): a forged or expired message
+    // burns no ID. Remembered for as long as the time-window step would accept the Assertion;
+    // without a time check (there is then no NotOnOrAfter read), an hour.
+    TimePoint until = s.out.notOnOrAfter ? *s.out.notOnOrAfter + s.expect.clockSkew
+                                         : s.expect.now + std::chrono::hours(1);
+    if (!s.expect.rememberOnce(s.out.assertionId, until))
+      return failed("Assertion ID " + quote(s.out.assertionId) + " was accepted before (replay)");
+    if (s.response && !s.expect.rememberOnce(s.out.responseId, until))
+      return failed("Response ID " + quote(s.out.responseId) + " was accepted before (replay)");
+  }
   return passed("IDs not seen before");
 }
 
@@ -287,12 +409,14 @@ struct Step {
 };
 
 constexpr Step kSteps[] = {
+    {"decrypt", decryptStep, false},
     {"issuer", issuerStep, false},           {"signature", signatureStep, false},
     {"destination", destinationStep, false}, {"status", statusStep, false},
     {"assertion", assertionStep, false},     {"subject", subjectStep, true},
     {"recipient", recipientStep, true},      {"in-response-to", inResponseToStep, true},
     {"time-window", timeWindowStep, true},   {"audience", audienceStep, true},
-    {"authn-statement", authnStatementStep, true}, {"replay", replayStep, true},
+    {"authn-statement", authnStatementStep, true}, {"proxy", proxyStep, true},
+    {"replay", replayStep, true},
 };
 
 // The "parse" step: secure parse, schema, shape. Fills s.response / s.assertion.
@@ -315,13 +439,19 @@ std::expected<std::string, std::string> parseMessage(std::string_view xmlText, S
   if (s.response) {
     s.out.responseId = xml::attr(s.response, "ID").value_or("");
     s.out.inResponseTo = xml::collapsedAttr(s.response, "InResponseTo");
-    if (xml::child(s.response, ns::kSaml, "EncryptedAssertion"))
+    auto encrypted = xml::children(s.response, ns::kSaml, "EncryptedAssertion");
+    if (!encrypted.empty() && s.expect.decryptionKeys.empty())
       return std::unexpected(std::string("EncryptedAssertion is not supported (samlflow holds no decryption key)"));
     auto assertions = xml::children(s.response, ns::kSaml, "Assertion");
-    if (assertions.size() > 1)
-      return std::unexpected("the Response carries " + std::to_string(assertions.size()) +
-                             " Assertions; a strict SP accepts exactly one");
+    // Wrapping defence: one Assertion in all, plain or encrypted, never one of each.
+    if (assertions.size() + encrypted.size() > 1)
+      return std::unexpected(encrypted.empty() ? "the Response carries " + std::to_string(assertions.size()) +
+                                                     " Assertions; a strict SP accepts exactly one"
+                                               : "the Response carries " + std::to_string(assertions.size()) +
+                                                     " Assertions and " + std::to_string(encrypted.size()) +
+                                                     " EncryptedAssertions; a strict SP accepts exactly one of either");
     if (!assertions.empty()) s.assertion = assertions[0];
+    if (!encrypted.empty()) s.encryptedAssertion = encrypted[0];
     xmlNode* status = xml::child(s.response, ns::kSamlp, "Status");
     for (xmlNode* code = xml::child(status, ns::kSamlp, "StatusCode"); code;
          code = xml::child(code, ns::kSamlp, "StatusCode"))
@@ -373,7 +503,7 @@ std::vector<std::string_view> responseStepNames() {
 
 ResponseVerification verifyResponse(std::string_view xmlText, const ResponseExpectations& expect) {
   ResponseVerification out;
-  State s{expect, out, {}, nullptr, nullptr, nullptr, false};
+  State s{expect, out, xmlText};
   auto parsed = parseMessage(xmlText, s);
   if (!parsed) {
     out.failedStep = "parse";

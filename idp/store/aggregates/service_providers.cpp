@@ -7,7 +7,7 @@ namespace {
 
 constexpr char kSpColumns[] =
     "entity_id, metadata_xml, release, min_status, allow_sha1, sign_mode, "
-    "metadata_signature_verified, valid_until, source, created_at, updated_at";
+    "metadata_signature_verified, valid_until, source, created_at, updated_at, upstreams, local_login";
 
 ServiceProvider spFrom(const sql::Row& r) {
   ServiceProvider sp;
@@ -22,6 +22,8 @@ ServiceProvider spFrom(const sql::Row& r) {
   sp.source = r.text(8);
   sp.createdAt = r.time(9);
   sp.updatedAt = r.time(10);
+  sp.upstreams = r.stringList(11);
+  sp.localLogin = r.flag(12);
   return sp;
 }
 
@@ -30,19 +32,22 @@ ServiceProvider spFrom(const sql::Row& r) {
 void SqlStore::putServiceProvider(const ServiceProvider& sp, const AuditRecord& audit) {
   const std::int64_t t = sql::unixSeconds(clock_.now());
   const std::string release = sql::stringListJson(sp.release);
+  const std::string upstreams = sql::stringListJson(sp.upstreams);
   write("put service provider", [&](sql::WriteTx& tx) {
     // created_at survives re-registration; everything else is replaced.
     auto q = tx.db.prepare(
         "INSERT INTO service_providers (entity_id, metadata_xml, release, min_status, allow_sha1, sign_mode, "
-        "metadata_signature_verified, valid_until, source, created_at, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "metadata_signature_verified, valid_until, source, created_at, updated_at, upstreams, local_login) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (entity_id) DO UPDATE SET metadata_xml = excluded.metadata_xml, release = excluded.release, "
         "min_status = excluded.min_status, allow_sha1 = excluded.allow_sha1, sign_mode = excluded.sign_mode, "
         "metadata_signature_verified = excluded.metadata_signature_verified, valid_until = excluded.valid_until, "
-        "source = excluded.source, updated_at = excluded.updated_at");
+        "source = excluded.source, updated_at = excluded.updated_at, upstreams = excluded.upstreams, "
+        "local_login = excluded.local_login");
     q.bind(sp.entityId).bind(sp.metadataXml).bind(release).bind(policy::accountStatusName(sp.minStatus))
         .bind(int(sp.allowSha1)).bind(signModeName(sp.signMode)).bind(int(sp.metadataSignatureVerified))
-        .bind(sql::unixSeconds(sp.validUntil)).bind(sp.source).bind(t).bind(t).run();
+        .bind(sql::unixSeconds(sp.validUntil)).bind(sp.source).bind(t).bind(t).bind(upstreams)
+        .bind(int(sp.localLogin)).run();
     appendIn(tx, audit);
   });
 }

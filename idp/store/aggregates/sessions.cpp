@@ -5,7 +5,9 @@ namespace propusk::store {
 
 namespace {
 
-constexpr char kSessionColumns[] = "id_hash, user_id, login, created_at, last_seen_at, authn_instant, authn_context";
+constexpr char kSessionColumns[] =
+    "id_hash, user_id, login, created_at, last_seen_at, authn_instant, authn_context, upstream, upstream_name_id, "
+    "upstream_data";
 
 Session sessionFrom(const sql::Row& r) {
   Session s;
@@ -16,6 +18,9 @@ Session sessionFrom(const sql::Row& r) {
   s.lastSeenAt = r.time(4);
   s.authnInstant = r.time(5);
   s.authnContextClassRef = r.text(6);
+  s.upstream = r.text(7);
+  s.upstreamNameId = r.text(8);
+  s.upstreamData = r.text(9);
   return s;
 }
 
@@ -34,12 +39,13 @@ SessionParticipant participantFrom(const sql::Row& r) {
 }
 
 constexpr char kInsertSession[] =
-    "INSERT INTO sessions (id_hash, user_id, login, created_at, last_seen_at, authn_instant, authn_context) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?)";
+    "INSERT INTO sessions (id_hash, user_id, login, created_at, last_seen_at, authn_instant, authn_context, "
+    "upstream, upstream_name_id, upstream_data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 void bindSession(sql::Query& q, const Session& s) {
   q.bind(s.idHash).bind(s.userId).bind(s.login).bind(sql::unixSeconds(s.createdAt)).bind(sql::unixSeconds(s.lastSeenAt))
-      .bind(sql::unixSeconds(s.authnInstant)).bind(s.authnContextClassRef);
+      .bind(sql::unixSeconds(s.authnInstant)).bind(s.authnContextClassRef).bind(s.upstream).bind(s.upstreamNameId)
+      .bind(s.upstreamData);
 }
 
 }  // namespace
@@ -135,6 +141,22 @@ std::vector<Session> SqlStore::listSessions(std::optional<std::string_view> logi
   return read("list sessions", [&](sql::Connection& db) {
     auto q = db.prepare(sql);
     if (login) q.bind(*login);
+    std::vector<Session> out;
+    while (q.step()) out.push_back(sessionFrom(row(q)));
+    return out;
+  });
+}
+
+// An upstream's LogoutRequest (sessions_upstream_name_id). Sessions purged for age are gone;
+// whether one found here is still within its timeouts is sso/'s to decide, as for findSession.
+std::vector<Session> SqlStore::findUpstreamSessions(std::string_view upstream, std::string_view nameId) {
+  static const std::string sql = "SELECT " + std::string(kSessionColumns) +
+                                 " FROM sessions WHERE upstream = ? AND upstream_name_id = ? "
+                                 "ORDER BY created_at DESC, id_hash";
+  if (upstream.empty()) return {};  // "" is every local session, never an upstream's
+  return read("find upstream sessions", [&](sql::Connection& db) {
+    auto q = db.prepare(sql);
+    q.bind(upstream).bind(nameId);
     std::vector<Session> out;
     while (q.step()) out.push_back(sessionFrom(row(q)));
     return out;

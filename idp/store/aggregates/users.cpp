@@ -1,5 +1,6 @@
 // Users: accounts, their unique login/INN/SNILS, and the failure count behind the lockout.
 #include <algorithm>
+#include <variant>
 
 #include "idp/store/sql_store.h"
 
@@ -60,29 +61,65 @@ UserConflict SqlStore::conflictOf(sql::Connection& db, const User& u, std::int64
   return UserConflict::None;
 }
 
+std::variant<std::int64_t, UserConflict> SqlStore::insertUser(sql::WriteTx& tx, const User& user, TimePoint stamp) {
+  if (auto c = conflictOf(tx.db, user, 0); c != UserConflict::None) return c;
+  try {
+    auto q = tx.db.prepare(
+        "INSERT INTO users (uid, login, surname, given_name, middle_name, inn, snils, email, phone, "
+        "email_confirmed, phone_confirmed, status, password_hash, locked, failed_logins, created_at, updated_at, "
+        "locked_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
+    q.bind(user.uid).bind(user.login).bind(user.surname).bind(user.givenName).bind(user.middleName)
+        .bind(user.inn).bind(user.snils).bind(user.email).bind(user.phone).bind(int(user.emailConfirmed))
+        .bind(int(user.phoneConfirmed)).bind(policy::accountStatusName(user.status)).bind(user.passwordHash)
+        .bind(int(user.locked)).bind(user.failedLogins).bind(sql::unixSeconds(stamp)).bind(sql::unixSeconds(stamp))
+        .bind(sql::unixSeconds(user.lockedUntil));
+    if (!q.step()) throw sql::SqlError("INSERT ... RETURNING gave no row");
+    return row(q).integer(0);
+  } catch (const sql::SqlError& e) {
+    if (auto c = conflictFrom(e); c != UserConflict::None) return c;
+    throw;
+  }
+}
+
 UserConflict SqlStore::addUser(User& user, const AuditRecord& audit) {
   const TimePoint stamp = clock_.now();
   return write("add user", [&](sql::WriteTx& tx) {
-    if (auto c = conflictOf(tx.db, user, 0); c != UserConflict::None) return c;
-    std::int64_t id = 0;
-    try {
-      auto q = tx.db.prepare(
-          "INSERT INTO users (uid, login, surname, given_name, middle_name, inn, snils, email, phone, "
-          "email_confirmed, phone_confirmed, status, password_hash, locked, failed_logins, created_at, updated_at, "
-          "locked_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
-      q.bind(user.uid).bind(user.login).bind(user.surname).bind(user.givenName).bind(user.middleName)
-          .bind(user.inn).bind(user.snils).bind(user.email).bind(user.phone).bind(int(user.emailConfirmed))
-          .bind(int(user.phoneConfirmed)).bind(policy::accountStatusName(user.status)).bind(user.passwordHash)
-          .bind(int(user.locked)).bind(user.failedLogins).bind(sql::unixSeconds(stamp)).bind(sql::unixSeconds(stamp))
-          .bind(sql::unixSeconds(user.lockedUntil));
-      if (!q.step()) throw sql::SqlError("INSERT ... RETURNING gave no row");
-      id = row(q).integer(0);
-    } catch (const sql::SqlError& e) {
-      if (auto c = conflictFrom(e); c != UserConflict::None) return c;
-      throw;
-    }
+    auto inserted = insertUser(tx, user, stamp);
+    if (auto* c = std::get_if<UserConflict>(&inserted)) return *c;
     appendIn(tx, audit);
-    user.id = id;
+    user.id = std::get<std::int64_t>(inserted);
+    user.createdAt = user.updatedAt = stamp;
+    return UserConflict::None;
+  });
+}
+
+// The gateway's first login through an upstream: the account and the link that will find it
+// next time are one change, so a failure leaves neither an unlinked account nor a dangling link.
+UserConflict SqlStore::addLinkedUser(User& user, const AccountLink& link, std::span<const AuditRecord> audits) {
+  const TimePoint stamp = clock_.now();
+  return write("add linked user", [&](sql::WriteTx& tx) {
+    {
+      // Under the write lock: no other writer can link the subject between this and the insert.
+      auto q = tx.db.prepare("SELECT COUNT(*) FROM account_links WHERE upstream = ? AND subject = ?");
+      q.bind(link.upstream).bind(link.subject);
+      if (q.step() && row(q).integer(0) > 0) return UserConflict::Link;
+    }
+    {
+      auto q = tx.db.prepare("SELECT COUNT(*) FROM upstreams WHERE name = ?");
+      q.bind(link.upstream);
+      if (!q.step() || row(q).integer(0) == 0)
+        throw StoreError("store " + std::string(tx.label) + ": add linked user: no upstream '" + link.upstream + "'");
+    }
+    auto inserted = insertUser(tx, user, stamp);
+    if (auto* c = std::get_if<UserConflict>(&inserted)) return *c;
+    AccountLink l = link;
+    l.userId = std::get<std::int64_t>(inserted);
+    // Checked above under the write lock; should it happen all the same, throwing undoes the
+    // account too (a normal return would commit it unlinked).
+    if (!insertLink(tx, l, stamp))
+      throw StoreError("store " + std::string(tx.label) + ": add linked user: subject linked meanwhile");
+    for (const AuditRecord& audit : audits) appendIn(tx, audit);
+    user.id = l.userId;
     user.createdAt = user.updatedAt = stamp;
     return UserConflict::None;
   });
@@ -127,6 +164,31 @@ std::optional<User> SqlStore::findUser(std::string_view login) {
   });
 }
 
+// SNILS and INN are stored normalised (digits only) and compared as they are; an e-mail
+// counts only when the person confirmed it (else anybody could claim an address and take over
+// the account that has it), compared case-insensitively as operators expect of addresses.
+std::vector<User> SqlStore::findUsersByKey(LinkKey key, std::string_view value) {
+  static const std::string cols = "SELECT " + std::string(kUserColumns) + " FROM users WHERE ";
+  static const std::string bySnils = cols + "snils = ? ORDER BY login";
+  static const std::string byInn = cols + "inn = ? ORDER BY login";
+  static const std::string byEmail = cols + "email_confirmed = 1 AND lower(email) = lower(?) ORDER BY login";
+  const std::string* sql = nullptr;
+  switch (key) {
+    case LinkKey::Snils: sql = &bySnils; break;
+    case LinkKey::Inn: sql = &byInn; break;
+    case LinkKey::Email: sql = &byEmail; break;
+    case LinkKey::None: return {};
+  }
+  if (value.empty()) return {};
+  return read("find users by key", [&](sql::Connection& db) {
+    auto q = db.prepare(*sql);
+    q.bind(value);
+    std::vector<User> out;
+    while (q.step()) out.push_back(userFrom(row(q)));
+    return out;
+  });
+}
+
 std::vector<User> SqlStore::listUsers() {
   static const std::string sql = "SELECT " + std::string(kUserColumns) + " FROM users ORDER BY login";
   return read("list users", [&](sql::Connection& db) {
@@ -137,7 +199,8 @@ std::vector<User> SqlStore::listUsers() {
   });
 }
 
-// Their sessions (and those sessions' participants) go with them: ON DELETE CASCADE.
+// Their sessions (and those sessions' participants) and account links go with them: ON DELETE
+// CASCADE.
 bool SqlStore::removeUser(std::string_view login, const AuditRecord& audit) {
   return write("remove user", [&](sql::WriteTx& tx) {
     auto q = tx.db.prepare("DELETE FROM users WHERE login = ?");

@@ -254,6 +254,80 @@ const std::vector<Migration> kMigrations = {
               expires_at BIGINT NOT NULL))",
          R"(CREATE INDEX replay_ids_expires_at ON replay_ids (expires_at))",
      }},
+    {8,
+     "federation gateway: upstream IdPs, account links, per-SP upstreams, upstream sessions",
+     {
+         // level: the highest account status the upstream vouches for; link_by: which of its
+         // attributes finds an existing account (records.h LinkKey).
+         R"(CREATE TABLE upstreams (
+              name TEXT PRIMARY KEY NOT NULL,
+              entity_id TEXT NOT NULL UNIQUE,
+              metadata_xml TEXT NOT NULL,
+              map_text TEXT NOT NULL,
+              display_name TEXT NOT NULL,
+              level TEXT NOT NULL CHECK (level IN ('simplified', 'standard', 'confirmed')),
+              link_by TEXT NOT NULL CHECK (link_by IN ('snils', 'inn', 'email', 'none')),
+              allow_sha1 INTEGER NOT NULL DEFAULT 0,
+              metadata_signature_verified INTEGER NOT NULL DEFAULT 0,
+              valid_until INTEGER,
+              source TEXT NOT NULL,
+              created_at INTEGER NOT NULL,
+              updated_at INTEGER NOT NULL))",
+         // subject: the upstream's persistent NameID. The key makes a subject link to at most
+         // one account; removing the upstream removes its links first (Store::removeUpstream),
+         // so the reference never dangles; removing the account takes its links along.
+         R"(CREATE TABLE account_links (
+              upstream TEXT NOT NULL REFERENCES upstreams (name),
+              subject TEXT NOT NULL,
+              user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+              linked_at INTEGER NOT NULL,
+              PRIMARY KEY (upstream, subject)) WITHOUT ROWID)",
+         // For the cascade from users and for `user show`.
+         R"(CREATE INDEX account_links_user_id ON account_links (user_id))",
+         // Link by e-mail compares confirmed addresses case-insensitively: only those rows.
+         R"(CREATE INDEX users_confirmed_email ON users (lower(email)) WHERE email_confirmed = 1)",
+         // upstreams: JSON array of upstream names, ["*"] for all; existing SPs get none and
+         // keep their password form.
+         R"(ALTER TABLE service_providers ADD COLUMN upstreams TEXT NOT NULL DEFAULT '[]')",
+         R"(ALTER TABLE service_providers ADD COLUMN local_login INTEGER NOT NULL DEFAULT 1)",
+         // Empty for local logins. upstream_data is opaque JSON written by sso/ (what Single
+         // Logout toward the upstream needs).
+         R"(ALTER TABLE sessions ADD COLUMN upstream TEXT NOT NULL DEFAULT '')",
+         R"(ALTER TABLE sessions ADD COLUMN upstream_name_id TEXT NOT NULL DEFAULT '')",
+         R"(ALTER TABLE sessions ADD COLUMN upstream_data TEXT NOT NULL DEFAULT '')",
+         // An upstream's LogoutRequest names the session only by its own NameID.
+         R"(CREATE INDEX sessions_upstream_name_id ON sessions (upstream, upstream_name_id))",
+     },
+     {
+         R"(CREATE TABLE upstreams (
+              name TEXT PRIMARY KEY NOT NULL,
+              entity_id TEXT NOT NULL UNIQUE,
+              metadata_xml TEXT NOT NULL,
+              map_text TEXT NOT NULL,
+              display_name TEXT NOT NULL,
+              level TEXT NOT NULL CHECK (level IN ('simplified', 'standard', 'confirmed')),
+              link_by TEXT NOT NULL CHECK (link_by IN ('snils', 'inn', 'email', 'none')),
+              allow_sha1 INTEGER NOT NULL DEFAULT 0,
+              metadata_signature_verified INTEGER NOT NULL DEFAULT 0,
+              valid_until BIGINT,
+              source TEXT NOT NULL,
+              created_at BIGINT NOT NULL,
+              updated_at BIGINT NOT NULL))",
+         R"(CREATE TABLE account_links (
+              upstream TEXT NOT NULL REFERENCES upstreams (name),
+              subject TEXT NOT NULL,
+              user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+              linked_at BIGINT NOT NULL,
+              PRIMARY KEY (upstream, subject)))",
+         R"(CREATE INDEX account_links_user_id ON account_links (user_id))",
+         R"(CREATE INDEX users_confirmed_email ON users (lower(email)) WHERE email_confirmed = 1)",
+         R"(ALTER TABLE service_providers ADD COLUMN upstreams TEXT NOT NULL DEFAULT '[]')",
+         R"(ALTER TABLE service_providers ADD COLUMN local_login INTEGER NOT NULL DEFAULT 1)",
+         R"(ALTER TABLE sessions ADD COLUMN upstream TEXT NOT NULL DEFAULT '')",
+         R"(ALTER TABLE sessions ADD COLUMN upstream_name_id TEXT NOT NULL DEFAULT '')",
+         R"(ALTER TABLE sessions ADD COLUMN upstream_data TEXT NOT NULL DEFAULT '')",
+         R"(CREATE INDEX sessions_upstream_name_id ON sessions (upstream, upstream_name_id))",
+     }},
 };
 
 // PostgreSQL: the advisory lock key under which migrations run (any constant of ours).

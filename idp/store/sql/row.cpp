@@ -68,6 +68,13 @@ KeyState Row::keyState(int col) const {
   return *s;
 }
 
+LinkKey Row::linkKey(int col) const {
+  auto v = text(col);
+  auto k = parseLinkKey(v);
+  if (!k) corrupt(col, v);
+  return *k;
+}
+
 std::vector<std::string> Row::stringList(int col) const {
   auto v = text(col);
   std::vector<std::string> out;

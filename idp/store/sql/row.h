@@ -40,6 +40,7 @@ class Row {
   policy::AccountStatus status(int col) const;
   SignMode signMode(int col) const;
   KeyState keyState(int col) const;
+  LinkKey linkKey(int col) const;
   std::vector<std::string> stringList(int col) const;  // a JSON array of strings
 
  private:

@@ -271,11 +271,12 @@ TEST_CASE("a new database gets every table, index and trigger, at the latest ver
     return scalar(*raw, sqlText) == 1;
   };
   for (auto t : {"users", "service_providers", "signing_keys", "settings", "audit_log", "sessions",
-                 "session_participants", "pending_requests", "replay_ids"})
+                 "session_participants", "pending_requests", "replay_ids", "upstreams", "account_links"})
     CHECK(has("table", t));
   for (auto i : {"sessions_user_id", "sessions_last_seen_at", "sessions_created_at", "pending_requests_expires_at",
                  "signing_keys_one_active", "session_participants_sp_name_id", "audit_log_refusals",
-                 "replay_ids_expires_at"})
+                 "replay_ids_expires_at", "account_links_user_id", "users_confirmed_email",
+                 "sessions_upstream_name_id"})
     CHECK(has("index", i));
   if (f.sqlite()) {
     CHECK(has("trigger", "audit_log_no_update"));
@@ -312,6 +313,39 @@ TEST_CASE("a database at version 3 with rows is migrated and keeps them", "[stor
   CHECK_FALSE(u->lockedUntil);
   CHECK(store->listAudit().size() == 1);
   CHECK_THROWS(empty.raw()->exec("DELETE FROM audit_log WHERE seq = 1"));  // migration 2 guards old rows
+}
+
+// Migration 8 (gateway) adds columns to tables that hold rows on every running instance.
+TEST_CASE("a database at version 7 with an SP and a session gets the gateway's defaults", "[store][upstream]") {
+  STORE_ENGINE_FIXTURE(f);
+  f.store.reset();
+  test::EngineFixture empty(f.engine, false);
+  {
+    auto db = empty.sqlite() ? rawSqlite(empty.location.sqliteFile) : empty.raw();
+    CHECK(migrations::migrate(*db, f.engine, "test", 7) == 7);
+    db->exec("INSERT INTO users (uid, login, surname, given_name, status, password_hash, created_at, updated_at) "
+             "VALUES ('u7', 'seven', 'Семёнов', 'Семён', 'standard', 'h', 1700000000, 1700000000)");
+    db->exec("INSERT INTO service_providers (entity_id, metadata_xml, release, min_status, allow_sha1, sign_mode, "
+             "metadata_signature_verified, source, created_at, updated_at) VALUES ('https://sp7/', '<x/>', "
+             "'[\"inn\"]', 'standard', 0, 'both', 0, 'f', 1700000000, 1700000000)");
+    db->exec("INSERT INTO sessions (id_hash, user_id, login, created_at, last_seen_at, authn_instant, authn_context) "
+             "SELECT '" + std::string(64, '7') + "', id, login, 1700000000, 1700000000, 1700000000, 'pw' FROM users");
+  }
+  auto store = empty.reopen();
+  CHECK(store->schemaVersion() == migrations::latestVersion());
+  auto sp = store->findServiceProvider("https://sp7/");
+  REQUIRE(sp);
+  CHECK(sp->release == std::vector<std::string>{"inn"});
+  CHECK(sp->upstreams.empty());  // no upstream until an administrator allows one
+  CHECK(sp->localLogin);         // and the password form stays
+  auto s = store->findSession(std::string(64, '7'));
+  REQUIRE(s);
+  CHECK(s->login == "seven");
+  CHECK(s->upstream.empty());
+  CHECK(s->upstreamNameId.empty());
+  CHECK(s->upstreamData.empty());
+  CHECK(store->listUpstreams().empty());
+  CHECK(store->listAccountLinks(s->userId).empty());
 }
 
 TEST_CASE("a schema newer than this build is refused, and left as it was", "[store]") {

@@ -116,6 +116,9 @@ TEST_CASE("sessions: create and find round-trip every field", "[store][sessions]
   CHECK(got->lastSeenAt == at(1768039260));
   CHECK(got->authnInstant == at(1768039100));
   CHECK(got->authnContextClassRef == s.authnContextClassRef);
+  CHECK(got->upstream.empty());  // a local login
+  CHECK(got->upstreamNameId.empty());
+  CHECK(got->upstreamData.empty());
 
   CHECK_FALSE(f.store->findSession(kHashB));
   CHECK_FALSE(f.store->findSession(std::string(63, 'a')));
@@ -568,6 +571,72 @@ TEST_CASE("sessions: renew moves the participants to the new id, atomically", "[
   CHECK_FALSE(f.store->findSession(kHashC));
   CHECK(f.store->listSessionParticipants(kHashB).size() == 2);
   CHECK(f.store->listAudit().size() == events + 1);
+}
+
+TEST_CASE("sessions: the upstream fields round-trip through create, find, list and renew",
+          "[store][sessions][upstream]") {
+  SESSIONS_FIXTURE(f);
+  const auto uid = f.addUser("ivanov");
+  auto s = session(kHashA, uid, "ivanov", 100, 100);
+  s.upstream = "esia";
+  s.upstreamNameId = "AAdzZWNyZXQxMjM0NTY=";
+  s.upstreamData = R"({"format":"urn:oasis:names:tc:SAML:2.0:nameid-format:persistent","sessionIndex":"_s1"})";
+  f.store->createSession(s, rec("session.create", "a"));
+  f.store->createSession(session(kHashB, uid, "ivanov", 200, 200), rec("session.create", "b"));
+
+  auto got = f.store->findSession(kHashA);
+  REQUIRE(got);
+  CHECK(got->upstream == "esia");
+  CHECK(got->upstreamNameId == s.upstreamNameId);
+  CHECK(got->upstreamData == s.upstreamData);
+  auto listed = f.store->listSessions("ivanov");
+  REQUIRE(listed.size() == 2);
+  CHECK(listed[1].upstream == "esia");
+  CHECK(listed[1].upstreamData == s.upstreamData);
+  CHECK(listed[0].upstream.empty());
+
+  auto renewed = s;
+  renewed.idHash = kHashC;
+  renewed.upstreamData = R"({"sessionIndex":"_s2"})";
+  REQUIRE(f.store->renewSession(kHashA, renewed, rec("session.reauthenticate", "c")));
+  got = f.store->findSession(kHashC);
+  REQUIRE(got);
+  CHECK(got->upstream == "esia");
+  CHECK(got->upstreamNameId == s.upstreamNameId);
+  CHECK(got->upstreamData == renewed.upstreamData);
+}
+
+TEST_CASE("sessions: an upstream's LogoutRequest finds the sessions by its NameID", "[store][sessions][upstream]") {
+  SESSIONS_FIXTURE(f);
+  const auto ivanov = f.addUser("ivanov");
+  const auto petrov = f.addUser("petrov");
+  auto through = [&](const std::string& hash, std::int64_t uid, const std::string& login, const std::string& upstream,
+                     const std::string& nameId, std::int64_t created) {
+    auto s = session(hash, uid, login, created, created);
+    s.upstream = upstream;
+    s.upstreamNameId = nameId;
+    f.store->createSession(s, rec("session.create", hash.substr(0, 1)));
+  };
+  through(kHashA, ivanov, "ivanov", "esia", "n-ivanov", 100);
+  through(kHashB, ivanov, "ivanov", "esia", "n-ivanov", 200);
+  through(kHashC, petrov, "petrov", "esia", "n-petrov", 300);
+  through(kHashD, ivanov, "ivanov", "sber-id", "n-ivanov", 400);  // same NameID, another upstream
+
+  auto found = f.store->findUpstreamSessions("esia", "n-ivanov");
+  REQUIRE(found.size() == 2);
+  CHECK(found[0].idHash == kHashB);  // newest first
+  CHECK(found[1].idHash == kHashA);
+  CHECK(found[0].upstreamNameId == "n-ivanov");
+  CHECK(f.store->findUpstreamSessions("sber-id", "n-ivanov").size() == 1);
+  CHECK(f.store->findUpstreamSessions("esia", "n-sidorov").empty());
+  CHECK(f.store->findUpstreamSessions("esia", "N-IVANOV").empty());  // NameIDs compare exactly
+
+  // Local sessions have an empty upstream: never found as somebody's upstream session.
+  f.store->createSession(session(std::string(64, 'e'), petrov, "petrov", 500, 500), rec("session.create", "e"));
+  CHECK(f.store->findUpstreamSessions("", "").empty());
+
+  REQUIRE(f.store->removeSession(kHashB, rec("session.remove", "b")));
+  CHECK(f.store->findUpstreamSessions("esia", "n-ivanov").size() == 1);
 }
 
 // The SSO path queues its participation (with its audit events) before signing and waits for

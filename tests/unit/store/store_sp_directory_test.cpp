@@ -36,6 +36,19 @@ TEST_CASE("directory serves parsed SPs and sees policy changes and removal at on
   auto updated = directory.find("https://sp.example.org/sp");
   REQUIRE(updated);
   CHECK(updated->release == std::vector<std::string>{"inn"});
+  CHECK(updated->upstreams.empty());
+  CHECK(updated->localLogin);
+
+  // The gateway's settings reach the directory like any other policy.
+  auto row = store->findServiceProvider("https://sp.example.org/sp");
+  row->upstreams = {"esia", "sber-id"};
+  row->localLogin = false;
+  store->putServiceProvider(*row, {"t", "sp.set", row->entityId, "ok", "{}"});
+  clock.advance(std::chrono::seconds(6));
+  auto gateway = directory.find("https://sp.example.org/sp");
+  REQUIRE(gateway);
+  CHECK(gateway->upstreams == std::vector<std::string>{"esia", "sber-id"});
+  CHECK_FALSE(gateway->localLogin);
 
   REQUIRE(store->removeServiceProvider("https://sp.example.org/sp", {"t", "sp.remove", "x", "ok", "{}"}));
   clock.advance(std::chrono::seconds(6));

@@ -81,6 +81,8 @@ ServiceProvider sp(const std::string& entityId) {
   s.metadataSignatureVerified = true;
   s.validUntil = *parseXsDateTime("2100-01-01T00:00:00Z");  // beyond 32-bit time_t
   s.source = "/etc/propusk/sp-metadata/x.xml";
+  s.upstreams = {"esia", "sber-id"};
+  s.localLogin = false;
   return s;
 }
 
@@ -307,6 +309,8 @@ TEST_CASE("service providers: put, find, list, upsert, remove", "[store]") {
   CHECK(got->metadataSignatureVerified);
   CHECK(got->validUntil == a.validUntil);
   CHECK(got->source == a.source);
+  CHECK(got->upstreams == a.upstreams);
+  CHECK_FALSE(got->localLogin);
   CHECK(got->createdAt == f.clock.now());
   CHECK(got->updatedAt == f.clock.now());
   const auto created = f.clock.now();
@@ -321,6 +325,8 @@ TEST_CASE("service providers: put, find, list, upsert, remove", "[store]") {
   b.metadataSignatureVerified = false;
   b.validUntil.reset();
   b.source = "https://mdq.example.ru/";
+  b.upstreams = {"*"};
+  b.localLogin = true;
   f.store->putServiceProvider(b, rec("sp.update", b.entityId));
   auto got2 = f.store->findServiceProvider(a.entityId);
   REQUIRE(got2);
@@ -332,6 +338,8 @@ TEST_CASE("service providers: put, find, list, upsert, remove", "[store]") {
   CHECK_FALSE(got2->metadataSignatureVerified);
   CHECK_FALSE(got2->validUntil);
   CHECK(got2->source == b.source);
+  CHECK(got2->upstreams == std::vector<std::string>{"*"});
+  CHECK(got2->localLogin);
   CHECK(got2->createdAt == created);
   CHECK(got2->updatedAt == f.clock.now());
 
@@ -346,6 +354,20 @@ TEST_CASE("service providers: put, find, list, upsert, remove", "[store]") {
   CHECK_FALSE(f.store->removeServiceProvider(a.entityId, rec("sp.remove", a.entityId)));
   CHECK(f.store->listServiceProviders().size() == 1);
   CHECK(f.store->listAudit().size() == 4);
+}
+
+TEST_CASE("service providers: no upstreams and local login unless set", "[store]") {
+  STORE_ENGINE_FIXTURE(f);
+  ServiceProvider plain;
+  plain.entityId = "https://plain.example.ru/";
+  plain.metadataXml = "<md:EntityDescriptor/>";
+  plain.source = "f";
+  f.store->putServiceProvider(plain, rec("sp.add", plain.entityId));
+  auto got = f.store->findServiceProvider(plain.entityId);
+  REQUIRE(got);
+  CHECK(got->upstreams.empty());
+  CHECK(got->localLogin);
+  CHECK(f.store->listServiceProviders().at(0).upstreams.empty());
 }
 
 TEST_CASE("keys: add, list order, rotate atomically", "[store]") {

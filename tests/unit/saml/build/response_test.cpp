@@ -247,6 +247,33 @@ TEST_CASE("success Response without InResponseTo, attributes or optional fields"
   CHECK(text->find("InResponseTo") == std::string::npos);
 }
 
+TEST_CASE("success Response names the AuthenticatingAuthorities after the AuthnContextClassRef", "[saml][build][gateway]") {
+  SequenceRandom rnd;
+  auto in = sampleInput();
+  in.authenticatingAuthorities = {"https://upstream.example/idp", "https://proxy.example/idp?a=1&b=2"};
+  auto text = saml::buildSuccessResponse(in, signingWith(rsaKey(), true, true), rnd);
+  INFO((text ? std::string() : text.error().detail));
+  REQUIRE(text);
+  auto doc = parseValid(*text);  // schema order: AuthenticatingAuthority after the class ref
+  xmlNode* context = path(xml::child(xmlDocGetRootElement(doc.get()), ns::kSaml, "Assertion"), {"AuthnStatement", "AuthnContext"});
+  CHECK(localNames(context) ==
+        std::vector<std::string>{"AuthnContextClassRef", "AuthenticatingAuthority", "AuthenticatingAuthority"});
+  auto authorities = xml::children(context, ns::kSaml, "AuthenticatingAuthority");
+  REQUIRE(authorities.size() == 2);
+  CHECK(xml::text(authorities[0]) == in.authenticatingAuthorities[0]);
+  CHECK(xml::text(authorities[1]) == in.authenticatingAuthorities[1]);
+  // Written in c14n form, so both signatures still verify.
+  X509* trusted[] = {rsaKey().cert.get()};
+  xmlNode* root = xmlDocGetRootElement(doc.get());
+  CHECK(crypto::verifyEnveloped(root, trusted));
+  CHECK(crypto::verifyEnveloped(xml::child(root, ns::kSaml, "Assertion"), trusted));
+
+  in.authenticatingAuthorities.clear();
+  auto plain = saml::buildSuccessResponse(in, signingWith(rsaKey(), true, true), rnd);
+  REQUIRE(plain);
+  CHECK(plain->find("AuthenticatingAuthority") == std::string::npos);
+}
+
 TEST_CASE("success Response signatures for every key and signing combination", "[saml][build]") {
   test::TempDir dir;
   const std::string ids = " --id-attr:ID urn:oasis:names:tc:SAML:2.0:protocol:Response"

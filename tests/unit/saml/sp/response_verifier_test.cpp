@@ -4,8 +4,10 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 
 #include "idp/crypto/keys.h"
+#include "idp/crypto/xml_encryption.h"
 #include "idp/crypto/xml_signature.h"
 #include "idp/saml/build/response.h"
 #include "idp/saml/validation/request_context.h"
@@ -123,7 +125,8 @@ TEST_CASE("a correct Response passes every check and yields the subject", "[saml
   for (auto& c : v.checks) steps.push_back(c.step);
   auto names = saml::sp::responseStepNames();
   CHECK(steps == names);
-  for (auto& c : v.checks) CHECK((c.skipped == (c.step == "replay")));  // no replay cache given
+  // No replay cache given, nothing encrypted, not proxying.
+  for (auto& c : v.checks) CHECK((c.skipped == (c.step == "replay" || c.step == "decrypt" || c.step == "proxy")));
   CHECK(v.nameId == "opaque-id-1");
   CHECK(v.nameIdFormat == saml::kNameIdPersistent);
   CHECK(v.sessionIndex == "_s1");
@@ -309,7 +312,8 @@ TEST_CASE("expectations not given are skipped, not passed silently", "[saml][sp]
   REQUIRE(v.ok());
   for (auto& c : v.checks) {
     bool shouldSkip = c.step == "issuer" || c.step == "destination" || c.step == "recipient" ||
-                      c.step == "in-response-to" || c.step == "audience" || c.step == "replay";
+                      c.step == "in-response-to" || c.step == "audience" || c.step == "replay" ||
+                      c.step == "decrypt" || c.step == "proxy";
     INFO(c.step);
     CHECK(c.skipped == shouldSkip);
   }
@@ -439,5 +443,289 @@ TEST_CASE("what real IdPs send passes", "[saml][sp][samlflow]") {
     REQUIRE(v.attributes[3].values.size() == 1);
     CHECK(v.attributes[3].values[0].find(">abc</saml:NameID>") != std::string::npos);
     CHECK(v.attributes[4].values.empty());
+  }
+}
+
+// ---------------------------------------------------------------- gateway: decryption, proxying, replay
+
+namespace {
+
+const crypto::KeyPair& spEncryptionKey() {
+  static const crypto::KeyPair kp = crypto::generateKeyPair(crypto::KeyAlgorithm::Rsa2048, "gateway.example", 30, SystemClock());
+  return kp;
+}
+
+// `unsignedOrAssertionSigned` with its Assertion encrypted for `recipient`, and the Response
+// signed afterwards (over the EncryptedAssertion) when asked.
+std::string encryptAssertion(const std::string& xmlText, bool signResponse,
+                             const crypto::KeyPair& recipient = spEncryptionKey(),
+                             crypto::DataEncryption alg = crypto::DataEncryption::Aes256Gcm) {
+  auto doc = xml::parseSecure(xmlText);
+  REQUIRE(doc);
+  xmlNode* response = xmlDocGetRootElement(doc->get());
+  auto enc = crypto::encryptElement(xml::child(response, ns::kSaml, "Assertion"), recipient.cert.get(), alg, ns::kSaml,
+                                    "EncryptedAssertion");
+  INFO((enc ? std::string() : enc.error().detail));
+  REQUIRE(enc);
+  if (signResponse)
+    REQUIRE(crypto::signEnveloped(response, xml::child(response, ns::kSaml, "Issuer"), idpKey().key.get(),
+                                  idpKey().cert.get()));
+  return xml::serialize(doc->get());
+}
+
+struct GatewayFixture : Fixture {
+  std::vector<const EVP_PKEY*> keys{spEncryptionKey().key.get()};
+  saml::sp::ResponseExpectations expect() const {
+    auto e = Fixture::expect();
+    e.decryptionKeys = keys;
+    return e;
+  }
+};
+
+std::string noteOf(const saml::sp::ResponseVerification& v, std::string_view step) {
+  for (auto& c : v.checks)
+    if (c.step == step) return (c.skipped ? "skipped: " : "") + c.note;
+  return "(no such check)";
+}
+
+}  // namespace
+
+TEST_CASE("an encrypted assertion is decrypted with the right key and verified", "[saml][sp][gateway]") {
+  GatewayFixture f;
+  SECTION("the Assertion signed inside the encryption") {
+    auto xml = encryptAssertion(build(input(), true, false), false);
+    CHECK(xml.find("opaque-id-1") == std::string::npos);
+    auto v = saml::sp::verifyResponse(xml, f.expect());
+    INFO(v.failure);
+    REQUIRE(v.ok());
+    CHECK(v.assertionEncrypted);
+    CHECK(v.nameId == "opaque-id-1");
+    CHECK(v.assertionId.starts_with("_"));
+    CHECK(v.attributes.size() == 2);
+    CHECK(noteOf(v, "decrypt") == "EncryptedAssertion decrypted: Assertion " + v.assertionId);
+  }
+  SECTION("only the Response signed, over the EncryptedAssertion") {
+    auto v = saml::sp::verifyResponse(encryptAssertion(build(input(), false, false), true), f.expect());
+    INFO(v.failure);
+    REQUIRE(v.ok());
+    CHECK(v.assertionEncrypted);
+    CHECK(noteOf(v, "signature").find("over the EncryptedAssertion") != std::string::npos);
+  }
+  SECTION("both signed, with AES-CBC") {
+    auto v = saml::sp::verifyResponse(
+        encryptAssertion(build(input(), true, false), true, spEncryptionKey(), crypto::DataEncryption::Aes128Cbc), f.expect());
+    INFO(v.failure);
+    CHECK(v.ok());
+  }
+  SECTION("one of several keys opens it") {
+    auto e = f.expect();
+    std::vector<const EVP_PKEY*> two{otherKey().key.get(), spEncryptionKey().key.get()};
+    e.decryptionKeys = two;
+    CHECK(saml::sp::verifyResponse(encryptAssertion(build(input(), true, false), false), e).ok());
+  }
+}
+
+TEST_CASE("an encrypted assertion for another key is refused at decrypt", "[saml][sp][gateway]") {
+  GatewayFixture f;
+  auto v = saml::sp::verifyResponse(encryptAssertion(build(input(), true, false), true, otherKey()), f.expect());
+  CHECK(failedStep(v) == "decrypt");
+  CHECK(v.failure.find("another key") != std::string::npos);
+  CHECK(v.nameId.empty());
+  CHECK_FALSE(v.assertionEncrypted);
+}
+
+TEST_CASE("an EncryptedAssertion without decryption keys is refused at parse, as before", "[saml][sp][gateway][samlflow]") {
+  Fixture f;
+  auto v = saml::sp::verifyResponse(encryptAssertion(build(input(), true, false), true), f.expect());
+  CHECK(failedStep(v) == "parse");
+  CHECK(v.failure.find("EncryptedAssertion is not supported") != std::string::npos);
+}
+
+TEST_CASE("encryption vouches for nothing: an unsigned encrypted assertion is refused", "[saml][sp][gateway]") {
+  // Anyone can encrypt for the gateway's public key.
+  GatewayFixture f;
+  auto v = saml::sp::verifyResponse(encryptAssertion(build(input(), false, false), false), f.expect());
+  CHECK(failedStep(v) == "signature");
+  SECTION("nor does a Response signed before the Assertion was encrypted") {
+    auto v2 = saml::sp::verifyResponse(encryptAssertion(build(input(), false, true), false), f.expect());
+    CHECK(failedStep(v2) == "signature");
+  }
+  SECTION("nor an Assertion signed by another key") {
+    auto v3 = saml::sp::verifyResponse(encryptAssertion(build(input(), true, false, otherKey()), false), f.expect());
+    CHECK(failedStep(v3) == "signature");
+  }
+}
+
+TEST_CASE("an Assertion and an EncryptedAssertion together are refused", "[saml][sp][gateway]") {
+  GatewayFixture f;
+  auto withPlain = [&](bool signResponse) {
+    std::string signedAssertion = build(input(), true, false);
+    auto doc = xml::parseSecure(encryptAssertion(signedAssertion, false));
+    REQUIRE(doc);
+    xmlNode* response = xmlDocGetRootElement(doc->get());
+    auto plain = xml::parseSecure(signedAssertion);
+    REQUIRE(plain);
+    xmlNode* copy = xmlDocCopyNode(xml::child(xmlDocGetRootElement(plain->get()), ns::kSaml, "Assertion"), doc->get(), 1);
+    xml::setAttr(copy, "ID", "_plain-one");
+    xmlAddChild(response, copy);
+    if (signResponse)
+      REQUIRE(crypto::signEnveloped(response, xml::child(response, ns::kSaml, "Issuer"), idpKey().key.get(),
+                                    idpKey().cert.get()));
+    return xml::serialize(doc->get());
+  };
+  for (bool signResponse : {false, true}) {
+    auto v = saml::sp::verifyResponse(withPlain(signResponse), f.expect());
+    CHECK(failedStep(v) == "parse");
+    CHECK(v.failure.find("EncryptedAssertion") != std::string::npos);
+  }
+  SECTION("and two EncryptedAssertions") {
+    auto doc = xml::parseSecure(encryptAssertion(build(input(), true, false), false));
+    REQUIRE(doc);
+    xmlNode* response = xmlDocGetRootElement(doc->get());
+    xmlAddChild(response, xmlDocCopyNode(xml::child(response, ns::kSaml, "EncryptedAssertion"), doc->get(), 1));
+    CHECK(failedStep(saml::sp::verifyResponse(xml::serialize(doc->get()), f.expect())) == "parse");
+  }
+}
+
+TEST_CASE("an EncryptedID in the Subject is decrypted with the same keys", "[saml][sp][gateway]") {
+  GatewayFixture f;
+  // The IdP encrypts the NameID, then signs the Assertion over the EncryptedID.
+  auto xml = mutateAndSign([](xmlNode*, xmlNode* a) {
+    xmlNode* nameId = xml::child(xml::child(a, ns::kSaml, "Subject"), ns::kSaml, "NameID");
+    auto r = crypto::encryptElement(nameId, spEncryptionKey().cert.get(), crypto::DataEncryption::Aes128Gcm, ns::kSaml,
+                                    "EncryptedID");
+    REQUIRE(r);
+  });
+  REQUIRE(xml.find("EncryptedID") != std::string::npos);
+  auto v = saml::sp::verifyResponse(xml, f.expect());
+  INFO(v.failure);
+  REQUIRE(v.ok());
+  CHECK(v.nameId == "opaque-id-1");
+  CHECK(v.nameIdFormat == saml::kNameIdPersistent);
+  CHECK_FALSE(v.assertionEncrypted);
+  CHECK(noteOf(v, "decrypt") == "EncryptedID decrypted");
+
+  SECTION("without keys it is refused at subject, as before") {
+    auto v2 = saml::sp::verifyResponse(xml, f.Fixture::expect());
+    CHECK(failedStep(v2) == "subject");
+  }
+  SECTION("for another key it is refused at decrypt") {
+    auto e = f.expect();
+    std::vector<const EVP_PKEY*> other{otherKey().key.get()};
+    e.decryptionKeys = other;
+    CHECK(failedStep(saml::sp::verifyResponse(xml, e)) == "decrypt");
+  }
+}
+
+TEST_CASE("ProxyRestriction Count=0 is refused when the assertion is to be proxied", "[saml][sp][gateway]") {
+  GatewayFixture f;
+  auto withCount = [](const char* count) {
+    return mutateAndSign([count](xmlNode*, xmlNode* a) {
+      xmlNode* cond = xml::child(a, ns::kSaml, "Conditions");
+      xmlNode* pr = xmlNewChild(cond, cond->ns, BAD_CAST "ProxyRestriction", nullptr);
+      xml::setAttr(pr, "Count", count);
+    });
+  };
+  auto e = f.expect();
+  e.willProxy = true;
+
+  auto zero = withCount("0");
+  auto refused = saml::sp::verifyResponse(zero, e);
+  CHECK(failedStep(refused) == "proxy");
+  CHECK(refused.proxyCount == 0u);
+
+  auto notProxying = saml::sp::verifyResponse(zero, f.expect());
+  INFO(notProxying.failure);
+  CHECK(notProxying.ok());
+  CHECK(notProxying.proxyCount == 0u);
+  CHECK(noteOf(notProxying, "proxy").starts_with("skipped"));
+
+  auto two = saml::sp::verifyResponse(withCount("2"), e);
+  INFO(two.failure);
+  CHECK(two.ok());
+  CHECK(two.proxyCount == 2u);
+
+  auto none = saml::sp::verifyResponse(build(input()), e);
+  CHECK(none.ok());
+  CHECK_FALSE(none.proxyCount);
+}
+
+TEST_CASE("AuthnStatement and NameID details are read", "[saml][sp][gateway]") {
+  Fixture f;
+  auto in = input();
+  in.authenticatingAuthorities = {"https://esia.example/idp", "https://upstream.example/idp"};
+  in.nameQualifier = kIdp;
+  in.spNameQualifier = kSp;
+  in.sessionNotOnOrAfter = kClock.now() + std::chrono::hours(8);
+  auto v = saml::sp::verifyResponse(build(in), f.expect());
+  INFO(v.failure);
+  REQUIRE(v.ok());
+  CHECK(v.authenticatingAuthorities == in.authenticatingAuthorities);
+  CHECK(v.nameQualifier == kIdp);
+  CHECK(v.spNameQualifier == kSp);
+  CHECK(v.authnInstant == kClock.now() - 10s);
+  CHECK(v.sessionNotOnOrAfter == kClock.now() + std::chrono::hours(8));
+
+  auto plain = saml::sp::verifyResponse(build(input()), f.expect());
+  REQUIRE(plain.ok());
+  CHECK(plain.authenticatingAuthorities.empty());
+  CHECK_FALSE(plain.nameQualifier);
+  CHECK_FALSE(plain.sessionNotOnOrAfter);
+}
+
+TEST_CASE("rememberOnce: a replay through the callback, consulted only after every other step", "[saml][sp][gateway]") {
+  Fixture f;
+  std::map<std::string, TimePoint, std::less<>> remembered;
+  int calls = 0;
+  auto e = f.expect();
+  e.rememberOnce = [&](std::string_view id, TimePoint until) {
+    ++calls;
+    return remembered.emplace(std::string(id), until).second;
+  };
+
+  auto good = build(input());
+  auto first = saml::sp::verifyResponse(good, e);
+  INFO(first.failure);
+  REQUIRE(first.ok());
+  CHECK(calls == 2);
+  REQUIRE(remembered.size() == 2);
+  CHECK(remembered.at(first.assertionId) == *first.notOnOrAfter + e.clockSkew);
+  CHECK(remembered.at(first.responseId) == *first.notOnOrAfter + e.clockSkew);
+  CHECK(noteOf(first, "replay") == "IDs not seen before");
+
+  auto again = saml::sp::verifyResponse(good, e);
+  CHECK(failedStep(again) == "replay");
+  CHECK(again.failure.find(first.assertionId) != std::string::npos);
+
+  SECTION("not called when the signature fails") {
+    calls = 0;
+    CHECK(failedStep(saml::sp::verifyResponse(build(input(), true, true, otherKey()), e)) == "signature");
+    CHECK(failedStep(saml::sp::verifyResponse(build(input(), false, false), e)) == "signature");
+    CHECK(calls == 0);
+  }
+  SECTION("not called when a later step fails either") {
+    calls = 0;
+    auto wrongAudience = e;
+    wrongAudience.spEntityId = "https://other-sp.example/metadata";
+    CHECK(failedStep(saml::sp::verifyResponse(build(input()), wrongAudience)) == "audience");
+    auto proxying = e;
+    proxying.willProxy = true;
+    auto zero = mutateAndSign([](xmlNode*, xmlNode* a) {
+      xmlNode* cond = xml::child(a, ns::kSaml, "Conditions");
+      xml::setAttr(xmlNewChild(cond, cond->ns, BAD_CAST "ProxyRestriction", nullptr), "Count", "0");
+    });
+    CHECK(failedStep(saml::sp::verifyResponse(zero, proxying)) == "proxy");
+    CHECK(calls == 0);
+  }
+  SECTION("an encrypted assertion is remembered by its decrypted ID") {
+    GatewayFixture g;
+    auto ge = g.expect();
+    ge.rememberOnce = e.rememberOnce;
+    auto enc = encryptAssertion(build(input(), true, false), true);
+    auto v = saml::sp::verifyResponse(enc, ge);
+    INFO(v.failure);
+    REQUIRE(v.ok());
+    CHECK(remembered.contains(v.assertionId));
+    CHECK(failedStep(saml::sp::verifyResponse(enc, ge)) == "replay");
   }
 }
