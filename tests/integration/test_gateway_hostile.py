@@ -13,6 +13,9 @@ with `xmlsec1 --sign` (enveloped, exc-c14n, RSA-SHA256 or RSA-SHA1), encrypted w
 signature-wrapping shapes. The SP asks with an unsigned HTTP-Redirect AuthnRequest; it allows
 only the upstream and no password form, so /saml/sso sends the browser straight on.
 
+Refusals are filed under the upstream's name; before the RelayState led to a login, under the
+upstream the message names (unverified), or "-" when it names none registered.
+
 Run: PROPUSK_BIN=build-dir PROPUSK_SOURCE=repo /usr/bin/python3 tests/integration/test_gateway_hostile.py -v
 """
 
@@ -72,6 +75,8 @@ SP_ACS = "https://shop.test/Shibboleth.sso/SAML2/POST"
 # sso::UpstreamDirectory::kRefresh: a `propuskctl upstream set` is seen by the server within it.
 UPSTREAM_REFRESH_S = 3
 CLOCK_SKEW_S = 180  # the default [saml] clock skew
+# Refusals before the sender proved to be the upstream (audited "authenticated": false).
+UNPROVEN_STEPS = {"binding", "relay-state", "browser", "upstream", "parse", "decrypt", "issuer", "signature"}
 
 # xmlenc algorithm URI -> xmlsec1 --session-key
 DATA_ENC = {
@@ -512,6 +517,8 @@ class GatewayTestCase(unittest.TestCase):
         self.assertEqual(refused[0]["outcome"], "refused", refused[0])
         details = self.details(refused[0])
         self.assertIn(details.get("step"), steps, details)
+        # Only a refusal after the signature verified blames the upstream itself.
+        self.assertIs(details.get("authenticated"), details.get("step") not in UNPROVEN_STEPS, details)
         self.assertEqual([e for e in events if e["action"] in ("upstream.login", "user.create", "account.link")], [],
                          "a refused Response logs nobody in and creates or links no account")
         self.assertStillServes()
@@ -708,7 +715,8 @@ class HostileAnswers(GatewayTestCase):
         # The same POST again from the same browser (its cookie was cleared with the answer).
         head = self.audit_head()
         page = self.post(flow.browser, xml, flow.relay_state)
-        self.assertRefused(page, head, ("relay-state", "replay"), target="-")
+        # Filed under the upstream the Response names (not authenticated: nothing was verified).
+        self.assertRefused(page, head, ("relay-state", "replay"))
 
     def test_replay_to_the_same_flow_with_the_cookie_kept(self):
         head = self.audit_head()
@@ -721,7 +729,7 @@ class HostileAnswers(GatewayTestCase):
         self._plant(other, flow.cookie_name, token)
         head = self.audit_head()
         page = self.post(other, xml, flow.relay_state)
-        self.assertRefused(page, head, ("relay-state", "replay"), target="-")
+        self.assertRefused(page, head, ("relay-state", "replay"))
 
     def test_assertion_id_used_before(self):
         # The upstream reuses an Assertion ID in a Response for a new request: the shared replay
@@ -785,12 +793,17 @@ class HostileAnswers(GatewayTestCase):
         self.assertRefused(self.post(other, xml, a.relay_state), head, "browser")
 
     def test_unknown_and_missing_relay_state(self):
-        for relay in ("never-sent-" + uuid.uuid4().hex, None):
-            with self.subTest(relay=relay):
+        # Before the RelayState leads to a login, the refusal is filed under the upstream the
+        # message names (unverified), or "-" when it names none registered.
+        for relay, issuer, target in (("never-sent-" + uuid.uuid4().hex, UPSTREAM_ENTITY, UPSTREAM),
+                                      (None, UPSTREAM_ENTITY, UPSTREAM),
+                                      ("never-sent-" + uuid.uuid4().hex, "https://nobody.test/idp", "-")):
+            with self.subTest(relay=relay, issuer=issuer):
                 a = self.start_flow()
-                xml, _, _ = self.good_response(a)
+                assertion, _ = signed_assertion(a.request_id, Person(), issuer=issuer)
+                xml = response_xml(a.request_id, assertion, issuer=issuer)
                 head = self.audit_head()
-                self.assertRefused(self.post(a.browser, xml, relay), head, "relay-state", target="-")
+                self.assertRefused(self.post(a.browser, xml, relay), head, "relay-state", target=target)
 
     @staticmethod
     def _plant(browser, name, value):
