@@ -77,6 +77,7 @@ Result<std::string> AssertionIssuer::issue(const store::User& user, const store:
                         "the SP asks for an authentication context the upstream did not give");
     in.authnContextClassRef = up->authnContextClassRef;
     in.authenticatingAuthorities = up->authenticatingAuthorities;
+    in.proxyRestrictionCount = up->proxyCount;
   }
   in.validity = settings_.assertionValidity;
   in.clockSkew = settings_.clockSkew;

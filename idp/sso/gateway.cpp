@@ -139,6 +139,7 @@ std::string encodeUpstreamSession(const UpstreamSession& s) {
   if (s.sessionIndex) o.set("session_index", *s.sessionIndex);
   o.set("authn_context", s.authnContextClassRef);
   o.set("authorities", toArray(s.authenticatingAuthorities));
+  if (s.proxyCount) o.set("proxy_count", static_cast<Poco::Int64>(*s.proxyCount));
   return stringify(o);
 }
 
@@ -155,6 +156,7 @@ std::optional<UpstreamSession> decodeUpstreamSession(std::string_view json) {
     if (o->has("session_index")) s.sessionIndex = o->getValue<std::string>("session_index");
     s.authnContextClassRef = o->getValue<std::string>("authn_context");
     s.authenticatingAuthorities = fromArray(o, "authorities");
+    if (o->has("proxy_count")) s.proxyCount = static_cast<unsigned>(o->getValue<Poco::Int64>("proxy_count"));
     return s;
   } catch (const Poco::Exception&) {
     return std::nullopt;
@@ -289,8 +291,8 @@ std::expected<UpstreamLogin, UpstreamRefusal> Gateway::finish(std::string_view x
   ex.decryptionKeys = decryptWith;
   const std::string replayPrefix = "upstream\n" + up->entityId() + "\n";
   ex.rememberOnce = [&](std::string_view id, TimePoint until) {
-    // The assertion's own lifetime bounds how long its ID is kept (at least the skew).
-    return replay_.remember(replayPrefix + std::string(id), std::max(until, now) + settings_.clockSkew, now) ==
+    // Kept as long as the verifier would still accept the assertion (its NotOnOrAfter + skew).
+    return replay_.remember(replayPrefix + std::string(id), std::max(until, now), now) ==
            saml::Remembered::First;
   };
   auto v = saml::sp::verifyResponse(xml, ex);
@@ -298,6 +300,9 @@ std::expected<UpstreamLogin, UpstreamRefusal> Gateway::finish(std::string_view x
     UpstreamRefusal r{up->name(), std::string(*v.failedStep),
                       Error{StatusCode::Requester, status::kRequestDenied, v.failure}, pending->downstream};
     if (v.statusNotSuccess()) {
+      // The upstream's answer (verified where signed) ends this login: the SP gets the error,
+      // and no later Response may answer the same request again.
+      store_.removePendingRequest(upstreamPendingKey(*relayState));
       r.upstreamStatus = true;
       r.error = Error{StatusCode::Responder, relayedStatus(v.statusCodes), v.failure};
     }
@@ -331,6 +336,8 @@ std::expected<UpstreamLogin, UpstreamRefusal> Gateway::finish(std::string_view x
       v.authnContextClassRef.value_or("urn:oasis:names:tc:SAML:2.0:ac:classes:unspecified");
   login.session.authenticatingAuthorities = v.authenticatingAuthorities;
   login.session.authenticatingAuthorities.push_back(up->entityId());
+  // The verifier refused Count 0 (willProxy); ours may allow one indirection less.
+  if (v.proxyCount) login.session.proxyCount = *v.proxyCount - 1;
   return login;
 }
 

@@ -55,6 +55,7 @@ struct UpstreamSession {
   std::optional<std::string> sessionIndex;
   std::string authnContextClassRef;               // as the upstream reported it
   std::vector<std::string> authenticatingAuthorities;  // the upstream's chain, then the upstream
+  std::optional<unsigned> proxyCount;  // what the upstream's ProxyRestriction leaves for our assertions
 };
 std::string encodeUpstreamSession(const UpstreamSession& s);
 std::optional<UpstreamSession> decodeUpstreamSession(std::string_view json);

@@ -77,7 +77,9 @@ void AcsHandler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTT
   const std::string remote = remoteAddress(req);
   if (!ctx_.sso->gateway) return refusedPage(ctx_, resp, "no gateway");
   InboundMessage in;
-  if (auto ok = decodeInbound(req, {.redirect = true, .post = true, .requests = false, .responses = true}, in); !ok) {
+  // HTTP-POST only: profiles §4.1.4.5 forbids HTTP-Redirect for a Response (a bearer
+  // assertion would sit in URLs, logs and Referer headers).
+  if (auto ok = decodeInbound(req, {.post = true, .requests = false, .responses = true}, in); !ok) {
     recordRefusal(ctx_, "web", "upstream.response.refused", {"-", false, remote}, "", "binding",
                   Error{StatusCode::Requester, status::kRequestDenied, ok.error().detail});
     return sendErrorPage(ctx_, resp, HttpStatus::HTTP_BAD_REQUEST, "Некорректный ответ поставщика удостоверений",

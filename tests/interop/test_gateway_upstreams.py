@@ -54,7 +54,7 @@ from saml2 import BINDING_HTTP_REDIRECT  # noqa: E402
 
 lib = I.lib
 
-ENABLED = os.environ.get("PROPUSK_GATEWAY_TESTS", "0") == "1"
+ENABLED = os.environ.get("PROPUSK_GATEWAY_TESTS", "1") == "1"
 gateway_test = unittest.skipUnless(ENABLED, "the gateway's server side has not landed: PROPUSK_GATEWAY_TESTS=1 runs these")
 
 STATUS_PROXY_COUNT_EXCEEDED = "urn:oasis:names:tc:SAML:2.0:status:ProxyCountExceeded"

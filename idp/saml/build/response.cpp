@@ -231,6 +231,10 @@ Result<std::string> buildSuccessResponse(const AssertionInput& in, const Signing
   open(body, "saml:AudienceRestriction", {});
   leaf(body, "saml:Audience", in.audience);
   close(body, "saml:AudienceRestriction");
+  if (in.proxyRestrictionCount) {
+    open(body, "saml:ProxyRestriction", {{"Count", std::to_string(*in.proxyRestrictionCount)}});
+    close(body, "saml:ProxyRestriction");
+  }
   close(body, "saml:Conditions");
 
   const std::string authnInstant = formatXsDateTime(in.authnInstant);

@@ -47,6 +47,9 @@ struct AssertionInput {
   // Gateway: saml:AuthenticatingAuthority elements in the AuthnContext (core §2.7.2.2), in
   // order: the IdPs that authenticated the person (the upstream last).
   std::vector<std::string> authenticatingAuthorities;
+  // Gateway: the upstream's ProxyRestriction Count less one (core §2.5.1.6: no more indirections
+  // than it allowed may follow); absent: no ProxyRestriction.
+  std::optional<unsigned> proxyRestrictionCount;
   // The IDs of the Response and of the Assertion (random.samlId() form), when the caller needs
   // them before the Response exists (sso::AssertionIssuer audits them before signing); new
   // random ones when empty.

@@ -56,6 +56,7 @@ TEST_CASE("the upstream session kept with an IdP session round trips", "[sso][ga
   s.sessionIndex = "_idx\"1";
   s.authnContextClassRef = kMfa;
   s.authenticatingAuthorities = {"https://first.example/idp", "https://bank.example/idp"};
+  s.proxyCount = 0;  // the upstream allowed one step: ours may allow none
   auto back = sso::decodeUpstreamSession(sso::encodeUpstreamSession(s));
   REQUIRE(back);
   CHECK(back->entityId == s.entityId);
@@ -65,6 +66,8 @@ TEST_CASE("the upstream session kept with an IdP session round trips", "[sso][ga
   CHECK(back->sessionIndex == s.sessionIndex);
   CHECK(back->authnContextClassRef == s.authnContextClassRef);
   CHECK(back->authenticatingAuthorities == s.authenticatingAuthorities);
+  REQUIRE(back->proxyCount);
+  CHECK(*back->proxyCount == 0);
 
   sso::UpstreamSession bare;
   bare.entityId = "e";
@@ -72,5 +75,6 @@ TEST_CASE("the upstream session kept with an IdP session round trips", "[sso][ga
   REQUIRE(b);
   CHECK_FALSE(b->sessionIndex);
   CHECK_FALSE(b->nameQualifier);
+  CHECK_FALSE(b->proxyCount);
   CHECK_FALSE(sso::decodeUpstreamSession("[]"));
 }
