@@ -18,6 +18,7 @@
 #include "idp/core/escape.h"
 #include "idp/crypto/xml_signature.h"
 #include "idp/crypto/xmlsec_handles.h"
+#include "idp/xml/builder.h"
 #include "idp/xml/dom.h"
 #include "idp/xml/ids.h"
 #include "idp/xml/namespaces.h"
@@ -426,16 +427,9 @@ Result<xmlNode*> encryptElement(xmlNode* element, const X509* recipient, DataEnc
   // A self-contained serialisation: the element copied into a document of its own declares
   // what it uses, and every other namespace in scope goes along too, so that prefixes only
   // named in content (xsi:type values) still resolve wherever it is decrypted.
-  xml::XmlDocPtr alone(xmlNewDoc(BAD_CAST "1.0"));
-  if (!alone) return responderError("xmlNewDoc failed");
-  xmlNode* copy = xmlDocCopyNode(element, alone.get(), 1);
-  if (!copy) return responderError("xmlDocCopyNode failed");
-  xmlDocSetRootElement(alone.get(), copy);
-  for (const xmlNode* n = element; n && n->type == XML_ELEMENT_NODE; n = n->parent)
-    for (const xmlNs* ns = n->nsDef; ns; ns = ns->next)
-      if (!xmlSearchNs(alone.get(), copy, ns->prefix) && !xmlNewNs(copy, ns->href, ns->prefix))
-        return responderError("xmlNewNs failed");
-  const std::string plain = xml::serializeNode(copy);
+  xml::XmlDocPtr alone = xml::copyToOwnDocument(element);
+  if (!alone) return responderError("copying the element to encrypt failed");
+  const std::string plain = xml::serializeNode(xmlDocGetRootElement(alone.get()));
 
   SecretBytes sessionKey;
   sessionKey.bytes.resize(alg.keyBytes);

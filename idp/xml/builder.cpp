@@ -39,4 +39,16 @@ void setAttr(xmlNode* element, const char* name, std::string_view value) {
   xmlSetProp(element, BAD_CAST name, BAD_CAST std::string(value).c_str());
 }
 
+XmlDocPtr copyToOwnDocument(const xmlNode* element) {
+  XmlDocPtr alone(xmlNewDoc(BAD_CAST "1.0"));
+  if (!alone) return nullptr;
+  xmlNode* copy = xmlDocCopyNode(const_cast<xmlNode*>(element), alone.get(), 1);
+  if (!copy) return nullptr;
+  xmlDocSetRootElement(alone.get(), copy);
+  for (const xmlNode* n = element; n && n->type == XML_ELEMENT_NODE; n = n->parent)
+    for (const xmlNs* ns = n->nsDef; ns; ns = ns->next)
+      if (!xmlSearchNs(alone.get(), copy, ns->prefix) && !xmlNewNs(copy, ns->href, ns->prefix)) return nullptr;
+  return alone;
+}
+
 }  // namespace propusk::xml

@@ -16,4 +16,9 @@ xmlNs* declareNs(xmlNode* element, const char* nsUri, const char* prefix);
 xmlNode* addChild(xmlNode* parent, xmlNs* ns, const char* name, std::string_view text = {});
 void setAttr(xmlNode* element, const char* name, std::string_view value);
 
+// A deep copy of `element` as the root of a document of its own, declaring every namespace
+// in scope where it stood (also prefixes only named in content, such as xsi:type values).
+// nullptr when libxml2 runs out of memory.
+XmlDocPtr copyToOwnDocument(const xmlNode* element);
+
 }  // namespace propusk::xml

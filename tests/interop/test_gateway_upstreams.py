@@ -37,6 +37,7 @@ Where the contract is silent and SAML core speaks (ProxyCount, §3.4.1.5.1; Prox
 """
 
 import base64
+import itertools
 import json
 import os
 import sys
@@ -53,6 +54,7 @@ from saml_browser import Browser  # noqa: E402
 from saml2 import BINDING_HTTP_REDIRECT  # noqa: E402
 
 lib = I.lib
+_PERSON_NUMBERS = itertools.count(1)
 
 ENABLED = os.environ.get("PROPUSK_GATEWAY_TESTS", "1") == "1"
 gateway_test = unittest.skipUnless(ENABLED, "the gateway's server side has not landed: PROPUSK_GATEWAY_TESTS=1 runs these")
@@ -217,7 +219,9 @@ class GatewayFlows:
 
     def new_person(self, **kw):
         """A new upstream account with a new SNILS and INN (no Propusk account has them)."""
-        n = len(self.gw.users()) + 1
+        # A number never used before in this process: the gateway's account count repeats when a
+        # test links an existing account, and an upstream keeps a username's first attributes.
+        n = next(_PERSON_NUMBERS)
         user = U.UpstreamUser(username=f"up{n}{os.getpid()}", password=f"Up-Parol-{n}-x",
                               attributes=U.person_attributes(sn=kw.pop("sn", "Кузнецов"),
                                                              given_name=kw.pop("given_name", "Пётр"), **kw))

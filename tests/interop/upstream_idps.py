@@ -130,9 +130,12 @@ def format_snils(eleven_digits):
 
 
 def make_snils(rng=random):
-    """A checksum-valid SNILS, 11 digits (numbers up to 001-001-998 have no checksum: avoided)."""
-    nine = f"{rng.randint(2_000_000, 999_999_999):09d}"
-    return nine + f"{snils_checksum(nine):02d}"
+    """A checksum-valid SNILS, 11 digits (numbers up to 001-001-998 have no checksum: avoided),
+    and, like every issued SNILS, no digit three times in a row in its number."""
+    while True:
+        nine = f"{rng.randint(2_000_000, 999_999_999):09d}"
+        if not any(nine[i] == nine[i + 1] == nine[i + 2] for i in range(7)):
+            return nine + f"{snils_checksum(nine):02d}"
 
 
 def make_inn12(rng=random):
