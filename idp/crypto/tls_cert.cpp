@@ -32,6 +32,13 @@ KeyPair generateTlsCertificate(const std::vector<std::string>& dnsNames, const s
   X509_NAME* name = X509_get_subject_name(c);
   std::string cn = dnsNames.empty() ? "localhost" : dnsNames.front();
   check(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0) == 1, "CN");
+  // A subject of its own (the serial's first bytes): a client looks a self-signed certificate
+  // up in its trust file by subject name, so two development instances on one host (a gateway
+  // and its upstream) must not both be "CN=localhost".
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string unit = "Propusk development ";
+  for (int i = 0; i < 6; ++i) unit += {kHex[serial[i] >> 4], kHex[serial[i] & 15]};
+  check(X509_NAME_add_entry_by_txt(name, "OU", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(unit.c_str()), -1, -1, 0) == 1, "OU");
   check(X509_set_issuer_name(c, name) == 1, "issuer");
   check(X509_set_pubkey(c, kp.key.get()) == 1, "pubkey");
   std::string san;
