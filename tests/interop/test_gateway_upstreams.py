@@ -740,12 +740,6 @@ class PropuskGatewayTest(GatewayFlows, unittest.TestCase):
     def make_upstream(cls):
         return U.PropuskUpstream()
 
-    def browser(self):
-        # Both Propusks made their self-signed TLS certificates alike (same subject), so one
-        # CA bundle cannot hold both: OpenSSL picks the first by name. TLS is not what this
-        # test is about.
-        return Browser()
-
     def upstream_mark(self):
         return max((e["seq"] for e in self.up.audit()), default=0)
 
