@@ -115,6 +115,11 @@ Result<UpstreamRegistration> registerUpstream(store::Store& store, const std::st
     return invalid("name: upstream '" + name + "' is already registered (use --replace to update it)");
   if (auto other = store.findUpstreamByEntityId(md->entityId); other && other->name != name)
     return invalid("entityID: " + md->entityId + " is already registered as upstream '" + other->name + "'");
+  // Its account links are keyed by the name: another IdP under the same name must not inherit
+  // them (whoever runs that IdP would log in as the people linked to the old one).
+  if (existing && existing->entityId != md->entityId)
+    return invalid("metadata: entityID " + md->entityId + " is not upstream '" + name + "''s " + existing->entityId +
+                   " (remove the upstream, and with it its account links, to register another IdP under this name)");
   r.replaced = existing.has_value();
   r.upstream.name = name;
   r.upstream.entityId = md->entityId;

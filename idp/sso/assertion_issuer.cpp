@@ -65,6 +65,7 @@ Result<std::string> AssertionIssuer::issue(const store::User& user, const store:
   in.authnInstant = session.authnInstant;
   in.sessionIndex = policy::sessionIndex(pairwiseSecret(), session.idHash, spId, in.nameId);
   in.authnContextClassRef = request.authnContextClassRef;
+  std::optional<TimePoint> upstreamSessionEnd;
   if (!session.upstream.empty()) {
     // Logged in through an upstream IdP: the SP learns which (core §2.7.2.2), and the class
     // the upstream reported, never a stronger one of ours.
@@ -78,10 +79,14 @@ Result<std::string> AssertionIssuer::issue(const store::User& user, const store:
     in.authnContextClassRef = up->authnContextClassRef;
     in.authenticatingAuthorities = up->authenticatingAuthorities;
     in.proxyRestrictionCount = up->proxyCount;
+    // When the person was authenticated is the upstream's to say, and its session bounds ours.
+    if (up->authnInstant) in.authnInstant = *up->authnInstant;
+    upstreamSessionEnd = up->sessionNotOnOrAfter;
   }
   in.validity = settings_.assertionValidity;
   in.clockSkew = settings_.clockSkew;
   in.sessionNotOnOrAfter = session.createdAt + settings_.sessionAbsolute;
+  if (upstreamSessionEnd && *upstreamSessionEnd < *in.sessionNotOnOrAfter) in.sessionNotOnOrAfter = upstreamSessionEnd;
 
   policy::Person person;
   person.surname = user.surname;
@@ -91,7 +96,7 @@ Result<std::string> AssertionIssuer::issue(const store::User& user, const store:
   person.snils = user.snils;
   if (user.emailConfirmed) person.email = user.email;
   if (user.phoneConfirmed) person.phone = user.phone;
-  person.status = user.status;
+  person.status = effectiveStatus(user, session);
   for (auto& a : policy::releaseAttributes(person, sp.release))
     in.attributes.push_back({std::string(a.def.name), std::string(a.def.friendlyName), std::move(a.values)});
   in.responseId = random_.samlId();

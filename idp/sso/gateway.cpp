@@ -7,9 +7,11 @@
 #include <algorithm>
 #include <sstream>
 
+#include "idp/core/clock.h"
 #include "idp/core/json_text.h"
 #include "idp/core/printable.h"
 #include "idp/crypto/digest.h"
+#include "idp/policy/account_status.h"
 #include "idp/saml/bindings/redirect.h"
 #include "idp/saml/build/authn_request.h"
 #include "idp/xml/dom.h"
@@ -100,6 +102,13 @@ std::optional<PendingUpstream> decodePendingUpstream(std::string_view json) {
 
 }  // namespace
 
+policy::AccountStatus effectiveStatus(const store::User& user, const store::Session& session) {
+  if (session.upstream.empty()) return user.status;
+  auto up = decodeUpstreamSession(session.upstreamData);
+  // Unreadable: the least, never more than was proven.
+  return up ? std::min(user.status, up->level) : policy::AccountStatus::Simplified;
+}
+
 bool upstreamSatisfies(const PendingRequest& request, std::string_view classRef) {
   if (request.requestedClassRefs.empty()) return true;
   static constexpr std::string_view kOrder[] = {
@@ -140,6 +149,10 @@ std::string encodeUpstreamSession(const UpstreamSession& s) {
   o.set("authn_context", s.authnContextClassRef);
   o.set("authorities", toArray(s.authenticatingAuthorities));
   if (s.proxyCount) o.set("proxy_count", static_cast<Poco::Int64>(*s.proxyCount));
+  o.set("level", std::string(policy::accountStatusName(s.level)));
+  auto secs = [](TimePoint t) { return static_cast<Poco::Int64>(t.time_since_epoch().count()); };
+  if (s.authnInstant) o.set("authn_instant", secs(*s.authnInstant));
+  if (s.sessionNotOnOrAfter) o.set("session_not_on_or_after", secs(*s.sessionNotOnOrAfter));
   return stringify(o);
 }
 
@@ -157,6 +170,15 @@ std::optional<UpstreamSession> decodeUpstreamSession(std::string_view json) {
     s.authnContextClassRef = o->getValue<std::string>("authn_context");
     s.authenticatingAuthorities = fromArray(o, "authorities");
     if (o->has("proxy_count")) s.proxyCount = static_cast<unsigned>(o->getValue<Poco::Int64>("proxy_count"));
+    auto level = policy::parseAccountStatus(o->optValue<std::string>("level", "simplified"));
+    if (!level) return std::nullopt;
+    s.level = *level;
+    auto time = [&](const char* name) -> std::optional<TimePoint> {
+      if (!o->has(name)) return std::nullopt;
+      return TimePoint{std::chrono::seconds(o->getValue<Poco::Int64>(name))};
+    };
+    s.authnInstant = time("authn_instant");
+    s.sessionNotOnOrAfter = time("session_not_on_or_after");
     return s;
   } catch (const Poco::Exception&) {
     return std::nullopt;
@@ -296,9 +318,20 @@ std::expected<UpstreamLogin, UpstreamRefusal> Gateway::finish(std::string_view x
            saml::Remembered::First;
   };
   auto v = saml::sp::verifyResponse(xml, ex);
+  if (v.ok() && !v.isResponse) {
+    // A bare Assertion has no Destination, Status or InResponseTo of its own: the Web Browser
+    // SSO profile sends a samlp:Response, and so must an upstream.
+    v.failedStep = "parse";
+    v.failure = "a bare saml:Assertion, not a samlp:Response";
+  }
   if (!v.ok()) {
     UpstreamRefusal r{up->name(), std::string(*v.failedStep),
                       Error{StatusCode::Requester, status::kRequestDenied, v.failure}, pending->downstream};
+    // Steps after the signature ran on a message the upstream's key signed, except an error
+    // Response, which may come unsigned (status: not proven).
+    static constexpr std::string_view kBeforeSignature[] = {"parse", "decrypt", "issuer", "signature", "status"};
+    r.authenticated = std::find(std::begin(kBeforeSignature), std::end(kBeforeSignature), *v.failedStep) ==
+                      std::end(kBeforeSignature);
     if (v.statusNotSuccess()) {
       // The upstream's answer (verified where signed) ends this login: the SP gets the error,
       // and no later Response may answer the same request again.
@@ -313,11 +346,27 @@ std::expected<UpstreamLogin, UpstreamRefusal> Gateway::finish(std::string_view x
   }
   // One answer per request: a second Response for it (even a fresh one) finds nothing.
   store_.removePendingRequest(upstreamPendingKey(*relayState));
+  auto refuseVerified = [&](std::string step, std::string detail) {
+    UpstreamRefusal r{up->name(), std::move(step), Error{StatusCode::Requester, status::kRequestDenied, std::move(detail)},
+                      pending->downstream};
+    r.authenticated = true;
+    return std::unexpected(std::move(r));
+  };
+  // ForceAuthn was passed on; an upstream that answers from an old session anyway must not
+  // make the SP believe the person just proved who they are (core §3.4.1).
+  if (pending->downstream.forceAuthn &&
+      (!v.authnInstant || *v.authnInstant + settings_.clockSkew < pending->downstream.createdAt))
+    return refuseVerified("authn-statement", "the SP asked for ForceAuthn and the upstream's AuthnInstant " +
+                                                 (v.authnInstant ? formatXsDateTime(*v.authnInstant) : std::string("(none)")) +
+                                                 " is older than the request");
+  // The NameID keys the account link: it must be kept exactly, not a cleaned-up version.
+  if (v.nameId.size() > 256 || printable(v.nameId, 256) != v.nameId)
+    return refuseVerified("subject", "a NameID longer than 256 bytes or with control or invisible characters");
 
   std::vector<identity::UpstreamAttribute> attributes;
   for (auto& a : v.attributes) attributes.push_back({a.name, a.friendlyName, a.values});
   auto person = identity::applyAttributeMap(up->map, attributes);
-  if (!person) return refuse(up->name(), "attributes", person.error().detail, pending->downstream);
+  if (!person) return refuseVerified("attributes", person.error().detail);
 
   UpstreamLogin login;
   auto user = account(*up, *person, v, login.link, pending->downstream);
@@ -338,6 +387,9 @@ std::expected<UpstreamLogin, UpstreamRefusal> Gateway::finish(std::string_view x
   login.session.authenticatingAuthorities.push_back(up->entityId());
   // The verifier refused Count 0 (willProxy); ours may allow one indirection less.
   if (v.proxyCount) login.session.proxyCount = *v.proxyCount - 1;
+  login.session.level = up->row.level;
+  login.session.authnInstant = v.authnInstant;
+  login.session.sessionNotOnOrAfter = v.sessionNotOnOrAfter;
   return login;
 }
 
@@ -346,9 +398,10 @@ std::expected<store::User, UpstreamRefusal> Gateway::account(const RegisteredUps
                                                              const saml::sp::ResponseVerification& v,
                                                              std::string& link, const PendingRequest& downstream) {
   auto refuse = [&](std::string detail) {
-    return std::unexpected(UpstreamRefusal{up.name(), "link",
-                                           Error{StatusCode::Responder, status::kAuthnFailed, std::move(detail)},
-                                           downstream});
+    UpstreamRefusal r{up.name(), "link", Error{StatusCode::Responder, status::kAuthnFailed, std::move(detail)},
+                      downstream};
+    r.authenticated = true;
+    return std::unexpected(std::move(r));
   };
   // A transient NameID names nobody the next time: it is never a link.
   const bool stable = v.nameIdFormat != kTransient && !v.nameId.empty();
@@ -368,6 +421,7 @@ std::expected<store::User, UpstreamRefusal> Gateway::account(const RegisteredUps
     if (auto existing = store_.findAccountLink(up.name(), subject)) {
       auto u = store_.findUser(existing->login);
       if (!u) return refuse("the account linked to this subject is gone");
+      if (u->locked) return refuse("account " + u->login + " is locked");
       if (auto why = contradiction(*u)) return refuse(*why);
       link = "linked";
       return *u;
@@ -392,6 +446,23 @@ std::expected<store::User, UpstreamRefusal> Gateway::account(const RegisteredUps
       auto& u = candidates[0];
       if (auto why = contradiction(u)) return refuse(*why);
       if (u.locked) return refuse("account " + u.login + " is locked");
+      // Whoever this upstream lets claim a SNILS, INN or e-mail must not get an account verified
+      // beyond what the upstream vouches for (a simplified upstream claiming a confirmed
+      // account's SNILS would take it over).
+      if (u.status > up.row.level)
+        return refuse("account " + u.login + " is " + std::string(policy::accountStatusName(u.status)) +
+                      ", above what upstream " + up.name() + " vouches for (" +
+                      std::string(policy::accountStatusName(up.row.level)) + "): not linked by " + keyName);
+      for (auto& l : store_.listAccountLinks(u.id)) {
+        // One subject per upstream and account: a second one from the same upstream is somebody else.
+        if (l.upstream == up.name())
+          return refuse("account " + u.login + " is linked to another subject of this upstream");
+        // An account an upstream of a lower level created or linked is not handed to a person
+        // proving themselves at a higher one (its data were never vouched for that far).
+        if (auto other = store_.findUpstream(l.upstream); !other || other->level < up.row.level)
+          return refuse("account " + u.login + " is linked to upstream " + l.upstream +
+                        ", which vouches for less than " + up.name());
+      }
       if (stable &&
           !store_.addAccountLink({up.name(), subject, u.id, u.login, clock_.now()},
                                  {"gateway", "account.link", u.login, "ok",
@@ -417,9 +488,12 @@ std::expected<store::User, UpstreamRefusal> Gateway::account(const RegisteredUps
   u.inn = person.inn;
   u.snils = person.snils;
   u.email = person.email;
-  u.emailConfirmed = person.email.has_value();  // vouched for by the upstream
+  // Contacts count as confirmed only from an upstream that checks identities (standard or
+  // above): a simplified one could plant somebody else's e-mail to be linked by later.
+  const bool vouched = up.row.level >= policy::AccountStatus::Standard;
+  u.emailConfirmed = person.email.has_value() && vouched;
   u.phone = person.phone;
-  u.phoneConfirmed = person.phone.has_value();
+  u.phoneConfirmed = person.phone.has_value() && vouched;
   u.status = up.row.level;
   u.passwordHash = "!upstream";  // no local password: verifyPassword never accepts it
   u.createdAt = u.updatedAt = clock_.now();

@@ -56,6 +56,11 @@ struct UpstreamSession {
   std::string authnContextClassRef;               // as the upstream reported it
   std::vector<std::string> authenticatingAuthorities;  // the upstream's chain, then the upstream
   std::optional<unsigned> proxyCount;  // what the upstream's ProxyRestriction leaves for our assertions
+  // The most this upstream vouches for (its --level): assertions in this session never state a
+  // higher account status, whatever the account's own.
+  policy::AccountStatus level = policy::AccountStatus::Simplified;
+  std::optional<TimePoint> authnInstant;         // when the upstream authenticated the person
+  std::optional<TimePoint> sessionNotOnOrAfter;  // the upstream's SessionNotOnOrAfter
 };
 std::string encodeUpstreamSession(const UpstreamSession& s);
 std::optional<UpstreamSession> decodeUpstreamSession(std::string_view json);
@@ -75,6 +80,9 @@ struct UpstreamRefusal {
   // The upstream answered with an error status: the SP is told (a SAML error), not just
   // the person.
   bool upstreamStatus = false;
+  // The sender proved it holds the upstream's key (a step after the signature refused, on a
+  // signed message) — `upstream show` marks the others as unproven.
+  bool authenticated = false;
 };
 
 struct UpstreamLogin {
@@ -141,6 +149,10 @@ class Gateway {
   GatewaySettings settings_;
   UpstreamPeers peers_{upstreams_};
 };
+
+// The account status an assertion in `session` may state: the account's, but no more than the
+// upstream the session came from vouches for (UpstreamSession::level).
+policy::AccountStatus effectiveStatus(const store::User& user, const store::Session& session);
 
 // Whether an upstream's AuthnContextClassRef meets the SP's RequestedAuthnContext as kept in
 // `request` (core §3.3.2.2.1): exact — one of the classes; minimum, better, maximum — by the

@@ -93,12 +93,7 @@ void AcsHandler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTT
     // Before the RelayState led anywhere, the refusal is filed under the upstream the message
     // names (unproven: "not authenticated"), so that `upstream show` lists it.
     if (r.upstream == "-") r.upstream = ctx_.sso->gateway->claimedUpstream(in.xml);
-    // The sender counts as authenticated only once its signature verified, i.e. when a later
-    // step refused (the upstream is then to blame, not somebody posting in its name).
-    const bool authenticated = r.upstreamStatus || r.step == "destination" || r.step == "assertion" ||
-                               r.step == "subject" || r.step == "recipient" || r.step == "in-response-to" ||
-                               r.step == "time-window" || r.step == "audience" || r.step == "authn-statement" ||
-                               r.step == "proxy" || r.step == "replay" || r.step == "attributes" || r.step == "link";
+    const bool authenticated = r.authenticated;
     recordRefusal(ctx_, "web", "upstream.response.refused", {r.upstream, authenticated, remote}, "", r.step, r.error);
     if (r.upstreamStatus && r.downstream) {
       // The upstream said no (NoPassive, AuthnFailed...): the SP is told in SAML, as a proxy must.
@@ -165,6 +160,10 @@ void upstreamLogoutResponse(WebContext& ctx, Poco::Net::HTTPServerRequest& req, 
   auto flow = browserLogoutFlow(ctx, req);
   sso::LogoutTarget* awaited = flow ? flow->awaiting() : nullptr;
   if (awaited && !awaited->upstream) awaited = nullptr;
+  // Only a message carrying the RelayState of our request (random, known to the upstream and
+  // this browser) may end the upstream's turn unanswered; any other page posting rubbish here
+  // must not (the logout cookie goes with cross-site requests).
+  const bool carriesOurRelay = awaited && in.relayState && sameToken(*in.relayState, awaited->relayState);
   auto parsed = saml::parseLogoutResponse(in.xml, *xml::SchemaSet::shared());
   auto giveUp = [&](std::string_view step, const std::string& detail) {
     awaited->outcome = sso::LogoutOutcome::Failed;
@@ -173,7 +172,7 @@ void upstreamLogoutResponse(WebContext& ctx, Poco::Net::HTTPServerRequest& req, 
   };
   if (!parsed) {
     recordRefusal(ctx, "web", "upstream.logout.refused", {"-", false, remote}, "", "parse", parsed.error());
-    if (awaited) return giveUp("parse", parsed.error().detail);
+    if (carriesOurRelay) return giveUp("parse", parsed.error().detail);
     return upstreamLogoutPage(ctx, resp, parsed.error().detail);
   }
   auto rc = logoutStepContext(ctx, in.binding, ctx.sso->gateway->settings().sloUrl, &in.querySignature);
@@ -185,7 +184,7 @@ void upstreamLogoutResponse(WebContext& ctx, Poco::Net::HTTPServerRequest& req, 
   if (!ok) {
     recordRefusal(ctx, "web", "upstream.logout.refused", {name, rc.senderAuthenticated, remote}, parsed->id,
                   ok.error().step, ok.error().error);
-    if (awaited) return giveUp(ok.error().step, ok.error().error.detail);
+    if (carriesOurRelay) return giveUp(ok.error().step, ok.error().error.detail);
     return upstreamLogoutPage(ctx, resp, std::string(ok.error().step) + ": " + ok.error().error.detail);
   }
   const bool mine = awaited && up && awaited->spEntityId == up->name() &&
@@ -224,6 +223,7 @@ void upstreamLogoutRequest(WebContext& ctx, Poco::Net::HTTPServerRequest& req, P
   auto up = rc.sp ? ctx.sso->gateway->upstreams().findByEntityId(rc.sp->metadata.entityId) : nullptr;
   const std::string name = up ? up->name() : printable(parsed->issuer.value_or("-"), 200);
   auto answer = [&](StatusCode top, std::string_view second) {
+    if (!up) return upstreamLogoutPage(ctx, resp, "the upstream is no longer registered");
     std::string destination;
     auto out = ctx.sso->gateway->logoutResponse(*up, in.binding, parsed->id, top, second, in.relayState, destination);
     if (!out) return upstreamLogoutPage(ctx, resp, "cannot answer the upstream: " + out.error().detail);
@@ -232,9 +232,12 @@ void upstreamLogoutRequest(WebContext& ctx, Poco::Net::HTTPServerRequest& req, P
   if (!ok) {
     recordRefusal(ctx, "web", "upstream.logout.refused", {name, rc.senderAuthenticated, remote}, parsed->id,
                   ok.error().step, ok.error().error);
-    if (up) return answer(ok.error().error.top, ok.error().error.second);
+    // A signed answer only to a request its upstream's key signed: nobody else gets Propusk to
+    // sign a LogoutResponse echoing their ID and RelayState.
+    if (up && rc.senderAuthenticated) return answer(ok.error().error.top, ok.error().error.second);
     return upstreamLogoutPage(ctx, resp, std::string(ok.error().step) + ": " + ok.error().error.detail);
   }
+  if (!up) return upstreamLogoutPage(ctx, resp, "the upstream is no longer registered");
   std::vector<store::Session> sessions;
   for (auto& s : ctx.store.findUpstreamSessions(up->name(), parsed->nameId->value)) {
     auto data = sso::decodeUpstreamSession(s.upstreamData);
@@ -284,6 +287,12 @@ void SpSloHandler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::H
     recordRefusal(ctx_, "web", "upstream.logout.refused", {"-", false, remoteAddress(req)}, "", "binding",
                   Error{StatusCode::Requester, status::kRequestDenied, ok.error().detail});
     return upstreamLogoutPage(ctx_, resp, ok.error().detail);
+  }
+  if (in.relayState && in.relayState->size() > ctx_.config.maxRelayStateBytes) {
+    recordRefusal(ctx_, "web", "upstream.logout.refused", {"-", false, remoteAddress(req)}, "", "relay-state",
+                  Error{StatusCode::Requester, status::kRequestDenied,
+                        "RelayState longer than " + std::to_string(ctx_.config.maxRelayStateBytes) + " bytes"});
+    return upstreamLogoutPage(ctx_, resp, "RelayState too long");
   }
   if (in.isRequest) upstreamLogoutRequest(ctx_, req, resp, in);
   else upstreamLogoutResponse(ctx_, req, resp, in);

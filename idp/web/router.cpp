@@ -85,7 +85,7 @@ Poco::Net::HTTPRequestHandler* Router::createRequestHandler(const Poco::Net::HTT
   else if (path == "/saml/sso/unsolicited") h = get ? new SsoHandler(ctx_, true) : nullptr;
   else if (path == "/login") h = (get || m == "POST") ? new LoginHandler(ctx_) : nullptr;
   else if (path == "/login/upstream") h = m == "POST" ? new LoginHandler(ctx_, true) : nullptr;
-  else if (path == "/saml/acs") h = (get || m == "POST") ? new AcsHandler(ctx_) : nullptr;
+  else if (path == "/saml/acs") h = m == "POST" ? new AcsHandler(ctx_) : nullptr;  // profiles §4.1.4.5
   else if (path == "/saml/sp/metadata") h = get ? new SpMetadataHandler(ctx_) : nullptr;
   else if (path == "/saml/sp/slo") h = (get || m == "POST") ? new SpSloHandler(ctx_) : nullptr;
   else if (path == "/saml/slo") h = (get || m == "POST") ? new SloHandler(ctx_) : nullptr;
@@ -94,9 +94,9 @@ Poco::Net::HTTPRequestHandler* Router::createRequestHandler(const Poco::Net::HTT
   else return new Guarded(ctx_, req, new ErrorPage(ctx_, Status::HTTP_NOT_FOUND));
   if (!h) {
     bool postToo = path == "/saml/sso" || path == "/login" || path == "/saml/slo" || path == "/logout" ||
-                   path == "/saml/acs" || path == "/saml/sp/slo";
+                   path == "/saml/sp/slo";
     return new Guarded(ctx_, req, new ErrorPage(ctx_, Status::HTTP_METHOD_NOT_ALLOWED,
-                                                path == "/saml/soap" || path == "/login/upstream" ? "POST"
+                                                path == "/saml/soap" || path == "/login/upstream" || path == "/saml/acs" ? "POST"
                                                 : postToo                                           ? "GET, HEAD, POST"
                                                                                                     : "GET, HEAD"));
   }

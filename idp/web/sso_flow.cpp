@@ -2,6 +2,7 @@
 
 #include "idp/core/json_text.h"
 #include "idp/sso/assertion_issuer.h"
+#include "idp/sso/gateway.h"
 #include "idp/sso/logout_service.h"
 #include "idp/web/http_util.h"
 #include "idp/web/sso_handler.h"
@@ -103,13 +104,14 @@ void completeSso(WebContext& ctx, Poco::Net::HTTPServerRequest&, Poco::Net::HTTP
                   "session user " + session.login + (user ? " is locked" : " no longer exists"));
     return;
   }
-  if (user->status < sp->minStatus) {
+  const policy::AccountStatus status = sso::effectiveStatus(*user, session);
+  if (status < sp->minStatus) {
     Error err{StatusCode::Requester, status::kRequestDenied,
-              "account status " + std::string(policy::accountStatusName(user->status)) + " below the SP minimum " +
+              "account status " + std::string(policy::accountStatusName(status)) + " below the SP minimum " +
                   std::string(policy::accountStatusName(sp->minStatus))};
     writeRequestAudit();
     ctx.store.appendAudit({user->login, "assertion.refused", pending.spEntityId, "refused",
-                           R"({"reason":"account-status","have":)" + jsonString(policy::accountStatusName(user->status)) +
+                           R"({"reason":"account-status","have":)" + jsonString(policy::accountStatusName(status)) +
                                R"(,"need":)" + jsonString(policy::accountStatusName(sp->minStatus)) + "}"});
     auto xml = ctx.sso->issuer.error(*sp, pending.acsUrl, pending.requestId, err);
     if (!xml) throw std::runtime_error("cannot build error Response: " + xml.error().detail);
@@ -117,7 +119,7 @@ void completeSso(WebContext& ctx, Poco::Net::HTTPServerRequest&, Poco::Net::HTTP
     resp.set("Content-Security-Policy", "default-src 'none'; form-action " + cspOrigin(pending.acsUrl) +
                                             "; frame-ancestors 'none'; base-uri 'none'");
     sendBody(resp, Status::HTTP_FORBIDDEN, "text/html; charset=utf-8",
-             renderStatusTooLow(std::string(policy::accountStatusName(user->status)),
+             renderStatusTooLow(std::string(policy::accountStatusName(status)),
                                 std::string(policy::accountStatusName(sp->minStatus)), pending.acsUrl, *xml,
                                 pending.relayState));
     return;

@@ -1,5 +1,7 @@
 #include "idp/web/sso_handler.h"
 
+#include <algorithm>
+
 #include "idp/core/json_text.h"
 #include "idp/core/printable.h"
 #include "idp/saml/messages/authn_request.h"
@@ -39,13 +41,19 @@ void proceed(WebContext& ctx, Poco::Net::HTTPServerRequest& req, Poco::Net::HTTP
   DeferredAudit audit(ctx, std::move(accepted));
   std::optional<store::Session> session;
   if (auto token = cookie(req, kSessionCookie)) session = ctx.sso->sessions.resolve(*token);
-  // A password session cannot answer a request only an upstream can meet.
-  if (session && !pending.forceAuthn && !(pending.localCannotSatisfy && session->upstream.empty()))
-    return completeSso(ctx, req, resp, *session, pending, &audit);
+  // A session answers only if its way in is one this request allows: a password session where
+  // the password form would be offered, an upstream session where that upstream would be
+  // (the SP's --upstreams and --local-login, IDPList, ProxyCount, a context only an upstream
+  // meets).
+  auto choices = loginChoices(ctx, sp, pending);
+  const bool sessionAllowed =
+      session && (session->upstream.empty() ? choices.local
+                                            : std::any_of(choices.upstreams.begin(), choices.upstreams.end(),
+                                                          [&](auto& up) { return up->name() == session->upstream; }));
+  if (sessionAllowed && !pending.forceAuthn) return completeSso(ctx, req, resp, *session, pending, &audit);
   audit.flush();
   // Gateway: one upstream and no password form — straight to the upstream (IsPassive and
   // ForceAuthn go with the request); no way in at all — the SP is told why.
-  auto choices = loginChoices(ctx, sp, pending);
   if (!choices.local && choices.upstreams.size() == 1)
     return startUpstreamLogin(ctx, req, resp, *choices.upstreams.front(), pending);
   if (!choices.local && choices.upstreams.empty()) {

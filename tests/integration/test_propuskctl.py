@@ -843,13 +843,17 @@ class UpstreamTests(CtlCase):
         self.add_ok()
         self.assertRefused(self.add(), "name", "already registered", "--replace")
         self.assertRefused(self.add(name="esia-copy"), "entityID", "already registered as upstream 'esia'")
+        # --replace updates an upstream, it does not put another IdP under its name: that IdP would
+        # inherit the account links (keyed by the name) and log in as the people linked to the first.
         other = lib.idp_metadata(os.path.join(self.dir, "other.xml"), "https://other.idp.test/idp", self.cert)
-        r = json.loads(self.add_ok("--replace", "--json", md=other, level="standard"))
+        self.assertRefused(self.add("--replace", md=other, level="standard"), "metadata",
+                           "is not upstream 'esia''s https://esia.test/idp")
+        self.assertEqual(self.show()["entity_id"], "https://esia.test/idp")
+        r = json.loads(self.add_ok("--replace", "--json", level="standard"))
         self.assertTrue(r["replaced"])
-        self.assertEqual(self.show()["entity_id"], "https://other.idp.test/idp")
         self.assertEqual(self.show()["level"], "standard")
-        # esia's old entityID is free again; an SP of ours may share an IdP's entityID.
-        self.add_ok(name="esia2")
+        # Another IdP under another name; an SP of ours may share an IdP's entityID.
+        self.add_ok(name="esia2", md=other)
         sp_md = lib.sp_metadata(os.path.join(self.dir, "sp.xml"), "https://other.idp.test/idp")
         ctl_ok(self.data, "sp", "add", sp_md)
         self.assertEqual([u["name"] for u in self.upstreams()], ["esia", "esia2"])

@@ -382,8 +382,10 @@ class GatewayFlows:
     def test_existing_account_with_that_snils_is_linked_not_duplicated(self):
         snils, inn = U.make_snils(), U.make_inn12()
         login = f"existing{os.getpid()}{len(self.gw.users())}"
+        # At the upstream's level: an account verified beyond what the upstream vouches for is
+        # not handed to whoever the upstream lets claim its SNILS (next test).
         lib.ctl_ok(self.gw.data, "user", "add", login, "--surname", "Смирнова", "--given-name", "Ольга",
-                   "--snils", snils, "--inn", inn, "--email", f"{login}@example.ru", "--status", "confirmed",
+                   "--snils", snils, "--inn", inn, "--email", f"{login}@example.ru", "--status", self.LEVEL,
                    input=I.PASSWORD + "\n")
         self.assertEqual(self.gw.user(login).get("links", []), [])
         person = self.new_person(sn="Смирнова", given_name="Ольга", snils=snils, inn=inn)
@@ -396,6 +398,24 @@ class GatewayFlows:
         if subject is not None:
             self.assertEqual(account["links"][0]["subject"], subject)
         self.assertEqual(attributes_of(resp).get(I.ATTRIBUTES["snils"][0]), [digits(snils)])
+
+    def test_account_above_the_upstreams_level_is_not_linked(self):
+        if self.LEVEL == "confirmed":
+            self.skipTest("nothing is above confirmed")
+        snils, inn = U.make_snils(), U.make_inn12()
+        login = f"above{os.getpid()}{next(_PERSON_NUMBERS)}"
+        lib.ctl_ok(self.gw.data, "user", "add", login, "--surname", "Смирнова", "--given-name", "Ольга",
+                   "--snils", snils, "--inn", inn, "--email", f"{login}@example.ru", "--status", "confirmed",
+                   input=I.PASSWORD + "\n")
+        self.new_person(sn="Смирнова", given_name="Ольга", snils=snils, inn=inn)
+        before = self.gw.audit_head()
+        browser = self.browser()
+        req = self.sp.request(BINDING_HTTP_REDIRECT)
+        page = self.up.login(browser, browser.navigate(req.url, req.method, req.fields))
+        page = self.post_upstream_response(browser, page.saml_post())
+        self.refused(page, before, ("link",))
+        self.assertEqual(self.gw.user(login).get("links", []), [])
+        self.assertEqual([a["login"] for a in self.gw.users_with_snils(snils)], [login])
 
     def test_login_page_offers_the_upstream_and_the_choice_works(self):
         self.new_person()
