@@ -86,10 +86,15 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  // The same Response with its (signed) Assertion encrypted to our certificate.
+  // A Response whose signed Assertion is encrypted to our certificate (what Shibboleth IdP sends
+  // by default: the Assertion signed, then encrypted; the Response itself unsigned).
   std::string encrypted;
   {
-    auto doc = xml::parseSecure(*upstreamResponse, saml::sp::responseParseLimits());
+    saml::SigningOptions assertionOnly = upSigning;
+    assertionOnly.signResponse = false;
+    auto plain = saml::buildSuccessResponse(assertionFor(upstreamEntity, spEntity, acs, now), assertionOnly, random);
+    if (!plain) return 1;
+    auto doc = xml::parseSecure(*plain, saml::sp::responseParseLimits());
     if (!doc) return 1;
     xmlNode* assertion = xml::child(xmlDocGetRootElement(doc->get()), xml::ns::kSaml, "Assertion");
     auto enc = crypto::encryptElement(assertion, ours.cert.get(), crypto::DataEncryption::Aes128Gcm, xml::ns::kSaml,
