@@ -25,6 +25,7 @@ import json
 import os
 import random
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -33,11 +34,11 @@ import unittest
 import urllib.parse
 import uuid
 import zlib
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import propusk_testlib as lib  # noqa: E402
-from propusk_testlib import ctl_ok, ctl_json, new_id, now_utc, xs_time, xml_attr as esc  # noqa: E402
+from propusk_testlib import PASSWORD, ctl_ok, ctl_json, new_id, now_utc, xs_time, xml_attr as esc  # noqa: E402
 # The browser, AuthnRequest and Redirect helpers of the SSO tests.
 from test_sso import Browser, authn_request, decode_response, redirect_query, snils_with_checksum  # noqa: E402
 
@@ -71,6 +72,14 @@ UPSTREAM = "bank"
 UPSTREAM_ENTITY = "https://bank.test/idp"
 SP_ENTITY = "https://shop.test/shibboleth"
 SP_ACS = "https://shop.test/Shibboleth.sso/SAML2/POST"
+# More SPs (registered before the server starts: an SP's policy change takes it a few seconds):
+# one with the default policy (the password form only, no upstream); one allowing only the
+# upstream and releasing accountStatus; one allowing only the upstream, wanting a confirmed account.
+SP_LOCAL, SP_LOCAL_ACS = "https://library.test/sp", "https://library.test/saml/acs"
+SP_STATUS, SP_STATUS_ACS = "https://clinic.test/sp", "https://clinic.test/saml/acs"
+SP_CONFIRMED, SP_CONFIRMED_ACS = "https://tax.test/sp", "https://tax.test/saml/acs"
+SP_ACS_OF = {SP_ENTITY: SP_ACS, SP_LOCAL: SP_LOCAL_ACS, SP_STATUS: SP_STATUS_ACS, SP_CONFIRMED: SP_CONFIRMED_ACS}
+OID_ACCOUNT_STATUS = "urn:propusk:attribute:account-status"
 
 # sso::UpstreamDirectory::kRefresh: a `propuskctl upstream set` is seen by the server within it.
 UPSTREAM_REFRESH_S = 3
@@ -202,11 +211,21 @@ def setUpModule():  # noqa: N802 (unittest's naming)
     # The SP: unsigned requests, only the upstream, no password form; releases the mapped attributes.
     sp_key, sp_cert = lib.openssl_key_cert(F.tmp, "sp", cn="shop.test signing")
     with open(os.path.join(lib.SOURCE, "tests", "data", "sso", "sp-template.xml"), encoding="utf-8") as f:
-        sp_md = (f.read().replace("@ENTITY_ID@", SP_ENTITY).replace("@ACS_LOCATION@", SP_ACS)
+        sp_template = f.read()
+
+    def add_sp(entity, *settings):
+        sp_md = (sp_template.replace("@ENTITY_ID@", entity).replace("@ACS_LOCATION@", SP_ACS_OF[entity])
                  .replace("@AUTHN_REQUESTS_SIGNED@", "false").replace("@SIGNING_CERT@", pem_body(sp_cert)))
-    ctl_ok(F.data, "sp", "add", lib.write(os.path.join(F.tmp, "sp.xml"), sp_md))
-    ctl_ok(F.data, "sp", "set", SP_ENTITY, "--upstreams", UPSTREAM, "--local-login", "no")
+        ctl_ok(F.data, "sp", "add", lib.write(os.path.join(F.tmp, f"sp-{uuid.uuid4().hex}.xml"), sp_md))
+        if settings:
+            ctl_ok(F.data, "sp", "set", entity, *settings)
+
+    add_sp(SP_ENTITY, "--upstreams", UPSTREAM, "--local-login", "no")
     ctl_ok(F.data, "sp", "set", SP_ENTITY, "--release", "snils,sn,givenName")
+    add_sp(SP_LOCAL)  # the defaults: no --upstreams, the password form
+    add_sp(SP_STATUS, "--upstreams", UPSTREAM, "--local-login", "no", "--release", "snils,sn,givenName,accountStatus")
+    add_sp(SP_CONFIRMED, "--upstreams", UPSTREAM, "--local-login", "no", "--min-status", "confirmed",
+           "--release", "accountStatus")
 
     logs = os.path.join(F.tmp, "logs")
     os.mkdir(logs)
@@ -297,7 +316,7 @@ def attribute(name, friendly, value):
 
 def assertion_xml(in_response_to, person, *, assertion_id=None, audience=None, recipient=None, issuer=UPSTREAM_ENTITY,
                   valid_from=None, valid_until=None, snils_text=None, signature=RSA_SHA256, advice="",
-                  conditions=""):
+                  conditions="", authn_instant=None, session_not_on_or_after=None):
     """A saml:Assertion as the upstream writes it (every namespace it uses declared on itself,
     so that it can be signed alone and moved, encrypted or wrapped as text); with a signature
     template after the Issuer when `signature` names an algorithm, else unsigned."""
@@ -311,6 +330,9 @@ def assertion_xml(in_response_to, person, *, assertion_id=None, audience=None, r
                                         digest=DIGEST_SHA1 if signature == RSA_SHA1 else DIGEST_SHA256)
     irt = f' InResponseTo="{esc(in_response_to)}"' if in_response_to else ""
     snils_value = snils_text if snils_text is not None else formatted_snils(person.snils)
+    instant = authn_instant or now - timedelta(seconds=5)
+    session_end = (f' SessionNotOnOrAfter="{xs_time(session_not_on_or_after)}"'
+                   if session_not_on_or_after else "")
     return (
         f'<saml:Assertion xmlns:saml="{SAML}" ID="{aid}" Version="2.0" IssueInstant="{xs_time(now)}">'
         f'<saml:Issuer>{esc(issuer)}</saml:Issuer>{sig}'
@@ -322,7 +344,7 @@ def assertion_xml(in_response_to, person, *, assertion_id=None, audience=None, r
         f'<saml:Conditions NotBefore="{xs_time(valid_from)}" NotOnOrAfter="{xs_time(valid_until)}">'
         f'<saml:AudienceRestriction><saml:Audience>{esc(audience or F.sp_md_entity)}</saml:Audience>'
         f'</saml:AudienceRestriction>{conditions}</saml:Conditions>{advice}'
-        f'<saml:AuthnStatement AuthnInstant="{xs_time(now - timedelta(seconds=5))}" '
+        f'<saml:AuthnStatement AuthnInstant="{xs_time(instant)}"{session_end} '
         f'SessionIndex="_s{uuid.uuid4().hex}"><saml:AuthnContext>'
         f'<saml:AuthnContextClassRef>{PPT}</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>'
         f'<saml:AttributeStatement>'
@@ -368,8 +390,12 @@ def split_signature(signed):
 class Flow:
     """One login through the upstream in one browser: the SP's request, and what Propusk sent on."""
 
-    def __init__(self, browser, sp_request_id, sp_relay, request_id, relay_state, cookie_name):
+    def __init__(self, browser, sp_request_id, sp_relay, request_id, relay_state, cookie_name, sp=SP_ENTITY,
+                 upstream_request=None):
         self.browser = browser
+        self.sp = sp                      # the SP's entityID
+        self.sp_acs = SP_ACS_OF[sp]
+        self.upstream_request = upstream_request  # Propusk's AuthnRequest to the upstream (parsed)
         self.sp_request_id = sp_request_id
         self.sp_relay = sp_relay
         self.request_id = request_id      # Propusk's AuthnRequest ID (what InResponseTo must name)
@@ -389,13 +415,17 @@ class GatewayTestCase(unittest.TestCase):
 
     # -- flows
 
-    def start_flow(self, browser=None):
+    def sp_request(self, browser, sp=SP_ENTITY, force_authn=False):
+        """The SP's unsigned HTTP-Redirect AuthnRequest at /saml/sso: (page, request ID, RelayState)."""
+        xml, sp_rid = authn_request(sp, F.base + "/saml/sso", force_authn=force_authn)
+        sp_relay = "shop-" + uuid.uuid4().hex[:12]
+        return browser.get("/saml/sso?" + redirect_query(xml, sp_relay)), sp_rid, sp_relay
+
+    def start_flow(self, browser=None, sp=SP_ENTITY, force_authn=False):
         """The SP's AuthnRequest at /saml/sso; Propusk answers 303 to the upstream with a signed
         HTTP-Redirect AuthnRequest, which is checked here, and sets the browser's cookie."""
         b = browser or Browser(F.port)
-        xml, sp_rid = authn_request(SP_ENTITY, F.base + "/saml/sso")
-        sp_relay = "shop-" + uuid.uuid4().hex[:12]
-        page = b.get("/saml/sso?" + redirect_query(xml, sp_relay))
+        page, sp_rid, sp_relay = self.sp_request(b, sp, force_authn)
         self.assertEqual(page.status, 303, page.describe())
         location = page.headers.get("Location") or ""
         base, _, query = location.partition("?")
@@ -420,7 +450,7 @@ class GatewayTestCase(unittest.TestCase):
         self.assertEqual(req.findtext("saml:Issuer", namespaces=NS), F.sp_md_entity)
         self.assertEqual(req.get("AssertionConsumerServiceURL"), F.acs)
         self.assertEqual(req.get("Destination"), F.upstream_sso_redirect)
-        self.assertIn(SP_ENTITY, [r.text for r in req.findall("samlp:Scoping/samlp:RequesterID", NS)])
+        self.assertIn(sp, [r.text for r in req.findall("samlp:Scoping/samlp:RequesterID", NS)])
         relay = urllib.parse.unquote(values["RelayState"])
         self.assertTrue(relay)
         self.assertNotEqual(relay, sp_relay, "Propusk's own RelayState toward the upstream, not the SP's")
@@ -432,7 +462,7 @@ class GatewayTestCase(unittest.TestCase):
         self.assertIn("secure", flags)
         self.assertIn("httponly", flags)
         self.assertIsNotNone(b.cookie(cookie_name))
-        return Flow(b, sp_rid, sp_relay, request_id, relay, cookie_name)
+        return Flow(b, sp_rid, sp_relay, request_id, relay, cookie_name, sp, req)
 
     def post(self, browser, xml, relay_state):
         fields = {"SAMLResponse": b64(xml)}
@@ -448,20 +478,21 @@ class GatewayTestCase(unittest.TestCase):
 
     # -- outcomes
 
-    def assertLoggedIn(self, page, flow, person, head):
+    def assertLoggedIn(self, page, flow, person, head, account=None, extra_attributes=None):
         """The auto-POST to the SP's ACS with a Success Response for the SP's request, saying the
-        upstream authenticated the person, with the released attributes; the account as the
-        store has it. Returns (login, link outcome)."""
+        upstream authenticated the person, with the released attributes (SP_ENTITY's three, and
+        `extra_attributes`: {Name: [values]}); the account as the store has it (an account the
+        gateway made, or `account`). Returns (login, link outcome)."""
         self.assertEqual(page.status, 200, page.describe())
         form = page.saml_form()
         self.assertIsNotNone(form, page.describe())
         self.assertEqual(form["method"], "post")
-        self.assertEqual(form["action"], SP_ACS)
+        self.assertEqual(form["action"], flow.sp_acs)
         self.assertEqual(form["fields"].get("RelayState"), flow.sp_relay)
         resp = decode_response(form)
         self.assertEqual(resp.find("samlp:Status/samlp:StatusCode", NS).get("Value"), SUCCESS)
         self.assertEqual(resp.get("InResponseTo"), flow.sp_request_id)
-        self.assertEqual(resp.get("Destination"), SP_ACS)
+        self.assertEqual(resp.get("Destination"), flow.sp_acs)
         assertion = resp.find("saml:Assertion", NS)
         self.assertIsNotNone(assertion, "the Response to the SP carries a plain Assertion")
         self.assertEqual(assertion.findtext("saml:Issuer", namespaces=NS), F.base + "/saml/metadata")
@@ -470,16 +501,20 @@ class GatewayTestCase(unittest.TestCase):
         self.assertEqual(ctx.findtext("saml:AuthnContextClassRef", namespaces=NS), PPT)
         attrs = {a.get("Name"): [v.text for v in a.findall("saml:AttributeValue", NS)]
                  for a in assertion.findall("saml:AttributeStatement/saml:Attribute", NS)}
-        self.assertEqual(attrs, {OID_SNILS: [person.snils], OID_SN: [person.surname], OID_GIVEN: [person.given]})
+        self.assertEqual(attrs, {OID_SNILS: [person.snils], OID_SN: [person.surname], OID_GIVEN: [person.given],
+                                 **(extra_attributes or {})})
         # the gateway's record of it: who logged in, through which link
         logins = [e for e in self.audit(head) if e["action"] == "upstream.login"]
         self.assertEqual(len(logins), 1, logins)
         self.assertEqual(logins[0]["target"], UPSTREAM)
         details = self.details(logins[0])
         self.assertEqual(details.get("subject"), person.name_id)
-        self.assertEqual(details.get("sp"), SP_ENTITY)
+        self.assertEqual(details.get("sp"), flow.sp)
         login = logins[0]["actor"]
-        self.assertTrue(login.startswith(UPSTREAM + "."), login)
+        if account is None:
+            self.assertTrue(login.startswith(UPSTREAM + "."), login)
+        else:
+            self.assertEqual(login, account)
         self.assertEqual(self.refusals(head), [], "a good login refuses nothing")
         return login, details.get("link")
 
@@ -549,6 +584,44 @@ class GatewayTestCase(unittest.TestCase):
 
     def users(self):
         return ctl_json(F.data, "user", "list")
+
+    @staticmethod
+    def add_account(status, person):
+        """A local account (password, e-mail) with the person's name and SNILS at `status`; its login."""
+        login = "acct" + uuid.uuid4().hex[:10]
+        ctl_ok(F.data, "user", "add", login, "--surname", person.surname, "--given-name", person.given,
+               "--snils", formatted_snils(person.snils), "--email", f"{login}@example.org", "--status", status,
+               input=PASSWORD + "\n")
+        return login
+
+    @staticmethod
+    def stored_links(login):
+        """(upstream, subject) rows of account_links for the account, read from the store itself."""
+        with sqlite3.connect(f"file:{lib.store_file(F.data)}?mode=ro", uri=True) as conn:
+            return sorted(conn.execute("SELECT l.upstream, l.subject FROM account_links l JOIN users u "
+                                       "ON u.id = l.user_id WHERE u.login = ?", (login,)).fetchall())
+
+    @staticmethod
+    def shown_links(login):
+        return [(l["upstream"], l["subject"]) for l in ctl_json(F.data, "user", "show", login).get("links", [])]
+
+
+def parse_xs_time(text):
+    """An xs:dateTime in UTC (fractional seconds allowed) as an aware datetime."""
+    assert text and text.endswith("Z"), text
+    main, _, fraction = text[:-1].partition(".")
+    t = datetime.strptime(main, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=timezone.utc)
+    return t + timedelta(microseconds=int((fraction + "000000")[:6])) if fraction else t
+
+
+def sp_assertion(page):
+    """The Assertion of the Response a page auto-POSTs to the SP."""
+    return decode_response(page.saml_form()).find("saml:Assertion", NS)
+
+
+def sp_attributes(assertion):
+    return {a.get("Name"): [v.text for v in a.findall("saml:AttributeValue", NS)]
+            for a in assertion.findall("saml:AttributeStatement/saml:Attribute", NS)}
 
 
 # ---------------------------------------------------------------- good answers
@@ -944,6 +1017,260 @@ class HostileAnswers(GatewayTestCase):
         xml, _, _ = self.good_response(flow)
         page = self.post(flow.browser, xml, flow.relay_state)
         self.assertRefused(page, head, ("relay-state", "in-response-to", "replay"), target=("-", UPSTREAM))
+
+
+# ---------------------------------------------------------------- ForceAuthn, account levels, sessions
+
+REQUEST_DENIED = ST + "RequestDenied"
+
+
+class ForceAuthnAnswers(GatewayTestCase):
+    """core §3.4.1: the SP's ForceAuthn goes on to the upstream, and only an authentication made
+    for the request (AuthnInstant no older than it, within the clock skew) answers it; the SP
+    sees the upstream's AuthnInstant and SessionNotOnOrAfter, not Propusk's session times."""
+
+    def test_force_authn_is_passed_on_to_the_upstream(self):
+        plain = self.start_flow()
+        self.assertIn(plain.upstream_request.get("ForceAuthn"), (None, "false"))
+        forced = self.start_flow(force_authn=True)
+        self.assertEqual(forced.upstream_request.get("ForceAuthn"), "true")
+
+    def test_force_authn_answered_from_an_old_authentication(self):
+        head = self.audit_head()
+        flow = self.start_flow(force_authn=True)
+        xml, _, person = self.good_response(flow, authn_instant=now_utc() - timedelta(hours=1))
+        details = self.assertRefused(self.post(flow.browser, xml, flow.relay_state), head, "authn-statement")
+        self.assertIs(details.get("authenticated"), True, details)
+        self.assertEqual([u["login"] for u in self.users() if u.get("snils") == person.snils], [])
+
+    def test_force_authn_answered_with_a_fresh_authentication(self):
+        now = now_utc().replace(microsecond=0)
+        # After the SP's request; and before it by less than the clock skew (the upstream's clock
+        # may lag) — the latter far enough from Propusk's session start to tell the two apart.
+        for label, instant in (("now", now), ("100 s before", now - timedelta(seconds=100))):
+            with self.subTest(instant=label):
+                head = self.audit_head()
+                flow = self.start_flow(force_authn=True)
+                session_end = now + timedelta(minutes=10)
+                xml, _, person = self.good_response(flow, authn_instant=instant, session_not_on_or_after=session_end)
+                page = self.post(flow.browser, xml, flow.relay_state)
+                self.assertLoggedIn(page, flow, person, head)
+                statement = sp_assertion(page).find("saml:AuthnStatement", NS)
+                self.assertEqual(parse_xs_time(statement.get("AuthnInstant")), instant, statement.attrib)
+                self.assertEqual(parse_xs_time(statement.get("SessionNotOnOrAfter")), session_end, statement.attrib)
+
+    def test_old_authentication_without_force_authn_is_what_the_sp_sees(self):
+        # Without ForceAuthn an hour-old authentication is fine; the SP is told when it was.
+        head = self.audit_head()
+        flow = self.start_flow()
+        instant = now_utc().replace(microsecond=0) - timedelta(hours=1)
+        xml, _, person = self.good_response(flow, authn_instant=instant)
+        page = self.post(flow.browser, xml, flow.relay_state)
+        self.assertLoggedIn(page, flow, person, head)
+        statement = sp_assertion(page).find("saml:AuthnStatement", NS)
+        self.assertEqual(parse_xs_time(statement.get("AuthnInstant")), instant, statement.attrib)
+
+
+class AccountLevel(GatewayTestCase):
+    """The upstream is registered --level standard --link-by snils: it may link an account of
+    that level or below, never a confirmed one, and what an assertion in its session states is
+    never above standard, whatever the account's status later becomes."""
+
+    def test_confirmed_account_with_the_snils_is_not_linked(self):
+        person = Person()
+        login = self.add_account("confirmed", person)
+        head = self.audit_head()
+        flow = self.start_flow()
+        xml, _, _ = self.good_response(flow, person)
+        details = self.assertRefused(self.post(flow.browser, xml, flow.relay_state), head, "link")
+        self.assertIn(login, details.get("detail", ""), details)
+        self.assertEqual(self.stored_links(login), [])
+        self.assertEqual(self.shown_links(login), [])
+        self.assertEqual(ctl_json(F.data, "user", "show", login)["status"], "confirmed")
+        self.assertEqual([u["login"] for u in self.users() if u.get("snils") == person.snils], [login])
+
+    def test_standard_or_simplified_account_with_the_snils_is_linked(self):
+        for status in ("standard", "simplified"):
+            with self.subTest(status=status):
+                person = Person()
+                login = self.add_account(status, person)
+                head = self.audit_head()
+                flow = self.start_flow()
+                xml, _, _ = self.good_response(flow, person)
+                _, link = self.assertLoggedIn(self.post(flow.browser, xml, flow.relay_state), flow, person, head,
+                                              account=login)
+                self.assertEqual(link, "linked-by-snils")
+                self.assertEqual(self.stored_links(login), [(UPSTREAM, person.name_id)])
+                self.assertEqual(self.shown_links(login), [(UPSTREAM, person.name_id)])
+                self.assertEqual([(e["action"], e["target"]) for e in self.audit(head)
+                                  if e["action"] in ("account.link", "user.create")], [("account.link", login)])
+
+    def test_status_raised_after_the_link_is_stated_no_higher_than_the_upstream(self):
+        person = Person()
+        login = self.add_account("standard", person)
+        standard = {OID_ACCOUNT_STATUS: ["standard"]}
+        head = self.audit_head()
+        flow = self.start_flow(sp=SP_STATUS)
+        xml, _, _ = self.good_response(flow, person)
+        _, link = self.assertLoggedIn(self.post(flow.browser, xml, flow.relay_state), flow, person, head,
+                                      account=login, extra_attributes=standard)
+        self.assertEqual(link, "linked-by-snils")
+
+        ctl_ok(F.data, "user", "set-status", login, "confirmed")
+        self.assertEqual(ctl_json(F.data, "user", "show", login)["status"], "confirmed")
+        # Through the upstream again: by the link, but stated as what the upstream vouches for.
+        head = self.audit_head()
+        flow = self.start_flow(sp=SP_STATUS)
+        xml, _, _ = self.good_response(flow, person)
+        _, link = self.assertLoggedIn(self.post(flow.browser, xml, flow.relay_state), flow, person, head,
+                                      account=login, extra_attributes=standard)
+        self.assertEqual(link, "linked")
+
+        # That session's SSO to an SP wanting a confirmed account: refused.
+        head = self.audit_head()
+        page, sp_rid, sp_relay = self.sp_request(flow.browser, SP_CONFIRMED)
+        self.assertStatusTooLow(page, sp_rid, sp_relay, head, login)
+        self.assertEqual([e for e in self.audit(head) if e["action"].startswith("upstream.")], [],
+                         "answered from the session")
+
+        # A fresh login through the upstream for that SP: refused as well.
+        head = self.audit_head()
+        flow = self.start_flow(sp=SP_CONFIRMED)
+        xml, _, _ = self.good_response(flow, person)
+        page = self.post(flow.browser, xml, flow.relay_state)
+        self.assertStatusTooLow(page, flow.sp_request_id, flow.sp_relay, head, login)
+        self.assertEqual([(e["action"], e["actor"]) for e in self.audit(head) if e["action"] == "upstream.login"],
+                         [("upstream.login", login)])
+        self.assertEqual(self.refusals(head), [])
+        self.assertStillServes()
+
+    def assertStatusTooLow(self, page, sp_request_id, sp_relay, head, login):
+        """SP_CONFIRMED's answer for an upstream session of `login`: the status-too-low page (403)
+        whose form carries a RequestDenied Response to the SP, audited as assertion.refused."""
+        self.assertEqual(page.status, 403, page.describe())
+        form = page.saml_form()
+        self.assertIsNotNone(form, page.describe())
+        self.assertEqual((form["method"], form["action"]), ("post", SP_CONFIRMED_ACS))
+        self.assertEqual(form["fields"].get("RelayState"), sp_relay)
+        resp = decode_response(form)
+        self.assertEqual(resp.get("InResponseTo"), sp_request_id)
+        top = resp.find("samlp:Status/samlp:StatusCode", NS)
+        second = top.find("samlp:StatusCode", NS)
+        self.assertEqual((top.get("Value"), second.get("Value") if second is not None else None),
+                         (ST + "Requester", REQUEST_DENIED))
+        self.assertIsNone(resp.find("saml:Assertion", NS))
+        self.assertIn("«standard»", page.text)
+        events = self.audit(head)
+        refused = [(e["actor"], e["target"], self.details(e)) for e in events if e["action"] == "assertion.refused"]
+        self.assertEqual(refused, [(login, SP_CONFIRMED, {"reason": "account-status", "have": "standard",
+                                                          "need": "confirmed"})], events)
+        self.assertEqual([e for e in events if e["action"] == "assertion.issue"], [])
+
+
+class SessionReuse(GatewayTestCase):
+    """A session answers only a request that would let the person in the same way: an upstream
+    session is not a password login."""
+
+    def test_upstream_session_answers_only_sps_allowing_that_upstream(self):
+        head = self.audit_head()
+        flow = self.start_flow()
+        xml, _, person = self.good_response(flow)
+        login, _ = self.assertLoggedIn(self.post(flow.browser, xml, flow.relay_state), flow, person, head)
+        browser = flow.browser
+
+        # An SP with the default policy (the password form, no upstream): the login page.
+        head = self.audit_head()
+        page, _, _ = self.sp_request(browser, SP_LOCAL)
+        self.assertEqual(page.status, 303, page.describe())
+        self.assertTrue((page.headers.get("Location") or "").startswith(F.base + "/login?flow="), page.headers)
+        self.assertIsNone(page.saml_form())
+        self.assertEqual([e for e in self.audit(head) if e["action"] in ("assertion.issue", "assertion.refused")], [])
+
+        # An SP allowing only this upstream: answered at once from the session.
+        head = self.audit_head()
+        page, sp_rid, sp_relay = self.sp_request(browser, SP_STATUS)
+        self.assertEqual(page.status, 200, page.describe())
+        form = page.saml_form()
+        self.assertIsNotNone(form, page.describe())
+        self.assertEqual((form["method"], form["action"]), ("post", SP_STATUS_ACS))
+        self.assertEqual(form["fields"].get("RelayState"), sp_relay)
+        resp = decode_response(form)
+        self.assertEqual(resp.find("samlp:Status/samlp:StatusCode", NS).get("Value"), SUCCESS)
+        self.assertEqual(resp.get("InResponseTo"), sp_rid)
+        assertion = resp.find("saml:Assertion", NS)
+        ctx = assertion.find("saml:AuthnStatement/saml:AuthnContext", NS)
+        self.assertEqual([a.text for a in ctx.findall("saml:AuthenticatingAuthority", NS)], [UPSTREAM_ENTITY])
+        self.assertEqual(sp_attributes(assertion), {OID_SNILS: [person.snils], OID_SN: [person.surname],
+                                                    OID_GIVEN: [person.given], OID_ACCOUNT_STATUS: ["standard"]})
+        events = self.audit(head)
+        self.assertEqual([e for e in events if e["action"].startswith("upstream.")], [], "no new upstream round")
+        self.assertEqual([(e["actor"], e["target"]) for e in events if e["action"] == "assertion.issue"],
+                         [(login, SP_STATUS)])
+
+        # ForceAuthn is never answered from the session: on to the upstream again.
+        forced = self.start_flow(browser=browser, force_authn=True)
+        self.assertEqual(forced.upstream_request.get("ForceAuthn"), "true")
+
+
+class NameIdChecks(GatewayTestCase):
+    """The persistent NameID keys the account link: one printable() would change (control or
+    invisible characters, more than 256 bytes) is refused, not stored cleaned up."""
+
+    def test_name_id_with_control_or_invisible_characters_or_too_long(self):
+        tail = uuid.uuid4().hex
+        for label, name_id in (("tab", "bank-\t" + tail),
+                               ("U+202E", "bank-\u202e" + tail),
+                               ("257 bytes", ("bank-" + tail + "x" * 257)[:257]),
+                               ("129 two-byte letters", "ж" * 129)):
+            with self.subTest(name_id=label):
+                person = Person(name_id=name_id)
+                head = self.audit_head()
+                flow = self.start_flow()
+                xml, _, _ = self.good_response(flow, person)
+                details = self.assertRefused(self.post(flow.browser, xml, flow.relay_state), head, "subject")
+                self.assertIs(details.get("authenticated"), True, details)
+                self.assertEqual([u["login"] for u in self.users() if u.get("snils") == person.snils], [])
+
+    def test_name_id_of_256_bytes_is_kept_exactly(self):
+        for label, name_id in (("256 bytes", ("bank-" + uuid.uuid4().hex + "x" * 256)[:256]),
+                               ("128 two-byte letters", "ж" * 127 + random.choice("абвгд"))):
+            with self.subTest(name_id=label):
+                self.assertEqual(len(name_id.encode("utf-8")), 256)
+                login, link, _ = self.login_ok(Person(name_id=name_id))
+                self.assertEqual(link, "created")
+                self.assertEqual(self.stored_links(login), [(UPSTREAM, name_id)])
+
+
+class MessageShapes(GatewayTestCase):
+
+    def test_bare_signed_assertion(self):
+        # A correct, signed Assertion for the request, but not inside a samlp:Response.
+        head = self.audit_head()
+        flow = self.start_flow()
+        assertion, _ = signed_assertion(flow.request_id, Person())
+        details = self.assertRefused(self.post(flow.browser, assertion, flow.relay_state), head, "parse")
+        self.assertIs(details.get("authenticated"), False, details)
+
+    def test_unsigned_upstream_error_is_not_authenticated(self):
+        # Relayed to the SP as the signed one is, but nobody proved the upstream sent it.
+        head = self.audit_head()
+        flow = self.start_flow()
+        xml = response_xml(flow.request_id, "", status=RESPONDER, second=AUTHN_FAILED, sign=False)
+        page = self.post(flow.browser, xml, flow.relay_state)
+        self.assertEqual(page.status, 200, page.describe())
+        form = page.saml_form()
+        self.assertIsNotNone(form, page.describe())
+        self.assertEqual((form["method"], form["action"]), ("post", SP_ACS))
+        resp = decode_response(form)
+        self.assertEqual(resp.get("InResponseTo"), flow.sp_request_id)
+        self.assertEqual(resp.find("samlp:Status/samlp:StatusCode", NS).get("Value"), RESPONDER)
+        self.assertIsNone(resp.find("saml:Assertion", NS))
+        events = self.audit(head)
+        refused = [(e["target"], self.details(e).get("step"), self.details(e).get("authenticated"))
+                   for e in events if e["action"] == "upstream.response.refused"]
+        self.assertEqual(refused, [(UPSTREAM, "status", False)], events)
+        self.assertEqual([e for e in events if e["action"] in ("upstream.login", "user.create")], [])
+        self.assertStillServes()
 
 
 if __name__ == "__main__":
