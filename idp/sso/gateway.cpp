@@ -317,21 +317,14 @@ std::expected<UpstreamLogin, UpstreamRefusal> Gateway::finish(std::string_view x
     return replay_.remember(replayPrefix + std::string(id), std::max(until, now), now) ==
            saml::Remembered::First;
   };
+  ex.requireResponse = true;  // the Web Browser SSO profile sends a samlp:Response
   auto v = saml::sp::verifyResponse(xml, ex);
-  if (v.ok() && !v.isResponse) {
-    // A bare Assertion has no Destination, Status or InResponseTo of its own: the Web Browser
-    // SSO profile sends a samlp:Response, and so must an upstream.
-    v.failedStep = "parse";
-    v.failure = "a bare saml:Assertion, not a samlp:Response";
-  }
   if (!v.ok()) {
     UpstreamRefusal r{up->name(), std::string(*v.failedStep),
                       Error{StatusCode::Requester, status::kRequestDenied, v.failure}, pending->downstream};
-    // Steps after the signature ran on a message the upstream's key signed, except an error
-    // Response, which may come unsigned (status: not proven).
-    static constexpr std::string_view kBeforeSignature[] = {"parse", "decrypt", "issuer", "signature", "status"};
-    r.authenticated = std::find(std::begin(kBeforeSignature), std::end(kBeforeSignature), *v.failedStep) ==
-                      std::end(kBeforeSignature);
+    // Proven to come from the upstream only when one of its signatures verified (an error
+    // Response, or an empty one, may pass the signature step unsigned).
+    r.authenticated = v.signatureVerified;
     if (v.statusNotSuccess()) {
       // The upstream's answer (verified where signed) ends this login: the SP gets the error,
       // and no later Response may answer the same request again.

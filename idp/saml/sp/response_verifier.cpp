@@ -198,6 +198,7 @@ StepResult signatureStep(State& s) {
     assertionSigned = true;
     note += std::string(note.empty() ? "" : "; ") + "Assertion signed by " + who(v->trustedIndex);
   }
+  s.out.signatureVerified = s.responseSigned || assertionSigned;
   if (s.assertion && !s.responseSigned && !assertionSigned)
     return failed(s.response ? "neither the Response nor the Assertion is signed" : "the Assertion is not signed");
   if (!s.assertion && !s.responseSigned) return passed("unsigned Response without an Assertion");
@@ -435,6 +436,7 @@ std::expected<std::string, std::string> parseMessage(std::string_view xmlText, S
     s.response = root;
     s.out.isResponse = true;
   } else if (xml::isElement(root, ns::kSaml, "Assertion")) {
+    if (s.expect.requireResponse) return std::unexpected(std::string("a bare saml:Assertion, not a samlp:Response"));
     s.assertion = root;
   } else {
     return std::unexpected(std::string("root element is neither samlp:Response nor saml:Assertion"));

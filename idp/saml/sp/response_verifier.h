@@ -43,6 +43,9 @@ struct ResponseExpectations {
   // Gateway: a ProxyRestriction Count="0" is refused (core §2.5.1.6: the assertion must not
   // be used to issue another).
   bool willProxy = false;
+  // The gateway: only a samlp:Response (a bare Assertion has no Destination, Status or
+  // InResponseTo of its own); refused at parse.
+  bool requireResponse = false;
 };
 
 struct CheckReport {
@@ -78,6 +81,9 @@ struct ResponseVerification {
   std::optional<TimePoint> notOnOrAfter;  // the earliest of Conditions and the bearer data
   std::vector<SamlAttribute> attributes;
   bool assertionEncrypted = false;     // it came as an EncryptedAssertion and was decrypted
+  // A signature by an IdP key verified (the Response's or the Assertion's): whoever sent the
+  // message holds that key. False for an unsigned error Response.
+  bool signatureVerified = false;
   std::optional<std::string> nameQualifier;
   std::optional<std::string> spNameQualifier;
   std::optional<TimePoint> authnInstant;

@@ -335,6 +335,34 @@ TEST_CASE("a bare signed Assertion can be verified", "[saml][sp][samlflow]") {
   INFO(v.failure);
   CHECK(v.ok());
   CHECK_FALSE(v.isResponse);
+  // The gateway wants a Response (its Destination, Status, InResponseTo): refused at parse.
+  e.requireResponse = true;
+  CHECK(failedStep(saml::sp::verifyResponse(text, e)) == "parse");
+}
+
+TEST_CASE("whether a signature proved the sender is reported, also for error Responses", "[saml][sp][gateway]") {
+  Fixture f;
+  CHECK(saml::sp::verifyResponse(build(input()), f.expect()).signatureVerified);
+  SystemRandom rnd;
+  saml::ErrorResponseInput in;
+  in.issuer = kIdp;
+  in.destination = kAcs;
+  in.inResponseTo = kRequestId;
+  in.top = StatusCode::Responder;
+  in.second = status::kAuthnFailed;
+  in.now = kClock.now();
+  auto signedError = saml::buildErrorResponse(in, {false, true, idpKey().key.get(), idpKey().cert.get(),
+                                                   crypto::SignatureAlgorithm::RsaSha256, nullptr, {}}, rnd);
+  auto unsignedError = saml::buildErrorResponse(in, {false, false, nullptr, nullptr,
+                                                     crypto::SignatureAlgorithm::RsaSha256, nullptr, {}}, rnd);
+  REQUIRE(signedError);
+  REQUIRE(unsignedError);
+  auto a = saml::sp::verifyResponse(*signedError, f.expect());
+  auto b = saml::sp::verifyResponse(*unsignedError, f.expect());
+  CHECK(a.statusNotSuccess());
+  CHECK(b.statusNotSuccess());  // an unsigned error passes the signature step...
+  CHECK(a.signatureVerified);
+  CHECK_FALSE(b.signatureVerified);  // ...but proves nobody sent it
 }
 
 TEST_CASE("garbage and other roots fail at parse", "[saml][sp][samlflow]") {
