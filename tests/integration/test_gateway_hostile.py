@@ -538,7 +538,7 @@ class GatewayTestCase(unittest.TestCase):
         self.assertNotIn("SAMLResponse", page.text)
         self.assertEqual([f for f in page.forms if f["method"] == "post"], [])
 
-    def assertRefused(self, page, head, steps, target=UPSTREAM):
+    def assertRefused(self, page, head, steps, target=UPSTREAM, authenticated=None):
         """Refused with a page, audited once as upstream.response.refused at one of `steps`
         (target: the upstream's name, "-" when the RelayState led to no login, or a tuple of these);
         nobody logged in and no account made; then the server still serves and a fresh good
@@ -553,7 +553,9 @@ class GatewayTestCase(unittest.TestCase):
         details = self.details(refused[0])
         self.assertIn(details.get("step"), steps, details)
         # Only a refusal after the signature verified blames the upstream itself.
-        self.assertIs(details.get("authenticated"), details.get("step") not in UNPROVEN_STEPS, details)
+        # Unless told: signed messages (what these tests send) are proven past the signature step.
+        expected = details.get("step") not in UNPROVEN_STEPS if authenticated is None else authenticated
+        self.assertIs(details.get("authenticated"), expected, details)
         self.assertEqual([e for e in events if e["action"] in ("upstream.login", "user.create", "account.link")], [],
                          "a refused Response logs nobody in and creates or links no account")
         self.assertStillServes()
@@ -1271,6 +1273,19 @@ class MessageShapes(GatewayTestCase):
         self.assertEqual(refused, [(UPSTREAM, "status", False)], events)
         self.assertEqual([e for e in events if e["action"] in ("upstream.login", "user.create")], [])
         self.assertStillServes()
+
+    def test_unsigned_responses_refused_after_the_signature_step_are_not_authenticated(self):
+        # Unsigned, they pass the signature step (nothing to verify), then fail later: filed
+        # under the upstream they name, but not as if it had sent them.
+        for xml_for, step in ((lambda f: response_xml(f.request_id, "", status=RESPONDER, second=AUTHN_FAILED,
+                                                      destination="https://evil.test/acs"), "destination"),
+                              (lambda f: response_xml(f.request_id, ""), "assertion")):
+            with self.subTest(step=step):
+                head = self.audit_head()
+                flow = self.start_flow()
+                details = self.assertRefused(self.post(flow.browser, xml_for(flow), flow.relay_state), head, step,
+                                             authenticated=False)
+                self.assertEqual(details.get("step"), step)
 
 
 if __name__ == "__main__":
