@@ -37,4 +37,9 @@ std::string drainOpensslErrors() {
   return out;
 }
 
+std::string withOpensslErrors(std::string what) {
+  if (std::string e = drainOpensslErrors(); !e.empty()) what += ": " + e;
+  return what;
+}
+
 }  // namespace propusk::crypto

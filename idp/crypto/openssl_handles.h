@@ -50,5 +50,7 @@ const EVP_MD* sha512Md();
 
 // Empties OpenSSL's thread-local error queue into one line for Error::detail.
 std::string drainOpensslErrors();
+// `what`, then ": " and the drained errors when there are any.
+std::string withOpensslErrors(std::string what);
 
 }  // namespace propusk::crypto

@@ -76,25 +76,6 @@ std::string quoted(std::string_view s) {
   return out + "\"";
 }
 
-std::string withOpensslErrors(std::string what) {
-  if (std::string e = drainOpensslErrors(); !e.empty()) what += ": " + e;
-  return what;
-}
-
-// The xmlsec key for an EVP_PKEY (here a recipient's public key); takes a reference of its own.
-Result<XmlSecKeyPtr> xmlsecKey(const EVP_PKEY* pkey) {
-  // xmlSecOpenSSLEvpKeyDup only takes a reference (EVP_PKEY_up_ref); nothing is modified.
-  EvpPkeyPtr ref(xmlSecOpenSSLEvpKeyDup(const_cast<EVP_PKEY*>(pkey)));
-  if (!ref) return responderError(withOpensslErrors("xmlSecOpenSSLEvpKeyDup failed"));
-  XmlSecKeyDataPtr data(xmlSecOpenSSLEvpKeyAdopt(ref.get()));
-  if (!data) return responderError(withOpensslErrors("xmlSecOpenSSLEvpKeyAdopt failed"));
-  (void)ref.release();  // now owned by data
-  XmlSecKeyPtr key(xmlSecKeyCreate());
-  if (!key || xmlSecKeySetValue(key.get(), data.get()) < 0)
-    return responderError(withOpensslErrors("xmlSecKeySetValue failed"));
-  (void)data.release();  // now owned by key
-  return key;
-}
 
 Result<XmlSecKeyPtr> aesKey(std::string_view bytes) {
   XmlSecKeyPtr key(xmlSecKeyReadMemory(xmlSecKeyDataAesId, reinterpret_cast<const xmlSecByte*>(bytes.data()),

@@ -91,11 +91,6 @@ std::string_view algorithmName(SignatureAlgorithm a) {
   return "unknown";
 }
 
-std::string withOpensslErrors(std::string what) {
-  if (std::string e = drainOpensslErrors(); !e.empty()) what += ": " + e;
-  return what;
-}
-
 // An xs:NCName (the type of SAML's ID attributes). Anything else in "#..." would be
 // spliced by xmlsec into "xpointer(id('...'))", so quotes or parentheses must never pass.
 bool isNcName(std::string_view s) {
@@ -120,20 +115,6 @@ std::string quoted(std::string_view s) {
   return out + "\"";
 }
 
-// The xmlsec key for a private or public EVP_PKEY; takes a reference of its own.
-Result<XmlSecKeyPtr> xmlsecKey(const EVP_PKEY* pkey) {
-  // xmlSecOpenSSLEvpKeyDup only takes a reference (EVP_PKEY_up_ref); nothing is modified.
-  EvpPkeyPtr ref(xmlSecOpenSSLEvpKeyDup(const_cast<EVP_PKEY*>(pkey)));
-  if (!ref) return responderError(withOpensslErrors("xmlSecOpenSSLEvpKeyDup failed"));
-  XmlSecKeyDataPtr data(xmlSecOpenSSLEvpKeyAdopt(ref.get()));
-  if (!data) return responderError(withOpensslErrors("xmlSecOpenSSLEvpKeyAdopt failed"));
-  (void)ref.release();  // now owned by data
-  XmlSecKeyPtr key(xmlSecKeyCreate());
-  if (!key || xmlSecKeySetValue(key.get(), data.get()) < 0)
-    return responderError(withOpensslErrors("xmlSecKeySetValue failed"));
-  (void)data.release();  // now owned by key
-  return key;
-}
 
 DSigCtxPtr newContext() {
   DSigCtxPtr ctx(xmlSecDSigCtxCreate(nullptr));  // no keys manager: the key is always ours

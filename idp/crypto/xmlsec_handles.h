@@ -10,6 +10,7 @@
 
 #include <memory>
 
+#include "idp/core/result.h"
 #include "idp/crypto/openssl_handles.h"  // FreeWith
 
 namespace propusk::crypto {
@@ -21,5 +22,9 @@ using KeysMngrPtr = std::unique_ptr<xmlSecKeysMngr, FreeWith<&xmlSecKeysMngrDest
 using XmlSecKeyPtr = std::unique_ptr<xmlSecKey, FreeWith<&xmlSecKeyDestroy>>;
 // Key data not (yet) attached to a key; xmlSecKeySetValue takes ownership on success.
 using XmlSecKeyDataPtr = std::unique_ptr<xmlSecKeyData, FreeWith<&xmlSecKeyDataDestroy>>;
+
+// The xmlsec key for a private or public EVP_PKEY; takes a reference of its own (shared by
+// xml_signature.cpp and xml_encryption.cpp).
+Result<XmlSecKeyPtr> xmlsecKey(const EVP_PKEY* pkey);
 
 }  // namespace propusk::crypto
