@@ -29,6 +29,15 @@ LoginResult LoginService::authenticate(std::string_view loginText, std::string_v
     store_.appendAudit({"web", "login.failure", target, "refused", R"({"reason":"unknown-or-bad","remote":)" + jsonString(remote) + "}"});
     return r;
   }
+  if (!user->passwordHash.starts_with("$argon2id$")) {
+    // No local password (an account the gateway created for an upstream's person): refused
+    // like an unknown login, in the same time, and not counted (nothing to guess, and
+    // counting would let anybody lock the account's upstream logins out of nothing).
+    auth::verifyPassword(password, dummyHash_);
+    store_.appendAudit({user->login, "login.failure", user->login, "refused",
+                        R"({"reason":"no-local-password","remote":)" + jsonString(remote) + "}"});
+    return r;
+  }
   if (user->locked) {
     auth::verifyPassword(password, dummyHash_);
     store_.appendAudit({user->login, "login.failure", user->login, "refused", R"({"reason":"locked","remote":)" + jsonString(remote) + "}"});

@@ -31,6 +31,28 @@ TEST_CASE("right password logs in; unknown user and wrong password look the same
   CHECK(sawSuccess);
 }
 
+TEST_CASE("an account without a local password (made by the gateway) never logs in here", "[sso][login][gateway]") {
+  Fixture f;
+  store::User u;
+  u.uid = "uid-gw-1";
+  u.login = "bank.0123456789ab";
+  u.surname = "Петров";
+  u.givenName = "Пётр";
+  u.passwordHash = "!upstream";
+  u.createdAt = u.updatedAt = f.clock.now();
+  REQUIRE(f.store->addUser(u, {"gateway", "user.create", u.login, "ok", "{}"}) == store::UserConflict::None);
+  for (const char* guess : {"", "!upstream", "Secret-Pass1"})
+    CHECK(f.logins.authenticate("bank.0123456789ab", guess, "ip").outcome == sso::LoginOutcome::BadCredentials);
+  auto after = f.store->findUser("bank.0123456789ab");
+  REQUIRE(after);
+  CHECK(after->failedLogins == 0);  // not counted: no lockout to inflict
+  CHECK_FALSE(after->lockedUntil);
+  int refusals = 0;
+  for (auto& e : f.store->listAudit())
+    if (e.record.action == "login.failure" && e.record.details.find("no-local-password") != std::string::npos) ++refusals;
+  CHECK(refusals == 3);
+}
+
 TEST_CASE("lockout after the threshold, with doubling backoff, cleared by success", "[sso][login]") {
   Fixture f;
   for (int i = 0; i < 2; ++i) CHECK(f.logins.authenticate("ivanov", "bad", "ip").outcome == sso::LoginOutcome::BadCredentials);
