@@ -82,6 +82,10 @@ Poco::JSON::Array::Ptr refusalsJson(store::Store& store, const std::string& targ
   return arr;
 }
 
+void warnSignatureUnchecked(std::ostream& err) {
+  err << "propuskctl: warning: the metadata is signed but no --trust was given; its signature was not checked\n";
+}
+
 void printRefusals(std::ostream& out, const Poco::JSON::Array::Ptr& refusals, const std::string& who) {
   out << "last refusals:      " << (refusals->size() ? "(newest first)" : "none") << "\n";
   for (size_t i = 0; i < refusals->size(); ++i) {

@@ -28,6 +28,9 @@ Poco::JSON::Array::Ptr toJsonArray(const std::vector<std::string>& v);
 constexpr std::size_t kShownRefusals = 5;
 Poco::JSON::Array::Ptr refusalsJson(store::Store& store, const std::string& target);
 // Their text form, under a "last refusals:" heading; `who` names the peer ("SP", "upstream").
+// Registering metadata that is signed while no --trust was given (sp add, upstream add): say so.
+void warnSignatureUnchecked(std::ostream& err);
+
 void printRefusals(std::ostream& out, const Poco::JSON::Array::Ptr& refusals, const std::string& who);
 
 }  // namespace propusk::cli

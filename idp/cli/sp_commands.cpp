@@ -126,7 +126,7 @@ int cmdSpAdd(Context& ctx, const ParsedArgs& args) {
       ctx.io.out << "releases no attributes yet: 'propuskctl sp set " << sp.entityId << " --release ...'\n";
   }
   if (reg->signedButUnchecked)
-    ctx.io.err << "propuskctl: warning: the metadata is signed but no --trust was given; its signature was not checked\n";
+    warnSignatureUnchecked(ctx.io.err);
   return 0;
 }
 

@@ -152,7 +152,7 @@ int cmdUpstreamAdd(Context& ctx, const ParsedArgs& args) {
     ctx.io.out << "no SP offers it yet: 'propuskctl sp set ENTITY --upstreams " << name << "'\n";
   }
   if (reg->signedButUnchecked)
-    ctx.io.err << "propuskctl: warning: the metadata is signed but no --trust was given; its signature was not checked\n";
+    warnSignatureUnchecked(ctx.io.err);
   return 0;
 }
 
