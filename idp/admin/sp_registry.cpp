@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "idp/core/cidr.h"
 #include "idp/core/json_text.h"
 #include "idp/policy/attribute_catalog.h"
 #include "idp/saml/messages/sp_metadata.h"
@@ -103,9 +104,26 @@ Result<store::ServiceProvider> updateSpPolicy(store::Store& store, const std::st
     sp->localLogin = *change.localLogin;
     add("local_login", *change.localLogin ? "true" : "false");
   }
+  if (change.requireMfa) {
+    sp->requireMfa = *change.requireMfa;
+    add("require_mfa", *change.requireMfa ? "true" : "false");
+  }
+  if (change.allowIp) {
+    std::vector<std::string> ranges;
+    for (auto& r : *change.allowIp) {
+      if (r == "any" && change.allowIp->size() == 1) break;  // --allow-ip any: clear the list
+      auto c = Cidr::parse(r);
+      if (!c) return invalid("allow-ip: " + c.error().detail);
+      ranges.push_back(c->text());
+    }
+    sp->allowIp = ranges;
+    std::string list = "[";
+    for (auto& r : ranges) list += (list.size() > 1 ? "," : "") + jsonString(r);
+    add("allow_ip", list + "]");
+  }
   if (details.size() == 1)
-    return invalid("nothing to change: give --release, --min-status, --allow-sha1/--deny-sha1, --sign, --upstreams "
-                   "or --local-login");
+    return invalid("nothing to change: give --release, --min-status, --allow-sha1/--deny-sha1, --sign, --upstreams, "
+                   "--local-login, --require-mfa or --allow-ip");
   // Checked on the result, whichever of the two changed.
   if (!sp->localLogin && sp->upstreams.empty())
     return invalid("local-login: with no upstreams and no password form nobody could log in to this SP "

@@ -35,6 +35,10 @@ struct SpPolicyChange {
   // for none; stored as given, "all" as {"*"}.
   std::optional<std::vector<std::string>> upstreams;
   std::optional<bool> localLogin;
+  // Account security: a second factor for every login to this SP; client address ranges
+  // (CIDR, checked; empty: any address).
+  std::optional<bool> requireMfa;
+  std::optional<std::vector<std::string>> allowIp;
 };
 Result<store::ServiceProvider> updateSpPolicy(store::Store& store, const std::string& entityId,
                                               const SpPolicyChange& change, const Clock& clock,

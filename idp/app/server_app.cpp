@@ -18,6 +18,14 @@
 #include <thread>
 
 #include "idp/admin/bootstrap.h"
+#include "idp/auth/password_hasher.h"
+#include "idp/core/json_text.h"
+#include "idp/notify/file_notifier.h"
+#include "idp/notify/outbox.h"
+#include "idp/sso/address_throttle.h"
+#include "idp/sso/second_factors.h"
+#include "idp/web/smtp_notifier.h"
+#include "idp/web/webhook_notifier.h"
 #include "idp/app/dev_setup.h"
 #include "idp/config/config.h"
 #include "idp/crypto/xml_signature.h"
@@ -36,6 +44,43 @@
 #include "idp/xml/schema.h"
 
 namespace propusk::app {
+
+namespace {
+// The notifier of one channel as [notify] configures it; nullptr for none.
+std::unique_ptr<notify::Notifier> makeNotifier(const config::NotifyConfig& n, config::NotifyConfig::Kind kind,
+                                               const std::filesystem::path& file, const Clock& clock, Random& random) {
+  using Kind = config::NotifyConfig::Kind;
+  switch (kind) {
+    case Kind::None: return nullptr;
+    case Kind::File: return std::make_unique<notify::FileNotifier>(file, clock);
+    case Kind::Smtp: {
+      web::SmtpSettings s;
+      s.host = n.smtpHost;
+      s.port = n.smtpPort;
+      s.from = n.smtpFrom;
+      s.fromName = n.smtpFromName;
+      s.starttls = n.smtpStarttls == "required" ? web::SmtpSettings::StartTls::Required
+                   : n.smtpStarttls == "never"  ? web::SmtpSettings::StartTls::Never
+                                                : web::SmtpSettings::StartTls::Auto;
+      s.user = n.smtpUser;
+      s.password = n.smtpPassword;
+      s.caFile = n.smtpCaFile;
+      s.timeout = std::chrono::seconds(n.smtpTimeoutSeconds);
+      return std::make_unique<web::SmtpNotifier>(s);
+    }
+    case Kind::Webhook: {
+      web::WebhookSettings w;
+      w.url = n.webhookUrl;
+      w.token = n.webhookToken;
+      w.caFile = n.webhookCaFile;
+      w.timeout = std::chrono::milliseconds(n.webhookTimeoutMs);
+      w.retries = n.webhookRetries;
+      return std::make_unique<web::WebhookNotifier>(w, random);
+    }
+  }
+  return nullptr;
+}
+}  // namespace
 
 using Poco::Util::Option;
 
@@ -170,7 +215,42 @@ int ServerApp::main(const std::vector<std::string>& args) {
     sso::SessionManager sessions(*store, clock, random, sessionPolicy);
     sso::LockoutPolicy lockout;
     lockout.threshold = config.lockoutThreshold;
-    sso::LoginService logins(*store, clock, random, config.argon2, lockout);
+    sso::ThrottlePolicy throttlePolicy;
+    throttlePolicy.threshold = config.throttleFailures;
+    throttlePolicy.window = config.throttleWindow;
+    sso::AddressThrottle throttle(*store, clock, throttlePolicy);
+    // One Argon2id at a time per core; a few logins per slot may wait, the rest are told the
+    // server is busy (auth/password_hasher.h).
+    const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
+    auth::PasswordHasher hasher(config.argon2, cores, 4 * cores);
+    sso::LoginService logins(*store, clock, random, hasher, lockout, &throttle);
+
+    // Account security (docs/account-security.md): the factor key, the notifiers of each
+    // channel and the outbox that delivers off the request threads, the second factors.
+    auto factorKey = admin::openFactorKey(*store, config.factorKeyPath(), random, "propusk");
+    config::NotifyConfig notifyConfig = config.notify;
+    if (dev && notifyConfig.email == config::NotifyConfig::Kind::None && notifyConfig.sms == config::NotifyConfig::Kind::None)
+      notifyConfig.email = notifyConfig.sms = config::NotifyConfig::Kind::File;  // codes readable in var/
+    auto emailNotifier = makeNotifier(notifyConfig, notifyConfig.email, config.notifyFile(), clock, random);
+    auto smsNotifier = notifyConfig.sms == notifyConfig.email
+                           ? std::unique_ptr<notify::Notifier>()
+                           : makeNotifier(notifyConfig, notifyConfig.sms, config.notifyFile(), clock, random);
+    notify::Notifier* smsChannel = notifyConfig.sms == notifyConfig.email ? emailNotifier.get() : smsNotifier.get();
+    notify::Outbox outbox(emailNotifier.get(), smsChannel, [&](const notify::Message& m, bool ok, const std::string& why) {
+      store->appendAudit({"propusk", ok ? "notify.sent" : "notify.failed", notify::maskDestination(m.to),
+                          ok ? "ok" : "error",
+                          R"({"channel":)" + jsonString(notify::channelName(m.channel)) + R"(,"purpose":)" +
+                              jsonString(m.purpose) + (ok ? std::string() : R"(,"reason":)" + jsonString(why)) + "}"});
+      if (!ok) log.warning("notification to %s (%s) failed: %s", notify::maskDestination(m.to), m.purpose, why);
+    });
+    for (auto* n : {emailNotifier.get(), smsChannel})
+      if (n) log.information("notifications: %s", n->describe());
+    sso::SecondFactorSettings factorSettings;
+    factorSettings.issuer = config.totpIssuer;
+    factorSettings.codeLifetime = config.codeLifetime;
+    factorSettings.codeAttempts = config.codeAttempts;
+    factorSettings.codesPerAccount = factorSettings.codesPerDestination = config.codesPerWindow;
+    sso::SecondFactors factors(*store, factorKey, clock, random, &outbox, factorSettings);
     sso::IssuerSettings issuerSettings;
     issuerSettings.idpEntityId = config.idpEntityId();
     issuerSettings.scope = Poco::URI(config.publicUrl).getHost();
@@ -195,6 +275,9 @@ int ServerApp::main(const std::vector<std::string>& args) {
     gatewaySettings.clockSkew = config.clockSkew;
     sso::Gateway gateway(*store, upstreams, signingKeys, replayCache, clock, random, gatewaySettings);
     web::SsoServices ssoServices{spDirectory, replayCache, sessions, logins, issuer, &logoutService, &gateway};
+    ssoServices.factors = &factors;
+    ssoServices.throttle = &throttle;
+    ssoServices.hasher = &hasher;
     signingKeys.active();  // fail at start, not at the first login, if the key is unusable
 
     web::WebContext webCtx{config, *store, clock, random, log};

@@ -31,4 +31,22 @@ std::string hotp(std::string_view key, std::uint64_t counter, int digits = 6,
 // TOTP value at `at` (RFC 6238 §4: counter = floor(unix time / period)).
 std::string totp(std::string_view key, TimePoint at, const TotpParams& params = {});
 
+// RFC 4648 base32 without padding, upper case: how secrets are shown and put in otpauth:// URIs.
+std::string base32Encode(std::string_view bytes);
+
+// The time step of `at` (floor(unix time / period)).
+std::int64_t totpStep(TimePoint at, const TotpParams& params = {});
+
+// The time step whose code `code` is, within `window` steps either side of `at` (RFC 6238
+// §5.2: a clock drift of one step is usual), compared in constant time; nullopt when none. The
+// caller accepts a step once (Store::acceptTotpStep), so a code seen is not accepted again.
+// `code` is what the person typed: spaces are ignored, anything but digits refuses it.
+std::optional<std::int64_t> matchTotp(std::string_view key, std::string_view code, TimePoint at,
+                                      const TotpParams& params = {}, int window = 1);
+
+// otpauth://totp/ISSUER:ACCOUNT?secret=...&issuer=...&algorithm=SHA1&digits=6&period=30 (the Key
+// Uri Format authenticator apps read; labels percent-encoded as UTF-8).
+std::string otpauthUri(std::string_view issuer, std::string_view account, std::string_view key,
+                       const TotpParams& params = {});
+
 }  // namespace propusk::auth

@@ -30,6 +30,7 @@ int cmdUserLock(Context&, const ParsedArgs&);
 int cmdUserUnlock(Context&, const ParsedArgs&);
 int cmdUserPasswd(Context&, const ParsedArgs&);
 int cmdUserRemove(Context&, const ParsedArgs&);
+int cmdUserTotp(Context&, const ParsedArgs&);
 int cmdSessionList(Context&, const ParsedArgs&);
 int cmdSessionKill(Context&, const ParsedArgs&);
 int cmdAuditList(Context&, const ParsedArgs&);

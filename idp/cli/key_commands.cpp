@@ -49,6 +49,11 @@ int cmdInit(Context& ctx, const ParsedArgs& args) {
   auto settings = keySettings(ctx, args);  // checked before anything is created
   auto& store = ctx.createStore();
   auto b = admin::ensureInitialised(store, settings, ctx.clock, ctx.random, ctx.actor);
+  try {
+    admin::openFactorKey(store, ctx.config.factorKeyPath(), ctx.random, ctx.actor);
+  } catch (const std::runtime_error& e) {
+    throw CliError(e.what());
+  }
   if (ctx.json) {
     auto o = newJsonObject();
     o->set("store", store.describe());

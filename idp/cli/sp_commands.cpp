@@ -44,6 +44,8 @@ Poco::JSON::Object::Ptr spJson(const store::ServiceProvider& sp, bool withDetail
   o->set("sign", std::string(store::signModeName(sp.signMode)));
   o->set("upstreams", toJsonArray(sp.upstreams));  // ["*"]: every registered upstream
   o->set("local_login", sp.localLogin);
+  o->set("require_mfa", sp.requireMfa);
+  o->set("allow_ip", toJsonArray(sp.allowIp));
   o->set("metadata_signature_verified", sp.metadataSignatureVerified);
   if (sp.validUntil) o->set("valid_until", formatXsDateTime(*sp.validUntil));
   o->set("source", sp.source);
@@ -176,7 +178,11 @@ int cmdSpShow(Context& ctx, const ParsedArgs& args) {
   for (auto& r : sp->release) rel += (rel.empty() ? "" : ", ") + r;
   out << (rel.empty() ? "none" : rel) << "\n";
   out << "upstreams:          " << upstreamsText(sp->upstreams) << "\n"
-      << "local login:        " << (sp->localLogin ? "yes" : "no") << "\n";
+      << "local login:        " << (sp->localLogin ? "yes" : "no") << "\n"
+      << "require MFA:        " << (sp->requireMfa ? "yes" : "no") << "\n";
+  std::string ranges;
+  for (auto& r : sp->allowIp) ranges += (ranges.empty() ? "" : ", ") + r;
+  out << "allowed addresses:  " << (ranges.empty() ? "any" : ranges) << "\n";
   if (auto acs = o->getArray("assertion_consumer_services")) {
     for (size_t i = 0; i < acs->size(); ++i) {
       auto e = acs->getObject(static_cast<unsigned>(i));
@@ -220,6 +226,8 @@ int cmdSpSet(Context& ctx, const ParsedArgs& args) {
   if (auto s = args.get("sign")) change.signMode = *s;
   if (auto u = args.get("upstreams")) change.upstreams = splitList(*u);
   if (auto l = args.get("local-login")) change.localLogin = parseYesNo(*l, "local-login");
+  if (auto m = args.get("require-mfa")) change.requireMfa = parseYesNo(*m, "require-mfa");
+  if (auto a = args.get("allow-ip")) change.allowIp = splitList(*a);
   auto sp = admin::updateSpPolicy(ctx.store(), args.positional[0], change, ctx.clock, ctx.actor);
   if (!sp) throw CliError(sp.error().detail);
   if (ctx.json) ctx.printJson(spJson(*sp, false));

@@ -1,9 +1,11 @@
 #include <Poco/JSON/Array.h>
 
+#include "idp/admin/bootstrap.h"
 #include "idp/admin/user_admin.h"
 #include "idp/cli/commands.h"
 #include "idp/core/printable.h"
 #include "idp/identity/validators.h"
+#include "idp/sso/second_factors.h"
 
 namespace propusk::cli {
 
@@ -148,6 +150,53 @@ int cmdUserRemove(Context& ctx, const ParsedArgs& args) {
     ctx.printJson(o);
   } else {
     ctx.io.out << "removed user " << *identity::normalizeLogin(args.positional[0]) << "\n";
+  }
+  return 0;
+}
+
+// The administrator's side of TOTP (DESIGN.md): enroll and reset print the otpauth:// URI once
+// (the person scans it or types the secret into an app; it is confirmed at once), remove takes
+// the factor away (and the recovery codes with the last factor).
+int cmdUserTotp(Context& ctx, const ParsedArgs& args) {
+  const std::string& verb = args.positional[0];
+  if (verb != "enroll" && verb != "reset" && verb != "remove")
+    throw UsageError("user totp: the first argument is enroll, reset or remove, not '" + printable(verb, 32) + "'");
+  auto login = identity::normalizeLogin(args.positional[1]);
+  if (!login) throw CliError("login: " + login.error().detail);
+  auto& store = ctx.store();
+  auto user = store.findUser(*login);
+  if (!user) throw CliError("login: no such user '" + *login + "'");
+  std::optional<auth::FactorKey> key;
+  try {
+    key = admin::openFactorKey(store, ctx.config.factorKeyPath(), ctx.random, ctx.actor);
+  } catch (const std::runtime_error& e) {
+    throw CliError(e.what());
+  }
+  sso::SecondFactorSettings settings;
+  settings.issuer = ctx.config.totpIssuer;
+  sso::SecondFactors factors(store, *key, ctx.clock, ctx.random, nullptr, settings);
+  if (verb == "remove") {
+    if (!factors.remove(*user, store::FactorKind::Totp, ctx.actor)) throw CliError("totp: not enrolled for " + *login);
+    if (ctx.json) {
+      auto o = newJsonObject();
+      o->set("removed", *login);
+      ctx.printJson(o);
+    } else {
+      ctx.io.out << "removed the TOTP authenticator of " << *login << "\n";
+    }
+    return 0;
+  }
+  auto secret = factors.enrolTotp(*user, verb == "reset", ctx.actor);
+  if (!secret) throw CliError(secret.error().detail);
+  if (ctx.json) {
+    auto o = newJsonObject();
+    o->set("uri", secret->uri);
+    o->set("secret", secret->secret);
+    ctx.printJson(o);
+  } else {
+    ctx.io.out << secret->uri << "\n"
+               << "secret: " << secret->secret << "\n"
+               << "(shown once: give it to " << *login << " to add to an authenticator app)\n";
   }
   return 0;
 }

@@ -64,6 +64,14 @@ std::string readPasswordFile(const std::string& key, const std::filesystem::path
   return line;
 }
 
+NotifyConfig::Kind notifyKind(const std::string& key, const std::string& v) {
+  if (v == "none") return NotifyConfig::Kind::None;
+  if (v == "file") return NotifyConfig::Kind::File;
+  if (v == "smtp") return NotifyConfig::Kind::Smtp;
+  if (v == "webhook") return NotifyConfig::Kind::Webhook;
+  throw ConfigError(key + ": must be smtp, webhook, file or none");
+}
+
 }  // namespace
 
 void setListen(Config& c, const std::string& hp) {
@@ -129,6 +137,67 @@ Config loadConfigFile(const std::filesystem::path& file) {
        }},
       {"logout.back_channel_timeout_seconds", [&](auto& k, auto& v) { c.backChannelTimeout = std::chrono::seconds(toNumber(k, v, 1, 60)); }},
       {"login.lockout_threshold", [&](auto& k, auto& v) { c.lockoutThreshold = static_cast<int>(toNumber(k, v, 1, 100)); }},
+      {"login.allow_ip", [&](auto& k, auto& v) {
+         auto list = parseCidrList(v);
+         if (!list) throw ConfigError(k + ": " + list.error().detail);
+         c.allowIp = *list;
+       }},
+      {"login.throttle_failures", [&](auto& k, auto& v) { c.throttleFailures = static_cast<int>(toNumber(k, v, 1, 10000)); }},
+      {"login.throttle_window_minutes", [&](auto& k, auto& v) { c.throttleWindow = std::chrono::minutes(toNumber(k, v, 1, 24 * 60)); }},
+      {"auth.factor_key_file", [&](auto&, auto& v) { c.factorKeyFile = std::filesystem::path(v).is_absolute() ? std::filesystem::path(v) : base / v; }},
+      {"auth.totp_issuer", [&](auto& k, auto& v) {
+         if (v.empty() || v.size() > 64 || v.find(':') != std::string::npos) throw ConfigError(k + ": 1 to 64 characters, no ':'");
+         c.totpIssuer = v;
+       }},
+      {"auth.code_lifetime_seconds", [&](auto& k, auto& v) { c.codeLifetime = std::chrono::seconds(toNumber(k, v, 60, 3600)); }},
+      {"auth.code_attempts", [&](auto& k, auto& v) { c.codeAttempts = static_cast<int>(toNumber(k, v, 1, 20)); }},
+      {"auth.codes_per_window", [&](auto& k, auto& v) { c.codesPerWindow = static_cast<int>(toNumber(k, v, 1, 100)); }},
+      {"notify.channel", [&](auto& k, auto& v) {
+         auto kind = notifyKind(k, v);
+         c.notify.email = kind;
+         // SMTP carries e-mail only; the other two carry both.
+         c.notify.sms = kind == NotifyConfig::Kind::Smtp ? NotifyConfig::Kind::None : kind;
+       }},
+      {"notify.email_channel", [&](auto& k, auto& v) { c.notify.email = notifyKind(k, v); }},
+      {"notify.sms_channel", [&](auto& k, auto& v) {
+         c.notify.sms = notifyKind(k, v);
+         if (c.notify.sms == NotifyConfig::Kind::Smtp) throw ConfigError(k + ": smtp carries e-mail only (webhook, file or none)");
+       }},
+      {"notify.file", [&](auto&, auto& v) { c.notify.file = std::filesystem::path(v).is_absolute() ? std::filesystem::path(v) : base / v; }},
+      {"notify.smtp_host", [&](auto& k, auto& v) {
+         if (v.empty()) throw ConfigError(k + ": empty");
+         c.notify.smtpHost = v;
+       }},
+      {"notify.smtp_port", [&](auto& k, auto& v) { c.notify.smtpPort = static_cast<unsigned>(toNumber(k, v, 1, 65535)); }},
+      {"notify.smtp_from", [&](auto& k, auto& v) {
+         if (v.find('@') == std::string::npos || v.find_first_of("\r\n <>") != std::string::npos)
+           throw ConfigError(k + ": an e-mail address");
+         c.notify.smtpFrom = v;
+       }},
+      {"notify.smtp_from_name", [&](auto& k, auto& v) {
+         if (v.find_first_of("\r\n") != std::string::npos) throw ConfigError(k + ": one line");
+         c.notify.smtpFromName = v;
+       }},
+      {"notify.smtp_starttls", [&](auto& k, auto& v) {
+         if (v != "auto" && v != "required" && v != "never") throw ConfigError(k + ": must be auto, required or never");
+         c.notify.smtpStarttls = v;
+       }},
+      {"notify.smtp_user", [&](auto&, auto& v) { c.notify.smtpUser = v; }},
+      {"notify.smtp_password_file", [&](auto& k, auto& v) {
+         c.notify.smtpPassword = readPasswordFile(k, std::filesystem::path(v).is_absolute() ? std::filesystem::path(v) : base / v);
+       }},
+      {"notify.smtp_ca_file", [&](auto&, auto& v) { c.notify.smtpCaFile = std::filesystem::path(v).is_absolute() ? v : (base / v).string(); }},
+      {"notify.smtp_timeout_seconds", [&](auto& k, auto& v) { c.notify.smtpTimeoutSeconds = static_cast<int>(toNumber(k, v, 1, 120)); }},
+      {"notify.webhook_url", [&](auto& k, auto& v) {
+         if (!saml::isAbsoluteHttpUrl(v)) throw ConfigError(k + ": an absolute http(s) URL");
+         c.notify.webhookUrl = v;
+       }},
+      {"notify.webhook_token_file", [&](auto& k, auto& v) {
+         c.notify.webhookToken = readPasswordFile(k, std::filesystem::path(v).is_absolute() ? std::filesystem::path(v) : base / v);
+       }},
+      {"notify.webhook_ca_file", [&](auto&, auto& v) { c.notify.webhookCaFile = std::filesystem::path(v).is_absolute() ? v : (base / v).string(); }},
+      {"notify.webhook_timeout_ms", [&](auto& k, auto& v) { c.notify.webhookTimeoutMs = static_cast<int>(toNumber(k, v, 100, 60000)); }},
+      {"notify.webhook_retries", [&](auto& k, auto& v) { c.notify.webhookRetries = static_cast<int>(toNumber(k, v, 0, 10)); }},
       {"keys.algorithm", [&](auto& k, auto& v) {
          auto a = crypto::parseKeyAlgorithm(v);
          if (!a) throw ConfigError(k + ": must be rsa2048, rsa3072 or ec-p256");
@@ -154,6 +223,13 @@ Config loadConfigFile(const std::filesystem::path& file) {
   }
   if (c.storeEngine == store::StoreLocation::Engine::Postgresql && c.storeConnection.empty())
     throw ConfigError(file.string() + ": store.connection: required with engine = postgresql");
+  using Kind = NotifyConfig::Kind;
+  if (c.notify.email == Kind::Smtp && c.notify.smtpFrom.empty())
+    throw ConfigError(file.string() + ": notify.smtp_from: required with the smtp channel");
+  if ((c.notify.email == Kind::Webhook || c.notify.sms == Kind::Webhook) && c.notify.webhookUrl.empty())
+    throw ConfigError(file.string() + ": notify.webhook_url: required with the webhook channel");
+  if (c.notify.smtpUser && !c.notify.smtpPassword)
+    throw ConfigError(file.string() + ": notify.smtp_password_file: required with notify.smtp_user");
   return c;
 }
 

@@ -6,13 +6,38 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "idp/auth/password_hash.h"
+#include "idp/core/cidr.h"
 #include "idp/auth/password_policy.h"
 #include "idp/crypto/keys.h"
 #include "idp/store/store.h"
 
 namespace propusk::config {
+
+// [notify]: how messages reach a person (docs/account-security.md). Each channel (e-mail,
+// SMS) has its notifier; `channel` sets both, email_channel / sms_channel one.
+struct NotifyConfig {
+  enum class Kind { None, File, Smtp, Webhook };
+  Kind email = Kind::None;
+  Kind sms = Kind::None;
+  std::filesystem::path file;  // File: empty means DATA_DIR/notifications.jsonl
+  std::string smtpHost = "127.0.0.1";
+  unsigned smtpPort = 25;
+  std::string smtpFrom;
+  std::string smtpFromName = "Propusk";
+  std::string smtpStarttls = "auto";  // auto | required | never
+  std::optional<std::string> smtpUser;
+  std::optional<std::string> smtpPassword;  // from smtp_password_file
+  std::string smtpCaFile;
+  int smtpTimeoutSeconds = 10;
+  std::string webhookUrl;
+  std::string webhookToken;  // from webhook_token_file
+  std::string webhookCaFile;
+  int webhookTimeoutMs = 5000;
+  int webhookRetries = 3;
+};
 
 struct Config {
   std::filesystem::path dataDir = "var";
@@ -35,6 +60,17 @@ struct Config {
   auth::PasswordPolicy passwordPolicy;
   auth::Argon2Params argon2;
 
+  // Account security (docs/account-security.md).
+  std::vector<Cidr> allowIp;                   // [login] allow_ip: empty, any address
+  int throttleFailures = 30;                   // [login] throttle_failures
+  std::chrono::seconds throttleWindow = std::chrono::minutes(15);
+  std::filesystem::path factorKeyFile;         // [auth] factor_key_file: empty means DATA_DIR/factor.key
+  std::string totpIssuer = "Propusk";          // [auth] totp_issuer
+  std::chrono::seconds codeLifetime{300};      // [auth] code_lifetime_seconds
+  int codeAttempts = 5;                        // [auth] code_attempts
+  int codesPerWindow = 5;                      // [auth] codes_per_window (per account and per address, 15 min)
+  NotifyConfig notify;
+
   // [store]: SQLite in dataDir (the default), or PostgreSQL (docs/store.md).
   store::StoreLocation::Engine storeEngine = store::StoreLocation::Engine::Sqlite;
   std::string storeConnection;                 // libpq keyword=value, never with a password
@@ -42,6 +78,10 @@ struct Config {
   std::size_t storePoolSize = 4;
 
   std::filesystem::path storeFile() const { return dataDir / "propusk.db"; }
+  std::filesystem::path factorKeyPath() const { return factorKeyFile.empty() ? dataDir / "factor.key" : factorKeyFile; }
+  std::filesystem::path notifyFile() const {
+    return notify.file.empty() ? dataDir / "notifications.jsonl" : notify.file;
+  }
   store::StoreLocation storeLocation() const;
   std::string idpEntityId() const { return entityId.empty() ? publicUrl + "/saml/metadata" : entityId; }
 };

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "idp/core/cidr.h"
 #include "idp/core/clock.h"
 #include "idp/policy/account_status.h"
 #include "idp/saml/messages/sp_metadata.h"
@@ -24,6 +25,8 @@ struct RegisteredSp {
   ResponseSigning signing = ResponseSigning::Both;
   std::vector<std::string> upstreams;  // gateway: upstream names allowed, {"*"} all, empty none
   bool localLogin = true;              // the password form is offered
+  bool requireMfa = false;             // every login for it needs a second factor
+  std::vector<Cidr> allowIp;           // client addresses allowed (empty: any)
 
   std::vector<X509*> signingCertificates() const {
     std::vector<X509*> v;

@@ -33,8 +33,8 @@ class AssertionIssuer {
   AssertionIssuer(store::Store& store, SigningKeys& keys, const Clock& clock, Random& random, IssuerSettings settings)
       : store_(store), keys_(keys), clock_(clock), random_(random), settings_(std::move(settings)) {}
 
-  // Errors: InvalidNameIDPolicy when the format needs data the account lacks (emailAddress
-  // without a confirmed e-mail); Responder when signing fails. `requestAudit`, when given,
+  // `authnContextClassRef`: what the authn-context step chose (sso/login_steps.h), which, with
+  // the other after-login steps, has run before. Errors: Responder when signing fails. `requestAudit`, when given,
   // is the event of the request being answered, not yet in the log: it is written just
   // before assertion.issue, in the same transaction. The participation and those events are
   // queued before signing and committed before this returns the Response. When signing fails
@@ -42,8 +42,8 @@ class AssertionIssuer {
   // assertion.issue event with outcome "error" follows the "ok" one. `requestAuditWritten`
   // (optional) is set when the request's event reached the log, on success or failure.
   Result<std::string> issue(const store::User& user, const store::Session& session, const saml::RegisteredSp& sp,
-                            const PendingRequest& request, const store::AuditRecord* requestAudit = nullptr,
-                            bool* requestAuditWritten = nullptr);
+                            const PendingRequest& request, const std::string& authnContextClassRef,
+                            const store::AuditRecord* requestAudit = nullptr, bool* requestAuditWritten = nullptr);
 
   // A signed error Response to a known ACS (only ever a URL from metadata).
   Result<std::string> error(const saml::RegisteredSp& sp, const std::string& acsUrl,

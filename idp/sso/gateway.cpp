@@ -110,30 +110,7 @@ policy::AccountStatus effectiveStatus(const store::User& user, const store::Sess
 }
 
 bool upstreamSatisfies(const PendingRequest& request, std::string_view classRef) {
-  if (request.requestedClassRefs.empty()) return true;
-  static constexpr std::string_view kOrder[] = {
-      "urn:oasis:names:tc:SAML:2.0:ac:classes:Password",
-      "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport",
-      "urn:oasis:names:tc:SAML:2.0:ac:classes:TimeSyncToken",
-      "https://refeds.org/profile/mfa",
-  };
-  auto rank = [](std::string_view ref) {
-    auto it = std::find(std::begin(kOrder), std::end(kOrder), ref);
-    return it == std::end(kOrder) ? -1 : static_cast<int>(it - std::begin(kOrder));
-  };
-  const auto& refs = request.requestedClassRefs;
-  if (std::find(refs.begin(), refs.end(), classRef) != refs.end())
-    return request.requestedComparison != "better";  // listed: meets exact, minimum, maximum
-  const int have = rank(classRef);
-  if (have < 0 || request.requestedComparison.empty() || request.requestedComparison == "exact") return false;
-  for (auto& r : refs) {
-    const int want = rank(r);
-    if (want < 0) continue;
-    if (request.requestedComparison == "minimum" && have >= want) return true;
-    if (request.requestedComparison == "better" && have > want) return true;
-    if (request.requestedComparison == "maximum" && have <= want) return true;
-  }
-  return false;
+  return policy::satisfies(classRef, request.requested());
 }
 
 std::string upstreamPendingKey(std::string_view relayState) { return "upstream." + std::string(relayState); }

@@ -155,9 +155,8 @@ class Gateway {
 policy::AccountStatus effectiveStatus(const store::User& user, const store::Session& session);
 
 // Whether an upstream's AuthnContextClassRef meets the SP's RequestedAuthnContext as kept in
-// `request` (core §3.3.2.2.1): exact — one of the classes; minimum, better, maximum — by the
-// known strength order (Password < PasswordProtectedTransport < TimeSyncToken < REFEDS MFA),
-// or, for a class outside that order, only when listed. No RequestedAuthnContext: any.
+// `request` (policy::satisfies: core §3.3.2.2.1 over the order of policy/authn_context.h; a
+// class outside that order only when listed). No RequestedAuthnContext: any.
 bool upstreamSatisfies(const PendingRequest& request, std::string_view classRef);
 
 // The pending-request key of an upstream login (store::Store::putPendingRequest).

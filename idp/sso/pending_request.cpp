@@ -8,6 +8,15 @@
 
 namespace propusk::sso {
 
+policy::RequestedContext PendingRequest::requested() const {
+  policy::RequestedContext r;
+  if (requestedComparison == "minimum") r.comparison = policy::Comparison::Minimum;
+  else if (requestedComparison == "better") r.comparison = policy::Comparison::Better;
+  else if (requestedComparison == "maximum") r.comparison = policy::Comparison::Maximum;
+  r.classRefs = requestedClassRefs;
+  return r;
+}
+
 std::string encodePending(const PendingRequest& p) {
   Poco::JSON::Object o;
   o.set("sp", p.spEntityId);
@@ -15,7 +24,6 @@ std::string encodePending(const PendingRequest& p) {
   o.set("acs", p.acsUrl);
   if (p.relayState) o.set("relay_state", *p.relayState);
   o.set("nameid_format", p.nameIdFormat);
-  o.set("authn_context", p.authnContextClassRef);
   o.set("force_authn", p.forceAuthn);
   o.set("is_passive", p.isPassive);
   o.set("created", static_cast<Poco::Int64>(p.createdAt.time_since_epoch().count()));
@@ -31,6 +39,7 @@ std::string encodePending(const PendingRequest& p) {
   list("idp_list", p.idpList);
   list("requester_ids", p.requesterIds);
   if (p.localCannotSatisfy) o.set("local_cannot_satisfy", true);
+  if (!p.returnTo.empty()) o.set("return_to", p.returnTo);
   std::ostringstream ss;
   o.stringify(ss);
   return ss.str();
@@ -46,7 +55,6 @@ std::optional<PendingRequest> decodePending(std::string_view json) {
     p.acsUrl = o->getValue<std::string>("acs");
     if (o->has("relay_state")) p.relayState = o->getValue<std::string>("relay_state");
     p.nameIdFormat = o->getValue<std::string>("nameid_format");
-    p.authnContextClassRef = o->getValue<std::string>("authn_context");
     p.forceAuthn = o->getValue<bool>("force_authn");
     p.isPassive = o->getValue<bool>("is_passive");
     p.createdAt = TimePoint{std::chrono::seconds(o->getValue<Poco::Int64>("created"))};
@@ -60,6 +68,7 @@ std::optional<PendingRequest> decodePending(std::string_view json) {
     list("idp_list", p.idpList);
     list("requester_ids", p.requesterIds);
     p.localCannotSatisfy = o->optValue<bool>("local_cannot_satisfy", false);
+    p.returnTo = o->optValue<std::string>("return_to", "");
     return p;
   } catch (const Poco::Exception&) {
     return std::nullopt;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "idp/core/clock.h"
+#include "idp/policy/authn_context.h"
 
 namespace propusk::sso {
 
@@ -17,7 +18,6 @@ struct PendingRequest {
   std::string acsUrl;                    // from metadata, chosen by the acs step
   std::optional<std::string> relayState;
   std::string nameIdFormat;
-  std::string authnContextClassRef;
   bool forceAuthn = false;
   bool isPassive = false;
   TimePoint createdAt{};
@@ -32,6 +32,13 @@ struct PendingRequest {
   // The password login cannot meet the SP's RequestedAuthnContext (only an upstream may):
   // the login page then offers no password form.
   bool localCannotSatisfy = false;
+  // A login for the IdP's own pages (no SP: spEntityId empty): where to go afterwards, a
+  // path of ours ("/account"), never a URL from outside.
+  std::string returnTo;
+
+  bool forSp() const { return !spEntityId.empty(); }
+  // The SP's RequestedAuthnContext in policy's terms (empty when none was requested).
+  policy::RequestedContext requested() const;
 };
 
 std::string encodePending(const PendingRequest& p);

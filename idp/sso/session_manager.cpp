@@ -2,6 +2,7 @@
 
 #include "idp/core/json_text.h"
 #include "idp/crypto/digest.h"
+#include "idp/sso/login_steps.h"
 
 namespace propusk::sso {
 
@@ -18,8 +19,9 @@ std::string viaJson(const SessionManager::Via* via) {
 }
 }  // namespace
 
-SessionManager::Created SessionManager::create(const store::User& user, std::string classRef, const std::string& remote,
-                                               const Via* via) {
+SessionManager::Created SessionManager::create(const store::User& user, std::string classRef,
+                                               const std::string& factors, const std::string& remote,
+                                               const std::string& userAgent, const Via* via) {
   Created c;
   c.token = random_.token(32);
   auto now = clock_.now();
@@ -28,15 +30,21 @@ SessionManager::Created SessionManager::create(const store::User& user, std::str
   c.session.login = user.login;
   c.session.createdAt = c.session.lastSeenAt = c.session.authnInstant = now;
   c.session.authnContextClassRef = std::move(classRef);
+  c.session.factors = factors;
+  c.session.remote = remote;
+  c.session.userAgent = userAgent;
   setVia(c.session, via);
   // The audit names the session by a prefix of its hash: enough to correlate, useless as a cookie.
   store_.createSession(c.session, {user.login, "session.create", c.session.idHash.substr(0, 16), "ok",
-                                   R"({"remote":)" + jsonString(remote) + viaJson(via) + "}"});
+                                   R"({"remote":)" + jsonString(remote) + R"(,"factors":)" + jsonString(factors) +
+                                       viaJson(via) + "}"});
   return c;
 }
 
 std::optional<SessionManager::Created> SessionManager::reauthenticate(const store::Session& old, std::string classRef,
-                                                                      const std::string& remote, const Via* via) {
+                                                                      const std::string& factors,
+                                                                      const std::string& remote,
+                                                                      const std::string& userAgent, const Via* via) {
   Created c;
   c.token = random_.token(32);
   auto now = clock_.now();
@@ -44,10 +52,33 @@ std::optional<SessionManager::Created> SessionManager::reauthenticate(const stor
   c.session.idHash = hashToken(c.token);
   c.session.lastSeenAt = c.session.authnInstant = now;
   c.session.authnContextClassRef = std::move(classRef);
+  c.session.factors = factors;
+  c.session.remote = remote;
+  c.session.userAgent = userAgent;
   setVia(c.session, via);
   if (!store_.renewSession(old.idHash, c.session,
                            {old.login, "session.reauthenticate", c.session.idHash.substr(0, 16), "ok",
                             R"({"previous":)" + jsonString(old.idHash.substr(0, 16)) + R"(,"remote":)" + jsonString(remote) + viaJson(via) + "}"}))
+    return std::nullopt;
+  return c;
+}
+
+std::optional<SessionManager::Created> SessionManager::addFactor(const store::Session& old, std::string_view factor,
+                                                                 const std::string& remote) {
+  Created c;
+  c.token = random_.token(32);
+  auto now = clock_.now();
+  c.session = old;
+  c.session.idHash = hashToken(c.token);
+  c.session.lastSeenAt = c.session.authnInstant = now;
+  auto f = sessionFactors(old);
+  if (auto added = policy::parseFactor(factor)) f.add(*added);
+  c.session.factors = f.encode();
+  if (!store_.renewSession(old.idHash, c.session,
+                           {old.login, "session.add-factor", c.session.idHash.substr(0, 16), "ok",
+                            R"({"previous":)" + jsonString(old.idHash.substr(0, 16)) + R"(,"factor":)" +
+                                jsonString(factor) + R"(,"factors":)" + jsonString(c.session.factors) +
+                                R"(,"remote":)" + jsonString(remote) + "}"}))
     return std::nullopt;
   return c;
 }

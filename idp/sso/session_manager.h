@@ -31,14 +31,21 @@ class SessionManager {
     std::string nameId;    // the NameID it gave
     std::string data;      // sso::encodeUpstreamSession
   };
-  Created create(const store::User& user, std::string authnContextClassRef, const std::string& remote,
-                 const Via* via = nullptr);
+  // `factors`: what the person proved (policy::Factors::encode); `remote`, `userAgent`: where
+  // from (kept with the session for /account).
+  Created create(const store::User& user, std::string authnContextClassRef, const std::string& factors,
+                 const std::string& remote, const std::string& userAgent, const Via* via = nullptr);
   // ForceAuthn inside a live session of the same user: a new token and id (no fixation),
   // a new AuthnInstant, the same participants (Single Logout must still reach them) and the
   // same creation time (the absolute timeout still counts from the first login).
   // nullopt when `old` is gone meanwhile.
   std::optional<Created> reauthenticate(const store::Session& old, std::string authnContextClassRef,
-                                        const std::string& remote, const Via* via = nullptr);
+                                        const std::string& factors, const std::string& remote,
+                                        const std::string& userAgent, const Via* via = nullptr);
+  // A second factor given inside `old`: a new token and id (the session's privilege changed:
+  // no fixation), `factor` added to its factors, a new AuthnInstant; participants and the
+  // creation time kept. nullopt when `old` is gone meanwhile.
+  std::optional<Created> addFactor(const store::Session& old, std::string_view factor, const std::string& remote);
   // The live session for a cookie token; expired ones are removed and yield nullopt.
   std::optional<store::Session> resolve(std::string_view token);
   void destroy(std::string_view token, const std::string& reason);

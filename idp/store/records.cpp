@@ -54,4 +54,20 @@ std::optional<LinkKey> parseLinkKey(std::string_view s) {
   return std::nullopt;
 }
 
+std::string_view factorKindName(FactorKind k) {
+  switch (k) {
+    case FactorKind::Totp: return "totp";
+    case FactorKind::Email: return "email";
+    case FactorKind::Sms: return "sms";
+  }
+  return "totp";
+}
+
+std::optional<FactorKind> parseFactorKind(std::string_view s) {
+  if (s == "totp") return FactorKind::Totp;
+  if (s == "email") return FactorKind::Email;
+  if (s == "sms") return FactorKind::Sms;
+  return std::nullopt;
+}
+
 }  // namespace propusk::store

@@ -1,6 +1,7 @@
 // What the store keeps. Plain data; validation happens before a record gets here.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -50,6 +51,10 @@ struct ServiceProvider {
   // through; {"*"} means every registered upstream, empty none (the default: local login only).
   std::vector<std::string> upstreams;
   bool localLogin = true;                // the password form is offered for this SP
+  // Account security (docs/account-security.md): every login for this SP needs a second factor;
+  // and, when not empty, client addresses (CIDR ranges) outside these are refused.
+  bool requireMfa = false;
+  std::vector<std::string> allowIp;
   TimePoint createdAt{};
   TimePoint updatedAt{};
 };
@@ -115,6 +120,11 @@ struct Session {
   std::string upstream;
   std::string upstreamNameId;
   std::string upstreamData;
+  // What the person proved in this session (policy::Factors::encode: "password,totp"), and
+  // where from: the client address and user agent at the login (for /account).
+  std::string factors;
+  std::string remote;
+  std::string userAgent;
 };
 
 // An SP that received an assertion in a session (what Single Logout must reach).
@@ -125,6 +135,54 @@ struct SessionParticipant {
   std::string nameIdFormat;
   std::string sessionIndex;
   TimePoint issuedAt{};
+};
+
+// A second factor of an account. TOTP: `secret` is the sealed shared secret (auth/factor_key.h);
+// e-mail and SMS: codes to the account's confirmed address or phone, `secret` empty. Until
+// confirmedAt is set the row is an enrolment waiting for its first code.
+enum class FactorKind { Totp, Email, Sms };
+struct UserFactor {
+  std::int64_t userId = 0;
+  FactorKind kind = FactorKind::Totp;
+  std::string secret;
+  std::optional<TimePoint> confirmedAt;
+  std::int64_t lastStep = 0;  // TOTP: the latest time step accepted (each is accepted once)
+  TimePoint createdAt{};
+};
+
+// A one-time code sent by e-mail or SMS. Only its HMAC is kept (auth/one_time_code.h).
+struct OneTimeCode {
+  std::string id;                      // random; names the code in the page that asks for it
+  std::optional<std::int64_t> userId;  // nullopt: a recovery for an unknown login (never matches)
+  std::string purpose;                 // "login", "recovery", "enrol"
+  std::string channel;                 // "email", "sms"
+  std::string destination;             // where it was sent
+  std::string binding;                 // what it belongs to: a session's hash, a browser's token
+  std::string codeHash;
+  TimePoint createdAt{};
+  TimePoint expiresAt{};
+  int attempts = 0;
+  std::optional<TimePoint> usedAt;
+};
+// The outcome of Store::useOneTimeCode.
+enum class CodeCheck { Ok, Wrong, Expired, TooManyAttempts, Unknown };
+
+// One login attempt of a known account, for the person's own history on /account.
+struct LoginHistoryEntry {
+  std::int64_t userId = 0;
+  TimePoint at{};
+  std::string ip;
+  std::string userAgent;
+  std::string sp;       // the SP the login was for, "" for the IdP's own pages
+  std::string factors;  // policy::Factors::encode of what was proved (or tried)
+  std::string result;   // "ok", "wrong-password", "wrong-code", "locked", ...
+};
+
+// Failures counted for one client address (Store::recordAddressFailure).
+struct AddressFailures {
+  int failures = 0;                       // in the current window, this one included
+  std::optional<TimePoint> blockedUntil;  // as stored now
+  std::chrono::seconds block{0};          // what this failure added (0: no new block)
 };
 
 // The audit module owns the records (its chain hashes them); the store keeps them, under
@@ -138,5 +196,7 @@ std::string_view signModeName(SignMode m);              // "both", "assertion", 
 std::optional<SignMode> parseSignMode(std::string_view s);
 std::string_view linkKeyName(LinkKey k);                // "snils", "inn", "email", "none"
 std::optional<LinkKey> parseLinkKey(std::string_view s);
+std::string_view factorKindName(FactorKind k);          // "totp", "email", "sms"
+std::optional<FactorKind> parseFactorKind(std::string_view s);
 
 }  // namespace propusk::store

@@ -98,6 +98,30 @@ class SqlStore final : public Store {
   // (aggregates/sessions.cpp)
   std::vector<Session> findUpstreamSessions(std::string_view upstream, std::string_view nameId) override;
 
+  // account security (aggregates/account_security.cpp)
+  bool setPasswordHash(std::int64_t userId, std::string_view passwordHash, const AuditRecord& audit) override;
+  std::vector<UserFactor> listFactors(std::int64_t userId) override;
+  bool putFactor(const UserFactor& factor, const std::vector<std::string>* recoveryCodeHashes,
+                 const AuditRecord& audit) override;
+  bool removeFactor(std::int64_t userId, FactorKind kind, const AuditRecord& audit) override;
+  bool acceptTotpStep(std::int64_t userId, std::int64_t step, const AuditRecord& audit) override;
+  void replaceRecoveryCodes(std::int64_t userId, const std::vector<std::string>& hashes, const AuditRecord& audit) override;
+  bool useRecoveryCode(std::int64_t userId, std::string_view hash, TimePoint now, const AuditRecord& audit) override;
+  std::size_t countRecoveryCodes(std::int64_t userId) override;
+  void addOneTimeCode(const OneTimeCode& code, const AuditRecord& audit) override;
+  std::optional<OneTimeCode> findOneTimeCode(std::string_view id) override;
+  CodeCheck useOneTimeCode(std::string_view id, std::string_view codeHash, TimePoint now, int maxAttempts,
+                           const std::function<AuditRecord(CodeCheck)>& audit) override;
+  std::size_t countOneTimeCodesForUser(std::int64_t userId, TimePoint since) override;
+  std::size_t countOneTimeCodesTo(std::string_view destination, TimePoint since) override;
+  void addLoginHistory(const LoginHistoryEntry& entry) override;
+  std::vector<LoginHistoryEntry> listLoginHistory(std::int64_t userId, std::size_t limit) override;
+  bool rememberDevice(std::int64_t userId, std::string_view deviceHash, TimePoint now) override;
+  AddressFailures recordAddressFailure(
+      std::string_view address, TimePoint now, std::chrono::seconds window, const LockoutRule& blockFor,
+      const std::function<std::optional<AuditRecord>(const AddressFailures&)>& audit) override;
+  std::optional<TimePoint> addressBlockedUntil(std::string_view address, TimePoint now) override;
+
   // settings (aggregates/settings.cpp)
   std::optional<std::string> getSetting(std::string_view name) override;
   void putSetting(std::string_view name, std::string_view value, const AuditRecord& audit) override;

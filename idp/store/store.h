@@ -140,7 +140,8 @@ class Store {
   // expiresAt; false when it is remembered already — in one statement, so two instances
   // seeing the same message at once cannot both get true.
   virtual bool rememberOnce(std::string_view digest, TimePoint expiresAt, TimePoint now) = 0;
-  // Deletes expired pending requests and replay digests; returns how many rows went.
+  // Deletes expired pending requests, replay digests, one-time codes (a day after expiry),
+  // throttle windows that ended, and login history older than a year; returns how many rows went.
   virtual std::size_t purgeExpired(TimePoint now) = 0;
 
   // Upstream identity providers (gateway). putUpstream inserts or replaces by name; false
@@ -167,6 +168,54 @@ class Store {
   virtual std::vector<User> findUsersByKey(LinkKey key, std::string_view value) = 0;
   // Live sessions opened through `upstream` for its NameID `nameId` (its LogoutRequest).
   virtual std::vector<Session> findUpstreamSessions(std::string_view upstream, std::string_view nameId) = 0;
+
+  // Account security (aggregates/account_security.cpp; docs/account-security.md).
+  // A new password for `userId` (a change on /account or a recovery): the hash replaced, the
+  // failure count and backoff cleared, in one statement, with `audit`. False when the user is gone.
+  virtual bool setPasswordHash(std::int64_t userId, std::string_view passwordHash, const AuditRecord& audit) = 0;
+  virtual std::vector<UserFactor> listFactors(std::int64_t userId) = 0;  // ordered by kind
+  // Inserts or replaces the factor (user, kind); with `recoveryCodeHashes`, the account's
+  // recovery codes are replaced by these in the same transaction (an enrolment and its codes
+  // are one change). False when the user is gone.
+  virtual bool putFactor(const UserFactor& factor, const std::vector<std::string>* recoveryCodeHashes,
+                         const AuditRecord& audit) = 0;
+  // Also removes the recovery codes when no confirmed factor is left.
+  virtual bool removeFactor(std::int64_t userId, FactorKind kind, const AuditRecord& audit) = 0;
+  // A TOTP code of time step `step` was right: true (recorded, with `audit`) when `step` is
+  // later than the last step accepted for this confirmed factor — in one statement, so the
+  // same code is never accepted twice, on any instance. False changes nothing.
+  virtual bool acceptTotpStep(std::int64_t userId, std::int64_t step, const AuditRecord& audit) = 0;
+  virtual void replaceRecoveryCodes(std::int64_t userId, const std::vector<std::string>& hashes,
+                                    const AuditRecord& audit) = 0;
+  // Marks the unused code `hash` of `userId` used (true), in one statement; false: no such unused code.
+  virtual bool useRecoveryCode(std::int64_t userId, std::string_view hash, TimePoint now, const AuditRecord& audit) = 0;
+  virtual std::size_t countRecoveryCodes(std::int64_t userId) = 0;  // unused ones
+
+  virtual void addOneTimeCode(const OneTimeCode& code, const AuditRecord& audit) = 0;
+  virtual std::optional<OneTimeCode> findOneTimeCode(std::string_view id) = 0;
+  // One attempt at code `id`: attempts + 1, then Ok (and used now) when `codeHash` is its hash,
+  // it is unused, unexpired and the attempt is within `maxAttempts`; all in one transaction with
+  // audit(result). Unknown: no such code, or used already.
+  virtual CodeCheck useOneTimeCode(std::string_view id, std::string_view codeHash, TimePoint now, int maxAttempts,
+                                   const std::function<AuditRecord(CodeCheck)>& audit) = 0;
+  // Codes created since `since` for an account, and to a destination (rate limits).
+  virtual std::size_t countOneTimeCodesForUser(std::int64_t userId, TimePoint since) = 0;
+  virtual std::size_t countOneTimeCodesTo(std::string_view destination, TimePoint since) = 0;
+
+  // Not audited themselves: the login's own audit event is.
+  virtual void addLoginHistory(const LoginHistoryEntry& entry) = 0;
+  virtual std::vector<LoginHistoryEntry> listLoginHistory(std::int64_t userId, std::size_t limit) = 0;  // newest first
+  // True when (user, device) was not known: it is now. A known one gets its last_seen updated.
+  virtual bool rememberDevice(std::int64_t userId, std::string_view deviceHash, TimePoint now) = 0;
+
+  // A failed password or code from `address`: counted in one statement (a window of `window`
+  // starting at the first failure), then blocked until now + blockFor(failures) when that is
+  // later than it was; audit(result), when it gives a record, in the same transaction.
+  virtual AddressFailures recordAddressFailure(
+      std::string_view address, TimePoint now, std::chrono::seconds window, const LockoutRule& blockFor,
+      const std::function<std::optional<AuditRecord>(const AddressFailures&)>& audit) = 0;
+  // When `address` is blocked past `now`, until when.
+  virtual std::optional<TimePoint> addressBlockedUntil(std::string_view address, TimePoint now) = 0;
 
   // Small settings (e.g. the pairwise-ID secret), audited like any change.
   virtual std::optional<std::string> getSetting(std::string_view name) = 0;

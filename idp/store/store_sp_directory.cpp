@@ -15,7 +15,9 @@ std::string fingerprint(const ServiceProvider& sp) {
   policy += "|" + std::to_string(static_cast<int>(sp.minStatus)) + "|" + std::to_string(sp.allowSha1) + "|" +
             std::to_string(static_cast<int>(sp.signMode)) + "|";
   for (auto& u : sp.upstreams) policy += u + ",";
-  policy += "|" + std::to_string(sp.localLogin) + "|";
+  policy += "|" + std::to_string(sp.localLogin) + "|" + std::to_string(sp.requireMfa) + "|";
+  for (auto& a : sp.allowIp) policy += a + ",";
+  policy += "|";
   return crypto::sha256(policy + sp.metadataXml);
 }
 }  // namespace
@@ -34,6 +36,14 @@ std::shared_ptr<const saml::RegisteredSp> StoreSpDirectory::load(const ServicePr
                                                          : saml::ResponseSigning::Both;
   out->upstreams = sp.upstreams;
   out->localLogin = sp.localLogin;
+  out->requireMfa = sp.requireMfa;
+  // Checked when set (propuskctl); a row edited behind our back into nonsense allows nothing
+  // rather than everything.
+  for (auto& a : sp.allowIp) {
+    auto c = Cidr::parse(a);
+    if (!c) return nullptr;
+    out->allowIp.push_back(*c);
+  }
   return out;
 }
 

@@ -112,8 +112,9 @@ void AcsHandler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTT
                               jsonString(login->downstream.spEntityId) + R"(,"remote":)" + jsonString(remote) + "}"});
   sso::SessionManager::Via via{login->upstream->name(), login->session.nameId,
                                sso::encodeUpstreamSession(login->session)};
-  auto session = startSession(ctx_, req, resp, login->user, login->session.authnContextClassRef, &via);
-  completeSso(ctx_, req, resp, session, login->downstream);
+  auto session = startSession(ctx_, req, resp, login->user, std::string(policy::factorName(policy::Factor::Upstream)),
+                              login->session.authnContextClassRef, &via);
+  completeSso(ctx_, req, resp, session, login->downstream, nullptr, true);
 }
 
 void SpMetadataHandler::handleRequest(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse& resp) {

@@ -2,6 +2,10 @@
 
 #include <Poco/Net/HTTPRequestHandler.h>
 
+#include <optional>
+#include <string>
+
+#include "idp/sso/pending_request.h"
 #include "idp/web/web_context.h"
 
 namespace propusk::web {
@@ -10,6 +14,10 @@ namespace propusk::web {
 // upstream IdP the SP allows); POST /login checks CSRF and the password, starts the session
 // (a new id every login) and finishes the pending SSO; POST /login/upstream (`upstream`
 // true) checks CSRF and sends the browser to the chosen upstream IdP.
+// The "sign-in expired" page (an unknown or expired flow), and the pending request of a flow.
+void sendExpired(WebContext& ctx, Poco::Net::HTTPServerResponse& resp);
+std::optional<sso::PendingRequest> pendingOf(WebContext& ctx, const std::string& flow);
+
 class LoginHandler : public Poco::Net::HTTPRequestHandler {
  public:
   explicit LoginHandler(WebContext& ctx, bool upstream = false) : ctx_(ctx), upstream_(upstream) {}

@@ -6,19 +6,23 @@
 
 namespace propusk::web {
 
-namespace {
-std::string head(const std::string& title, const std::string& styleNonce = "") {
+std::string pageHead(const std::string& title, const std::string& styleNonce) {
   std::string h = "<!DOCTYPE html>\n<html lang=\"ru\"><head><meta charset=\"utf-8\">"
                   "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>" +
                   htmlEscape(title) + "</title>";
   if (!styleNonce.empty())
     h += "<style nonce=\"" + styleNonce +
-         "\">body{font-family:sans-serif;max-width:28em;margin:3em auto;padding:0 1em;color:#222}"
+         "\">body{font-family:sans-serif;max-width:40em;margin:3em auto;padding:0 1em;color:#222}"
          "label{display:block;margin-top:1em}input[type=text],input[type=password]{width:100%;padding:.5em;"
          "box-sizing:border-box}button{margin-top:1.5em;padding:.6em 1.5em}.err{color:#a00;border:1px solid #a00;"
-         "padding:.5em}.en{color:#666}</style>";
+         "padding:.5em}.en{color:#666}.ok{color:#060;border:1px solid #060;padding:.5em}table{border-collapse:collapse;"
+         "width:100%}td,th{border-bottom:1px solid #ddd;padding:.3em;text-align:left;vertical-align:top;font-size:.9em}"
+         "section{margin-top:2em}code{font-size:1.1em}</style>";
   return h + "</head><body>\n";
 }
+
+namespace {
+std::string head(const std::string& title, const std::string& styleNonce = "") { return pageHead(title, styleNonce); }
 
 // A hidden field: its value is `value` escaped, or (Base64Of) the base64 of `value`, whose
 // alphabet needs no escaping.
@@ -33,11 +37,16 @@ void appendHidden(std::string& out, std::string_view name, std::string_view valu
     appendHtmlEscaped(out, value);
   out += "\">\n";
 }
-std::string hidden(const std::string& name, const std::string& value) {
+}  // namespace
+
+std::string hiddenField(const std::string& name, const std::string& value) {
   std::string out;
   appendHidden(out, name, value);
   return out;
 }
+
+namespace {
+std::string hidden(const std::string& name, const std::string& value) { return hiddenField(name, value); }
 }  // namespace
 
 std::string renderLoginPage(const LoginPage& p, const std::string& styleNonce) {

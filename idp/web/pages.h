@@ -8,6 +8,11 @@
 
 namespace propusk::web {
 
+// The start of every page: doctype, title, and (with a nonce for the CSP) the one style block.
+std::string pageHead(const std::string& title, const std::string& styleNonce = "");
+// <input type="hidden" name=… value=…> with both escaped.
+std::string hiddenField(const std::string& name, const std::string& value);
+
 struct LoginPage {
   std::string flow;
   std::string csrf;

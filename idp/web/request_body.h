@@ -66,8 +66,11 @@ inline constexpr BodyLimit kBodyLimits[] = {
     {"/saml/soap", kMaxSoapBody, "soap", "logout.request.refused", "soap"},
     {"/saml/acs", kMaxSamlPostBody, "web", "upstream.response.refused", "binding"},
     {"/saml/sp/slo", kMaxSamlPostBody, "web", "upstream.logout.refused", "binding"},
-    {"/login", kMaxFormBody, {}, {}, {}},
-    {"/login/upstream", kMaxFormBody, {}, {}, {}},
+    {"/login", kMaxFormBody, "web", "login.refused", "body"},
+    {"/login/upstream", kMaxFormBody, "web", "login.refused", "body"},
+    {"/login/mfa", kMaxFormBody, "web", "login.refused", "body"},
+    {"/login/recover", kMaxFormBody, "web", "recovery.refused", "body"},
+    {"/account", kMaxFormBody, "web", "account.refused", "body"},
     {"/logout", kMaxFormBody, {}, {}, {}},
 };
 

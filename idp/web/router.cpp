@@ -7,7 +7,13 @@
 #include "idp/core/printable.h"
 #include "idp/web/gateway_handler.h"
 #include "idp/web/health_handler.h"
+#include "idp/core/cidr.h"
+#include "idp/core/json_text.h"
+#include "idp/web/account_handler.h"
+#include "idp/web/http_util.h"
 #include "idp/web/login_handler.h"
+#include "idp/web/mfa_handler.h"
+#include "idp/web/recover_handler.h"
 #include "idp/web/request_body.h"
 #include "idp/web/respond.h"
 #include "idp/web/slo_handler.h"
@@ -67,6 +73,26 @@ class ErrorPage : public Poco::Net::HTTPRequestHandler {
   std::string allow_;
 };
 
+bool personFacing(const std::string& path) {
+  return path == "/saml/sso" || path == "/saml/sso/unsolicited" || path.starts_with("/login") ||
+         path == "/account" || path == "/logout" || path == "/saml/slo" || path == "/saml/acs";
+}
+
+class AddressRefused : public Poco::Net::HTTPRequestHandler {
+ public:
+  explicit AddressRefused(WebContext& ctx) : ctx_(ctx) {}
+  void handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) override {
+    const std::string remote = remoteAddress(req);
+    ctx_.store.appendAudit({"web", "login.address-refused", printable(Poco::URI(req.getURI()).getPath(), 64), "refused",
+                            R"({"remote":)" + jsonString(remote) + "}"});
+    sendErrorPage(ctx_, resp, Status::HTTP_FORBIDDEN, "Вход с вашего адреса запрещён",
+                  "Signing in from your address is not allowed", "client address " + remote + " outside [login] allow_ip");
+  }
+
+ private:
+  WebContext& ctx_;
+};
+
 }  // namespace
 
 Poco::Net::HTTPRequestHandler* Router::createRequestHandler(const Poco::Net::HTTPServerRequest& req) {
@@ -78,6 +104,10 @@ Poco::Net::HTTPRequestHandler* Router::createRequestHandler(const Poco::Net::HTT
   }
   const std::string& m = req.getMethod();
   bool get = m == "GET" || m == "HEAD";
+  // [login] allow_ip: the pages a person's browser reaches are refused, before any handler,
+  // to addresses outside the ranges (SPs' back channel, metadata and health stay reachable).
+  if (!ctx_.config.allowIp.empty() && personFacing(path) && !anyContains(ctx_.config.allowIp, remoteAddress(req)))
+    return new Guarded(ctx_, req, new AddressRefused(ctx_));
   Poco::Net::HTTPRequestHandler* h = nullptr;
   if (path == "/healthz" || path == "/readyz") h = get ? new HealthHandler(ctx_, path == "/readyz") : nullptr;
   else if (path == "/saml/metadata") h = get ? new MetadataHandler(ctx_, metadata_) : nullptr;
@@ -85,6 +115,9 @@ Poco::Net::HTTPRequestHandler* Router::createRequestHandler(const Poco::Net::HTT
   else if (path == "/saml/sso/unsolicited") h = get ? new SsoHandler(ctx_, true) : nullptr;
   else if (path == "/login") h = (get || m == "POST") ? new LoginHandler(ctx_) : nullptr;
   else if (path == "/login/upstream") h = m == "POST" ? new LoginHandler(ctx_, true) : nullptr;
+  else if (path == "/login/mfa") h = (get || m == "POST") ? new MfaHandler(ctx_) : nullptr;
+  else if (path == "/login/recover") h = (get || m == "POST") ? new RecoverHandler(ctx_) : nullptr;
+  else if (path == "/account") h = (get || m == "POST") ? new AccountHandler(ctx_) : nullptr;
   else if (path == "/saml/acs") h = m == "POST" ? new AcsHandler(ctx_) : nullptr;  // profiles §4.1.4.5
   else if (path == "/saml/sp/metadata") h = get ? new SpMetadataHandler(ctx_) : nullptr;
   else if (path == "/saml/sp/slo") h = (get || m == "POST") ? new SpSloHandler(ctx_) : nullptr;
@@ -94,7 +127,7 @@ Poco::Net::HTTPRequestHandler* Router::createRequestHandler(const Poco::Net::HTT
   else return new Guarded(ctx_, req, new ErrorPage(ctx_, Status::HTTP_NOT_FOUND));
   if (!h) {
     bool postToo = path == "/saml/sso" || path == "/login" || path == "/saml/slo" || path == "/logout" ||
-                   path == "/saml/sp/slo";
+                   path == "/saml/sp/slo" || path == "/login/mfa" || path == "/login/recover" || path == "/account";
     return new Guarded(ctx_, req, new ErrorPage(ctx_, Status::HTTP_METHOD_NOT_ALLOWED,
                                                 path == "/saml/soap" || path == "/login/upstream" || path == "/saml/acs" ? "POST"
                                                 : postToo                                           ? "GET, HEAD, POST"

@@ -22,7 +22,6 @@ namespace propusk::web {
 namespace {
 
 using HttpStatus = Poco::Net::HTTPResponse::HTTPStatus;
-constexpr auto kPendingLifetime = std::chrono::minutes(10);
 
 void badRequest(WebContext& ctx, Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp,
                 const std::string& detail) {
@@ -69,13 +68,7 @@ void proceed(WebContext& ctx, Poco::Net::HTTPServerRequest& req, Poco::Net::HTTP
   if (pending.isPassive)
     return sendSamlError(ctx, resp, sp, pending.acsUrl, pending.requestId, pending.relayState,
                          Error{StatusCode::Responder, status::kNoPassive, "no session for an IsPassive request"});
-  std::string flow = ctx.random.token(24);
-  ctx.store.putPendingRequest(flow, sso::encodePending(pending), ctx.clock.now() + kPendingLifetime);
-  addSecurityHeaders(resp, ctx.https());
-  resp.setStatusAndReason(HttpStatus::HTTP_SEE_OTHER);
-  resp.set("Location", ctx.config.publicUrl + "/login?flow=" + flow);
-  resp.setContentLength(0);
-  resp.send();
+  redirectTo(ctx, resp, "/login?flow=" + keepPending(ctx, pending));
 }
 
 }  // namespace
@@ -112,7 +105,6 @@ void SsoHandler::handleAuthnRequest(Poco::Net::HTTPServerRequest& req, Poco::Net
   bool localCannotSatisfy = false;
   if (!ok && ok.error().step == "authn-context" && rc.sp && !rc.sp->upstreams.empty()) {
     localCannotSatisfy = true;
-    rc.authnContextClassRef = std::string(saml::kAcPasswordProtectedTransport);
     ok = std::expected<void, saml::StepFailure>{};
   }
   // What the sender wrote is clipped before it reaches the append-only audit log.
@@ -146,7 +138,6 @@ void SsoHandler::handleAuthnRequest(Poco::Net::HTTPServerRequest& req, Poco::Net
   pending.acsUrl = rc.acs->location;
   pending.relayState = relayState;
   pending.nameIdFormat = rc.nameIdFormat;
-  pending.authnContextClassRef = rc.authnContextClassRef;
   pending.forceAuthn = parsed->forceAuthn;
   pending.isPassive = parsed->isPassive;
   pending.createdAt = rc.now;
@@ -190,7 +181,6 @@ void SsoHandler::handleUnsolicited(Poco::Net::HTTPServerRequest& req, Poco::Net:
   pending.acsUrl = acs->location;
   pending.relayState = target;
   pending.nameIdFormat = saml::defaultNameIdFormat(sp->metadata);
-  pending.authnContextClassRef = std::string(saml::kAcPasswordProtectedTransport);
   pending.createdAt = ctx_.clock.now();
   proceed(ctx_, req, resp, *sp, pending,
           {"web", "authn-request.unsolicited", pending.spEntityId, "ok", R"({"acs":)" + jsonString(acs->location) + "}"});

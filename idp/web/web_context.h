@@ -15,7 +15,12 @@ namespace propusk::saml {
 class SpDirectory;
 class ReplayCache;
 }  // namespace propusk::saml
+namespace propusk::auth {
+class PasswordHasher;
+}  // namespace propusk::auth
 namespace propusk::sso {
+class AddressThrottle;
+class SecondFactors;
 class SessionManager;
 class LoginService;
 class AssertionIssuer;
@@ -34,6 +39,10 @@ struct SsoServices {
   sso::AssertionIssuer& issuer;
   sso::LogoutService* logout = nullptr;  // Single Logout (set by the server)
   sso::Gateway* gateway = nullptr;       // upstream IdPs (set by the server)
+  // Account security (docs/account-security.md; set by the server).
+  sso::SecondFactors* factors = nullptr;
+  sso::AddressThrottle* throttle = nullptr;
+  auth::PasswordHasher* hasher = nullptr;
 };
 
 struct WebContext {

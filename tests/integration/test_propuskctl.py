@@ -29,7 +29,8 @@ COMMAND_OPTIONS = {
     "sp list": ["json"],
     "sp show": ["metadata", "json"],
     "sp remove": ["json"],
-    "sp set": ["release", "min-status", "allow-sha1", "deny-sha1", "sign", "upstreams", "local-login", "json"],
+    "sp set": ["release", "min-status", "allow-sha1", "deny-sha1", "sign", "upstreams", "local-login", "require-mfa",
+               "allow-ip", "json"],
     "upstream add": ["name", "map", "level", "link-by", "trust", "display-name", "allow-sha1", "replace", "json"],
     "upstream list": ["json"],
     "upstream show": ["metadata", "json"],
@@ -43,6 +44,7 @@ COMMAND_OPTIONS = {
     "user unlock": ["json"],
     "user passwd": ["json"],
     "user remove": ["json"],
+    "user totp": ["json"],
     "audit list": ["after", "limit", "json"],
     "audit verify": ["json"],
 }
@@ -962,7 +964,7 @@ class AuditTests(CtlCase):
         events = self.audit()
         got = [(e["action"], e["target"]) for e in events]
         expected = [
-            ("key.generate", first),
+            ("key.generate", first), ("factor-key.create", os.path.join(self.data, "factor.key")),
             ("user.add", "ivanov"), ("user.set-status", "ivanov"), ("user.lock", "ivanov"),
             ("user.unlock", "ivanov"), ("user.passwd", "ivanov"),
             ("sp.add", lib.EXAMPLE_SP_ID), ("sp.set", lib.EXAMPLE_SP_ID), ("sp.replace", lib.EXAMPLE_SP_ID),

@@ -206,8 +206,10 @@ class RequestBodyLimits(unittest.TestCase):
         for path in ("/saml/slo", "/saml/soap", "/login"):
             self.assertPage413(self.plain_post(path, b"A" * (1 * MIB)))
         events = [(e["actor"], e["action"], json.loads(e["details"])["step"]) for e in self.audit()[before:]]
+        # A login form's refusal too (a huge form is an attack on the login page, audited).
         self.assertEqual(events, [("web", "logout.request.refused", "binding"),
-                                  ("soap", "logout.request.refused", "soap")])  # a form's refusal: logged only
+                                  ("soap", "logout.request.refused", "soap"),
+                                  ("web", "login.refused", "body")])
 
     def test_chunked_body_growing_past_the_limit(self):
         def chunks(total, size=64 * KIB):

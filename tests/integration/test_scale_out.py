@@ -82,7 +82,9 @@ class Instance:
         os.makedirs(self.logs)
         self.ini = lib.write(os.path.join(tmp, name + ".ini"),
                              f"[server]\ndata_dir = {self.data}\npublic_url = {public_url}\n"
-                             f"[store]\nengine = postgresql\nconnection = {conninfo}\npool_size = 4\n")
+                             f"[store]\nengine = postgresql\nconnection = {conninfo}\npool_size = 4\n"
+                             # Every instance must seal and check factors with the same key.
+                             f"[auth]\nfactor_key_file = {os.path.join(tmp, 'factor.key')}\n")
         self.server = None
 
     def start(self):

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "idp/core/clock.h"
+#include "idp/policy/authn_context.h"
 #include "idp/saml/sp_directory.h"
 
 namespace propusk::saml {
@@ -29,9 +30,8 @@ inline constexpr std::string_view kNameIdTransient = "urn:oasis:names:tc:SAML:2.
 inline constexpr std::string_view kNameIdEmail = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress";
 inline constexpr std::string_view kNameIdUnspecified = "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified";
 inline constexpr std::string_view kNameIdEntity = "urn:oasis:names:tc:SAML:2.0:nameid-format:entity";
-inline constexpr std::string_view kAcPasswordProtectedTransport =
-    "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport";
-inline constexpr std::string_view kAcPassword = "urn:oasis:names:tc:SAML:2.0:ac:classes:Password";
+inline constexpr std::string_view kAcPasswordProtectedTransport = policy::kAcPasswordProtectedTransport;
+inline constexpr std::string_view kAcPassword = policy::kAcPassword;
 
 struct RequestContext {
   // Inputs
@@ -57,7 +57,6 @@ struct RequestContext {
   bool senderAuthenticated = false;
   std::optional<Endpoint> acs;             // acs
   std::string nameIdFormat;                // nameid-policy
-  std::string authnContextClassRef;        // authn-context
 };
 
 }  // namespace propusk::saml

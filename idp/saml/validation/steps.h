@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "idp/core/result.h"
+#include "idp/policy/authn_context.h"
 #include "idp/saml/messages/authn_request.h"
 #include "idp/saml/validation/request_context.h"
 
@@ -29,7 +30,7 @@ Status checkIssueInstant(const AuthnRequest&, RequestContext&);
 Status checkNotReplayed(const AuthnRequest&, RequestContext&);
 Status resolveAcs(const AuthnRequest&, RequestContext&);         // metadata only; sets ctx.acs
 Status checkNameIdPolicy(const AuthnRequest&, RequestContext&);  // sets ctx.nameIdFormat
-Status checkAuthnContext(const AuthnRequest&, RequestContext&);  // sets ctx.authnContextClassRef
+Status checkAuthnContext(const AuthnRequest&, RequestContext&);  // satisfiable at all (class chosen after login)
 
 inline constexpr Step kAuthnRequestSteps[] = {
     {"version", checkVersion},         {"issuer", resolveIssuer},          {"signature", checkSignature},
@@ -42,6 +43,9 @@ inline constexpr Step kAuthnRequestSteps[] = {
 // when none is requested.
 const Endpoint* defaultPostAcs(const SpMetadata& md);
 std::string defaultNameIdFormat(const SpMetadata& md);
+
+// The request's RequestedAuthnContext in policy's terms (empty: none).
+policy::RequestedContext requestedContextOf(const std::optional<RequestedAuthnContext>& rac);
 
 struct StepFailure {
   std::string_view step;

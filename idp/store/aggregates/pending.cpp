@@ -51,7 +51,19 @@ std::size_t SqlStore::purgeExpired(TimePoint now) {
     pending.bind(t).run();
     auto replay = db.prepare("DELETE FROM replay_ids WHERE expires_at <= ?");
     replay.bind(t).run();
-    return static_cast<std::size_t>(pending.changes() + replay.changes());
+    std::int64_t n = pending.changes() + replay.changes();
+    // Account security: codes a day after they expired (rate limits count the last hour at
+    // most), throttle windows older than a day and not blocking, history older than a year.
+    constexpr std::int64_t kDay = 86400;
+    auto codes = db.prepare("DELETE FROM one_time_codes WHERE expires_at <= ?");
+    codes.bind(t - kDay).run();
+    auto throttle = db.prepare(
+        "DELETE FROM login_throttle WHERE window_start <= ? AND (blocked_until IS NULL OR blocked_until <= ?)");
+    throttle.bind(t - kDay).bind(t).run();
+    auto history = db.prepare("DELETE FROM login_history WHERE at <= ?");
+    history.bind(t - 365 * kDay).run();
+    n += codes.changes() + throttle.changes() + history.changes();
+    return static_cast<std::size_t>(n);
   });
 }
 

@@ -7,7 +7,8 @@ namespace {
 
 constexpr char kSpColumns[] =
     "entity_id, metadata_xml, release, min_status, allow_sha1, sign_mode, "
-    "metadata_signature_verified, valid_until, source, created_at, updated_at, upstreams, local_login";
+    "metadata_signature_verified, valid_until, source, created_at, updated_at, upstreams, local_login, require_mfa, "
+    "allow_ip";
 
 ServiceProvider spFrom(const sql::Row& r) {
   ServiceProvider sp;
@@ -24,6 +25,8 @@ ServiceProvider spFrom(const sql::Row& r) {
   sp.updatedAt = r.time(10);
   sp.upstreams = r.stringList(11);
   sp.localLogin = r.flag(12);
+  sp.requireMfa = r.flag(13);
+  sp.allowIp = r.stringList(14);
   return sp;
 }
 
@@ -33,21 +36,22 @@ void SqlStore::putServiceProvider(const ServiceProvider& sp, const AuditRecord& 
   const std::int64_t t = sql::unixSeconds(clock_.now());
   const std::string release = sql::stringListJson(sp.release);
   const std::string upstreams = sql::stringListJson(sp.upstreams);
+  const std::string allowIp = sql::stringListJson(sp.allowIp);
   write("put service provider", [&](sql::WriteTx& tx) {
     // created_at survives re-registration; everything else is replaced.
     auto q = tx.db.prepare(
         "INSERT INTO service_providers (entity_id, metadata_xml, release, min_status, allow_sha1, sign_mode, "
-        "metadata_signature_verified, valid_until, source, created_at, updated_at, upstreams, local_login) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "metadata_signature_verified, valid_until, source, created_at, updated_at, upstreams, local_login, require_mfa, "
+        "allow_ip) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (entity_id) DO UPDATE SET metadata_xml = excluded.metadata_xml, release = excluded.release, "
         "min_status = excluded.min_status, allow_sha1 = excluded.allow_sha1, sign_mode = excluded.sign_mode, "
         "metadata_signature_verified = excluded.metadata_signature_verified, valid_until = excluded.valid_until, "
         "source = excluded.source, updated_at = excluded.updated_at, upstreams = excluded.upstreams, "
-        "local_login = excluded.local_login");
+        "local_login = excluded.local_login, require_mfa = excluded.require_mfa, allow_ip = excluded.allow_ip");
     q.bind(sp.entityId).bind(sp.metadataXml).bind(release).bind(policy::accountStatusName(sp.minStatus))
         .bind(int(sp.allowSha1)).bind(signModeName(sp.signMode)).bind(int(sp.metadataSignatureVerified))
         .bind(sql::unixSeconds(sp.validUntil)).bind(sp.source).bind(t).bind(t).bind(upstreams)
-        .bind(int(sp.localLogin)).run();
+        .bind(int(sp.localLogin)).bind(int(sp.requireMfa)).bind(allowIp).run();
     appendIn(tx, audit);
   });
 }

@@ -7,7 +7,7 @@ namespace {
 
 constexpr char kSessionColumns[] =
     "id_hash, user_id, login, created_at, last_seen_at, authn_instant, authn_context, upstream, upstream_name_id, "
-    "upstream_data";
+    "upstream_data, factors, remote, user_agent";
 
 Session sessionFrom(const sql::Row& r) {
   Session s;
@@ -21,6 +21,9 @@ Session sessionFrom(const sql::Row& r) {
   s.upstream = r.text(7);
   s.upstreamNameId = r.text(8);
   s.upstreamData = r.text(9);
+  s.factors = r.text(10);
+  s.remote = r.text(11);
+  s.userAgent = r.text(12);
   return s;
 }
 
@@ -40,12 +43,12 @@ SessionParticipant participantFrom(const sql::Row& r) {
 
 constexpr char kInsertSession[] =
     "INSERT INTO sessions (id_hash, user_id, login, created_at, last_seen_at, authn_instant, authn_context, "
-    "upstream, upstream_name_id, upstream_data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "upstream, upstream_name_id, upstream_data, factors, remote, user_agent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 void bindSession(sql::Query& q, const Session& s) {
   q.bind(s.idHash).bind(s.userId).bind(s.login).bind(sql::unixSeconds(s.createdAt)).bind(sql::unixSeconds(s.lastSeenAt))
       .bind(sql::unixSeconds(s.authnInstant)).bind(s.authnContextClassRef).bind(s.upstream).bind(s.upstreamNameId)
-      .bind(s.upstreamData);
+      .bind(s.upstreamData).bind(s.factors).bind(s.remote).bind(s.userAgent);
 }
 
 }  // namespace

@@ -328,6 +328,142 @@ const std::vector<Migration> kMigrations = {
          R"(ALTER TABLE sessions ADD COLUMN upstream_data TEXT NOT NULL DEFAULT '')",
          R"(CREATE INDEX sessions_upstream_name_id ON sessions (upstream, upstream_name_id))",
      }},
+    {9,
+     "account security: second factors, recovery codes, one-time codes, login history, devices, throttling",
+     {
+         // secret: the sealed TOTP secret (auth/factor_key.h), '' for e-mail and SMS; confirmed_at
+         // NULL: an enrolment waiting for its first code.
+         R"(CREATE TABLE user_factors (
+              user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+              kind TEXT NOT NULL CHECK (kind IN ('totp', 'email', 'sms')),
+              secret TEXT NOT NULL,
+              confirmed_at INTEGER,
+              last_step INTEGER NOT NULL DEFAULT 0,
+              created_at INTEGER NOT NULL,
+              PRIMARY KEY (user_id, kind)) WITHOUT ROWID)",
+         // code_hash: hex HMAC-SHA-256 under the factor key, never the code.
+         R"(CREATE TABLE recovery_codes (
+              user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+              code_hash TEXT NOT NULL,
+              used_at INTEGER,
+              created_at INTEGER NOT NULL,
+              PRIMARY KEY (user_id, code_hash)) WITHOUT ROWID)",
+         // user_id NULL: a recovery asked for a login that does not exist (the same work is
+         // done, the code can never match). Rate limits count rows by user and by destination.
+         R"(CREATE TABLE one_time_codes (
+              id TEXT PRIMARY KEY NOT NULL,
+              user_id INTEGER REFERENCES users (id) ON DELETE CASCADE,
+              purpose TEXT NOT NULL,
+              channel TEXT NOT NULL,
+              destination TEXT NOT NULL,
+              binding TEXT NOT NULL,
+              code_hash TEXT NOT NULL,
+              created_at INTEGER NOT NULL,
+              expires_at INTEGER NOT NULL,
+              attempts INTEGER NOT NULL DEFAULT 0,
+              used_at INTEGER))",
+         R"(CREATE INDEX one_time_codes_user ON one_time_codes (user_id, created_at))",
+         R"(CREATE INDEX one_time_codes_destination ON one_time_codes (destination, created_at))",
+         R"(CREATE INDEX one_time_codes_expires_at ON one_time_codes (expires_at))",
+         R"(CREATE TABLE login_history (
+              id INTEGER PRIMARY KEY,
+              user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+              at INTEGER NOT NULL,
+              ip TEXT NOT NULL,
+              user_agent TEXT NOT NULL,
+              sp TEXT NOT NULL,
+              factors TEXT NOT NULL,
+              result TEXT NOT NULL))",
+         R"(CREATE INDEX login_history_user ON login_history (user_id, at))",
+         R"(CREATE INDEX login_history_at ON login_history (at))",
+         // device_hash: SHA-256 of the device cookie and the user agent.
+         R"(CREATE TABLE known_devices (
+              user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+              device_hash TEXT NOT NULL,
+              first_seen INTEGER NOT NULL,
+              last_seen INTEGER NOT NULL,
+              PRIMARY KEY (user_id, device_hash)) WITHOUT ROWID)",
+         // address: an IPv4 address or an IPv6 /64 prefix; shared by every instance.
+         R"(CREATE TABLE login_throttle (
+              address TEXT PRIMARY KEY NOT NULL,
+              failures INTEGER NOT NULL,
+              window_start INTEGER NOT NULL,
+              blocked_until INTEGER) WITHOUT ROWID)",
+         R"(CREATE INDEX login_throttle_window_start ON login_throttle (window_start))",
+         R"(ALTER TABLE sessions ADD COLUMN factors TEXT NOT NULL DEFAULT '')",
+         R"(ALTER TABLE sessions ADD COLUMN remote TEXT NOT NULL DEFAULT '')",
+         R"(ALTER TABLE sessions ADD COLUMN user_agent TEXT NOT NULL DEFAULT '')",
+         R"(ALTER TABLE service_providers ADD COLUMN require_mfa INTEGER NOT NULL DEFAULT 0)",
+         // allow_ip: JSON array of CIDR ranges, '[]' for any address.
+         R"(ALTER TABLE service_providers ADD COLUMN allow_ip TEXT NOT NULL DEFAULT '[]')",
+     },
+     {
+         // secret: the sealed TOTP secret (auth/factor_key.h), '' for e-mail and SMS; confirmed_at
+         // NULL: an enrolment waiting for its first code.
+         R"(CREATE TABLE user_factors (
+              user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+              kind TEXT NOT NULL CHECK (kind IN ('totp', 'email', 'sms')),
+              secret TEXT NOT NULL,
+              confirmed_at BIGINT,
+              last_step BIGINT NOT NULL DEFAULT 0,
+              created_at BIGINT NOT NULL,
+              PRIMARY KEY (user_id, kind)))",
+         // code_hash: hex HMAC-SHA-256 under the factor key, never the code.
+         R"(CREATE TABLE recovery_codes (
+              user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+              code_hash TEXT NOT NULL,
+              used_at BIGINT,
+              created_at BIGINT NOT NULL,
+              PRIMARY KEY (user_id, code_hash)))",
+         // user_id NULL: a recovery asked for a login that does not exist (the same work is
+         // done, the code can never match). Rate limits count rows by user and by destination.
+         R"(CREATE TABLE one_time_codes (
+              id TEXT PRIMARY KEY NOT NULL,
+              user_id BIGINT REFERENCES users (id) ON DELETE CASCADE,
+              purpose TEXT NOT NULL,
+              channel TEXT NOT NULL,
+              destination TEXT NOT NULL,
+              binding TEXT NOT NULL,
+              code_hash TEXT NOT NULL,
+              created_at BIGINT NOT NULL,
+              expires_at BIGINT NOT NULL,
+              attempts INTEGER NOT NULL DEFAULT 0,
+              used_at BIGINT))",
+         R"(CREATE INDEX one_time_codes_user ON one_time_codes (user_id, created_at))",
+         R"(CREATE INDEX one_time_codes_destination ON one_time_codes (destination, created_at))",
+         R"(CREATE INDEX one_time_codes_expires_at ON one_time_codes (expires_at))",
+         R"(CREATE TABLE login_history (
+              id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+              user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+              at BIGINT NOT NULL,
+              ip TEXT NOT NULL,
+              user_agent TEXT NOT NULL,
+              sp TEXT NOT NULL,
+              factors TEXT NOT NULL,
+              result TEXT NOT NULL))",
+         R"(CREATE INDEX login_history_user ON login_history (user_id, at))",
+         R"(CREATE INDEX login_history_at ON login_history (at))",
+         // device_hash: SHA-256 of the device cookie and the user agent.
+         R"(CREATE TABLE known_devices (
+              user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+              device_hash TEXT NOT NULL,
+              first_seen BIGINT NOT NULL,
+              last_seen BIGINT NOT NULL,
+              PRIMARY KEY (user_id, device_hash)))",
+         // address: an IPv4 address or an IPv6 /64 prefix; shared by every instance.
+         R"(CREATE TABLE login_throttle (
+              address TEXT PRIMARY KEY NOT NULL,
+              failures INTEGER NOT NULL,
+              window_start BIGINT NOT NULL,
+              blocked_until BIGINT))",
+         R"(CREATE INDEX login_throttle_window_start ON login_throttle (window_start))",
+         R"(ALTER TABLE sessions ADD COLUMN factors TEXT NOT NULL DEFAULT '')",
+         R"(ALTER TABLE sessions ADD COLUMN remote TEXT NOT NULL DEFAULT '')",
+         R"(ALTER TABLE sessions ADD COLUMN user_agent TEXT NOT NULL DEFAULT '')",
+         R"(ALTER TABLE service_providers ADD COLUMN require_mfa INTEGER NOT NULL DEFAULT 0)",
+         // allow_ip: JSON array of CIDR ranges, '[]' for any address.
+         R"(ALTER TABLE service_providers ADD COLUMN allow_ip TEXT NOT NULL DEFAULT '[]')",
+     }},
 };
 
 // PostgreSQL: the advisory lock key under which migrations run (any constant of ours).

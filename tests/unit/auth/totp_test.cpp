@@ -53,3 +53,30 @@ TEST_CASE("base32 secrets as authenticator apps write them", "[auth][totp]") {
   CHECK_FALSE(base32Decode("M"));       // five bits cannot make a byte
   CHECK_FALSE(base32Decode("MZXW7"));   // leftover bits that are not zero
 }
+
+TEST_CASE("a TOTP code matches within one step either side, and says which step", "[auth][totp]") {
+  const std::string key = "12345678901234567890";
+  const TimePoint t = unix(1111111109);  // step 37037036 (RFC 6238 appendix B)
+  const std::int64_t step = 1111111109 / 30;
+  CHECK(totpStep(t) == step);
+  CHECK(matchTotp(key, totp(key, t), t) == step);
+  CHECK(matchTotp(key, totp(key, t - std::chrono::seconds(30)), t) == step - 1);  // a slow phone
+  CHECK(matchTotp(key, totp(key, t + std::chrono::seconds(30)), t) == step + 1);  // a fast one
+  CHECK_FALSE(matchTotp(key, totp(key, t - std::chrono::seconds(60)), t));
+  CHECK_FALSE(matchTotp(key, totp(key, t + std::chrono::seconds(60)), t));
+  CHECK(matchTotp(key, totp(key, t - std::chrono::seconds(60)), t, {}, 2) == step - 2);
+  // RFC 6238 appendix B's 8-digit SHA-1 value at t = 1111111109, as typed with spaces.
+  CHECK(matchTotp(key, "0708 1804", t, {crypto::HmacDigest::Sha1, std::chrono::seconds(30), 8}) == step);
+  for (const char* bad : {"", "12345", "1234567", "12345a", "１２３４５６", "123456\n"}) CHECK_FALSE(matchTotp(key, bad, t));
+}
+
+TEST_CASE("base32 out, and the otpauth URI authenticator apps read", "[auth][totp]") {
+  CHECK(base32Encode("12345678901234567890") == "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ");
+  CHECK(base32Encode("foob") == "MZXW6YQ");
+  CHECK(base32Decode(base32Encode("\x01\xff\x10 secret bytes")) == "\x01\xff\x10 secret bytes");
+  auto uri = otpauthUri("Пропуск", "ivanov", "12345678901234567890");
+  CHECK(uri == "otpauth://totp/%D0%9F%D1%80%D0%BE%D0%BF%D1%83%D1%81%D0%BA:ivanov?secret="
+               "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=%D0%9F%D1%80%D0%BE%D0%BF%D1%83%D1%81%D0%BA&algorithm=SHA1&"
+               "digits=6&period=30");
+  CHECK_THAT(otpauthUri("Propusk", "a b&c", "k"), Catch::Contains("Propusk:a%20b%26c?"));
+}

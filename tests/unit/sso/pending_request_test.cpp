@@ -11,7 +11,6 @@ TEST_CASE("pending requests round trip through their stored form", "[sso]") {
   p.acsUrl = "https://sp.example.org/acs";
   p.relayState = "state \"quoted\" <&>";
   p.nameIdFormat = "urn:oasis:names:tc:SAML:2.0:nameid-format:transient";
-  p.authnContextClassRef = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport";
   p.forceAuthn = true;
   p.createdAt = *parseXsDateTime("2026-01-10T10:00:00Z");
   auto back = sso::decodePending(sso::encodePending(p));
@@ -38,7 +37,6 @@ TEST_CASE("what an upstream login passes on survives the store", "[sso][gateway]
   p.spEntityId = "https://sp.example.org/sp";
   p.acsUrl = "https://sp.example.org/acs";
   p.nameIdFormat = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent";
-  p.authnContextClassRef = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport";
   p.requestedComparison = "minimum";
   p.requestedClassRefs = {"urn:oasis:names:tc:SAML:2.0:ac:classes:TimeSyncToken", "https://refeds.org/profile/mfa"};
   p.proxyCount = 0;
@@ -62,4 +60,22 @@ TEST_CASE("what an upstream login passes on survives the store", "[sso][gateway]
   CHECK_FALSE(q->proxyCount);
   CHECK(q->requestedClassRefs.empty());
   CHECK_FALSE(q->localCannotSatisfy);
+}
+
+TEST_CASE("a login for the IdP's own pages keeps where it returns to; the request as policy sees it", "[sso]") {
+  sso::PendingRequest p;
+  p.returnTo = "/account";
+  auto back = sso::decodePending(sso::encodePending(p));
+  REQUIRE(back);
+  CHECK_FALSE(back->forSp());
+  CHECK(back->returnTo == "/account");
+
+  sso::PendingRequest r;
+  r.spEntityId = "x";
+  CHECK(r.requested().classRefs.empty());
+  r.requestedComparison = "better";
+  r.requestedClassRefs = {"urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"};
+  CHECK(r.requested().comparison == policy::Comparison::Better);
+  r.requestedComparison = "";  // absent Comparison is exact (core §3.3.2.2.1)
+  CHECK(r.requested().comparison == policy::Comparison::Exact);
 }

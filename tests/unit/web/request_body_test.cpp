@@ -75,7 +75,13 @@ TEST_CASE("body limits: one per endpoint that takes content, only for POST", "[w
   CHECK(bodyLimitFor("/saml/slo", "POST")->maxBytes == 512 * 1024);
   CHECK(bodyLimitFor("/saml/soap", "POST")->maxBytes == 256 * 1024);
   CHECK(bodyLimitFor("/login", "POST")->maxBytes == 16 * 1024);
-  CHECK(bodyLimitFor("/login", "POST")->auditAction.empty());
+  // A huge form at a login page is audited (docs/account-security.md), as SAML bodies are.
+  CHECK(bodyLimitFor("/login", "POST")->auditAction == "login.refused");
+  for (const char* p : {"/login/mfa", "/login/recover", "/account"}) {
+    REQUIRE(bodyLimitFor(p, "POST"));
+    CHECK(bodyLimitFor(p, "POST")->maxBytes == 16 * 1024);
+    CHECK_FALSE(bodyLimitFor(p, "POST")->auditAction.empty());
+  }
   CHECK(bodyLimitFor("/logout", "POST")->maxBytes == 16 * 1024);
   CHECK_FALSE(bodyLimitFor("/saml/sso", "GET"));
   CHECK_FALSE(bodyLimitFor("/saml/sso", "HEAD"));
