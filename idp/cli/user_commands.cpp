@@ -2,6 +2,7 @@
 
 #include "idp/admin/bootstrap.h"
 #include "idp/admin/user_admin.h"
+#include "idp/cli/command_helpers.h"
 #include "idp/cli/commands.h"
 #include "idp/core/printable.h"
 #include "idp/identity/validators.h"
@@ -75,6 +76,11 @@ int cmdUserShow(Context& ctx, const ParsedArgs& args) {
   if (!u) throw CliError("login: no such user '" + *login + "'");
   // The upstream identities that log in as this account (gateway).
   const auto links = ctx.store().listAccountLinks(u->id);
+  // Its confirmed second factors (never a secret) and how many recovery codes are left.
+  std::vector<std::string> factors;
+  for (auto& f : ctx.store().listFactors(u->id))
+    if (f.confirmedAt) factors.emplace_back(store::factorKindName(f.kind));
+  const auto recoveryLeft = ctx.store().countRecoveryCodes(u->id);
   if (ctx.json) {
     auto o = userJson(*u);
     Poco::JSON::Array::Ptr arr = new Poco::JSON::Array;
@@ -86,6 +92,8 @@ int cmdUserShow(Context& ctx, const ParsedArgs& args) {
       arr->add(j);
     }
     o->set("links", arr);
+    o->set("factors", toJsonArray(factors));
+    o->set("recovery_codes_left", recoveryLeft);
     ctx.printJson(o);
     return 0;
   }
@@ -99,7 +107,11 @@ int cmdUserShow(Context& ctx, const ParsedArgs& args) {
       << "phone:      " << u->phone.value_or("-") << "\n"
       << "locked:     " << (u->locked ? "yes" : "no") << "\n"
       << "failed:     " << u->failedLogins << "\n"
-      << "created:    " << formatXsDateTime(u->createdAt) << "\n"
+      << "created:    " << formatXsDateTime(u->createdAt) << "\n";
+  std::string fs;
+  for (auto& f : factors) fs += (fs.empty() ? "" : ", ") + f;
+  out << "factors:    " << (fs.empty() ? "none" : fs) << (fs.empty() ? "" : " (" + std::to_string(recoveryLeft) + " recovery codes left)")
+      << "\n"
       << "links:      " << (links.empty() ? "none" : "") << "\n";
   for (auto& l : links)
     out << "  " << l.upstream << "  " << printable(l.subject, 256) << "  linked " << formatXsDateTime(l.linkedAt)

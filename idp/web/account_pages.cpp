@@ -143,7 +143,7 @@ std::string renderRecoverPage(const RecoverPage& p, const std::string& nonce) {
       s += "<p>Если учётная запись существует, код отправлен на её подтверждённую почту или телефон. Он действует 5 "
            "минут.</p>\n<p class=\"en\">If the account exists, a code was sent to its confirmed e-mail or phone. It is "
            "valid for 5 minutes.</p>\n" +
-           form("/login/recover", p.csrf, {{"step", "finish"}, {"recovery", p.recoveryId}},
+           form("/login/recover", p.csrf, {{"step", "finish"}, {"recovery", p.recoveryId}, {"username", p.login}},
                 codeInput("code", "Код", "Code") +
                     "<label for=\"new_password\">Новый пароль <span class=\"en\">/ New password</span></label>\n"
                     "<input type=\"password\" id=\"new_password\" name=\"new_password\" autocomplete=\"new-password\" "
