@@ -56,6 +56,10 @@ Status checkSecondFactor(LoginContext& ctx) {
   const auto have = sessionFactors(*ctx.session);
   if (enough(ctx, have)) return {};
   using policy::Factor;
+  // A request no second factor could satisfy is not this step's to refuse: authn-context says so.
+  if (ctx.sp && !policy::chooseClass(have.with(Factor::Totp).with(Factor::Email), ctx.pending->requested(),
+                                     ctx.upstreamClass))
+    return {};
   const std::pair<Factor, bool> candidates[] = {{Factor::Totp, ctx.factors.totp},
                                                 {Factor::Email, ctx.factors.email},
                                                 {Factor::Sms, ctx.factors.sms},
