@@ -64,10 +64,12 @@ def pem_body(cert_path):
 class Idp:
     """Started by start(); stop() (registered as a cleanup by the caller) ends it by PID."""
 
-    def __init__(self, advertise_soap=False):
+    def __init__(self, advertise_soap=False, extra_config=""):
         # advertise_soap: list /saml/soap in the metadata ([logout] advertise_soap, off by
         # default: issue 18), for the tests of SPs that log out over SOAP themselves.
         self.advertise_soap = advertise_soap
+        # More INI text (sections of their own), e.g. [notify] for the second-factor tests.
+        self.extra_config = extra_config
         self.dir = tempfile.mkdtemp(prefix="propusk-interop-")
         self.data = os.path.join(self.dir, "data")
         self.server = None
@@ -85,7 +87,8 @@ class Idp:
         ini = lib.write(os.path.join(self.dir, "propusk.ini"),
                         f"[store]\ndata_dir = {self.data}\n[server]\npublic_url = {self.base}\n"
                         "[logout]\nback_channel_private_networks = true\n"
-                        + ("advertise_soap = true\n" if self.advertise_soap else ""))
+                        + ("advertise_soap = true\n" if self.advertise_soap else "") + self.extra_config)
+        self.ini = ini
         self.server = lib.Server(["--config", ini, "--listen", f"127.0.0.1:{self.port}"], workdir=self.dir)
         self.server.start()
         lib.wait_ready(self.server, self.port, self.data)
