@@ -11,6 +11,7 @@
 #include "idp/web/account_pages.h"
 #include "idp/web/csrf.h"
 #include "idp/web/http_util.h"
+#include "idp/web/login_handler.h"
 #include "idp/web/qr_svg.h"
 #include "idp/web/respond.h"
 #include "idp/web/sso_flow.h"
@@ -126,7 +127,7 @@ void AccountHandler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net:
       return sendErrorPage(ctx_, resp, HttpStatus::HTTP_FORBIDDEN, "Сеанс завершён", "Your session has ended",
                            "POST /account without a session");
     }
-    return redirectTo(ctx_, resp, "/login?flow=" + keepPending(ctx_, accountLogin));
+    return redirectTo(ctx_, resp, std::string("/login?flow=") + kAccountFlow);
   }
   // The account page is reached only by a login this account's rules accept in full: with a
   // second factor enrolled, a password alone is not enough here either.

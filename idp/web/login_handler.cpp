@@ -58,6 +58,14 @@ void sendExpired(WebContext& ctx, Poco::Net::HTTPServerResponse& resp) {
 }
 
 std::optional<sso::PendingRequest> pendingOf(WebContext& ctx, const std::string& flow) {
+  // The account page's login keeps nothing in the store until a password was right: an
+  // anonymous GET /account must not be a way to fill the pending-request table.
+  if (flow == kAccountFlow) {
+    sso::PendingRequest p;
+    p.returnTo = "/account";
+    p.createdAt = ctx.clock.now();
+    return p;
+  }
   auto data = flow.empty() || flow.size() > 64 ? std::nullopt : ctx.store.getPendingRequest(flow, ctx.clock.now());
   return data ? sso::decodePending(*data) : std::nullopt;
 }
@@ -159,7 +167,7 @@ void LoginHandler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::H
     case sso::LoginOutcome::Ok: break;
   }
   auto session = startSession(ctx_, req, resp, *result.user, std::string(policy::factorName(policy::Factor::Password)));
-  ctx_.store.removePendingRequest(flow);
+  if (flow != kAccountFlow) ctx_.store.removePendingRequest(flow);
   completeSso(ctx_, req, resp, session, *pending, nullptr, true);
 }
 

@@ -14,6 +14,9 @@ namespace propusk::web {
 // upstream IdP the SP allows); POST /login checks CSRF and the password, starts the session
 // (a new id every login) and finishes the pending SSO; POST /login/upstream (`upstream`
 // true) checks CSRF and sends the browser to the chosen upstream IdP.
+// The flow id of a login for the account page (nothing stored for it; see pendingOf).
+inline constexpr char kAccountFlow[] = "account";
+
 // The "sign-in expired" page (an unknown or expired flow), and the pending request of a flow.
 void sendExpired(WebContext& ctx, Poco::Net::HTTPServerResponse& resp);
 std::optional<sso::PendingRequest> pendingOf(WebContext& ctx, const std::string& flow);
