@@ -179,6 +179,21 @@ class SamlflowTest(unittest.TestCase):
         self.assertEqual(results["signature"], "ok")
         self.assertNotIn("failed", results.values())
 
+    def test_login_through_propusks_own_second_factor_page(self):
+        """samlflow answers /login/mfa as a person with an authenticator app would."""
+        login = "totpuser"
+        ctl_ok(self.data, "user", "add", login, "--surname", "Котов", "--given-name", "Кот", "--email",
+               "kotov@example.ru", input=PASSWORD + "\n")
+        secret = json.loads(ctl_ok(self.data, "user", "totp", "enroll", login, "--json"))["secret"]
+        rc, out, err = samlflow("login", *self.idp_args(), "--user", login, "--password-stdin", "--json",
+                                input=PASSWORD + "\n")
+        self.assertEqual(rc, EXIT_ERROR, err + out)
+        self.assertIn("second-factor", err)
+        rc, out, err = samlflow("login", *self.idp_args(), "--user", login, "--password-stdin", "--json",
+                                "--totp-secret", secret, input=PASSWORD + "\n")
+        self.assertEqual(rc, EXIT_OK, err + out)
+        self.assertEqual(json.loads(out)["authn_context"], "https://refeds.org/profile/mfa")
+
     def test_wrong_password_is_a_clear_refusal(self):
         rc, out, err = self.login(password="Nevern0-Parol!")
         self.assertEqual(rc, EXIT_LOGIN_REFUSED, err + out)
@@ -204,10 +219,10 @@ class SamlflowTest(unittest.TestCase):
         rc, out, err = samlflow("login", *self.idp_args(), "--bogus")
         self.assertEqual(rc, EXIT_USAGE)
         self.assert_one_line_error(err, "--bogus")
-        # Propusk asks for no second factor yet: a secret given is simply not needed...
+        # An account without a second factor: a secret given is simply not needed...
         rc, out, err = self.login("--totp-secret", "JBSWY3DPEHPK3PXP")
         self.assertEqual(rc, 0, err + out)
-        # ...but it must be a base32 secret (the code page itself: test_samlflow_pysaml2_idp)
+        # ...but it must be a base32 secret
         rc, out, err = self.login("--totp-secret", "JBSWY3DPEHPK3PX1")
         self.assertEqual(rc, EXIT_ERROR)
         self.assert_one_line_error(err, "totp-secret", "not a base32 secret")
